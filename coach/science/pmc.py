@@ -1,0 +1,101 @@
+"""Performance Management Chart: fitness (CTL), fatigue (ATL) and form (TSB).
+
+The recurrence is the exponentially weighted moving average used by GoldenCheetah
+(`src/Metrics/PMCData.cpp`), Elevate and intervals.icu:
+
+    CTL_d = CTL_{d-1} + k_c * (L_d - CTL_{d-1}),   k_c = 1 - e^(-1/42)
+    ATL_d = ATL_{d-1} + k_a * (L_d - ATL_{d-1}),   k_a = 1 - e^(-1/7)
+
+where L_d is the summed training load (TSS-equivalents) of calendar day d, zero on rest days.
+Rest days still decay both values, so the series runs over every calendar day.
+
+Readiness form follows TrainingPeaks: the form that decides how to train *today* is
+yesterday's CTL minus yesterday's ATL, before today's session is applied.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+CTL_DAYS = 42
+ATL_DAYS = 7
+K_CTL = 1.0 - math.exp(-1.0 / CTL_DAYS)  # 0.023528
+K_ATL = 1.0 - math.exp(-1.0 / ATL_DAYS)  # 0.133122
+RAMP_WINDOW_DAYS = 7
+
+# Under ~6 weeks of history CTL is still climbing from its zero seed and under-reads fitness.
+WARMUP_DAYS = 42
+
+
+@dataclass(frozen=True, slots=True)
+class PmcDay:
+    """Fitness, fatigue and form at the end of one calendar day (after that day's load)."""
+
+    day: date
+    load: float
+    ctl: float
+    atl: float
+
+    @property
+    def tsb(self) -> float:
+        """Same-day form (intervals.icu convention): CTL - ATL including this day's load."""
+        return self.ctl - self.atl
+
+
+def pmc_series(
+    daily_loads: Sequence[float], *, ctl0: float = 0.0, atl0: float = 0.0
+) -> tuple[list[float], list[float]]:
+    """CTL and ATL at the end of each day for a contiguous series of daily loads.
+
+    Returns two lists as long as ``daily_loads``. ``ctl0``/``atl0`` seed the day before the first.
+    """
+    ctl, atl = ctl0, atl0
+    ctls: list[float] = []
+    atls: list[float] = []
+    k_c, k_a = K_CTL, K_ATL
+    for load in daily_loads:
+        ctl += k_c * (load - ctl)
+        atl += k_a * (load - atl)
+        ctls.append(ctl)
+        atls.append(atl)
+    return ctls, atls
+
+
+def daily_load_series(loads_by_day: Mapping[date, float], start: date, end: date) -> list[float]:
+    """Loads for every calendar day from ``start`` to ``end`` inclusive, zero where nothing was logged."""
+    days = (end - start).days + 1
+    return [float(loads_by_day.get(start + timedelta(days=i), 0.0)) for i in range(max(days, 0))]
+
+
+def pmc_days(
+    loads_by_day: Mapping[date, float], start: date, end: date, *, ctl0: float = 0.0, atl0: float = 0.0
+) -> list[PmcDay]:
+    """The chart from ``start`` to ``end`` inclusive, one `PmcDay` per calendar day."""
+    loads = daily_load_series(loads_by_day, start, end)
+    ctls, atls = pmc_series(loads, ctl0=ctl0, atl0=atl0)
+    return [
+        PmcDay(day=start + timedelta(days=i), load=loads[i], ctl=ctls[i], atl=atls[i])
+        for i in range(len(loads))
+    ]
+
+
+def sum_loads_by_day(items: Iterable[tuple[date, float | None]]) -> dict[date, float]:
+    """Sum per-workout loads into per-day loads; workouts without a load count as zero."""
+    totals: dict[date, float] = {}
+    for day, load in items:
+        if load is not None:
+            totals[day] = totals.get(day, 0.0) + load
+    return totals
+
+
+def ramp_rate(ctls: Sequence[float], *, window_days: int = RAMP_WINDOW_DAYS) -> float | None:
+    """Change in CTL over the last ``window_days`` days (GoldenCheetah: CTL_d - CTL_{d-7}).
+
+    ``None`` when the series is shorter than the window.
+    """
+    if len(ctls) <= window_days:
+        return None
+    return ctls[-1] - ctls[-1 - window_days]
