@@ -1,0 +1,201 @@
+"""The ``coach-watts`` command: run, chat, migrate, demo.
+
+Every subcommand builds `Settings` once, opens the database (embedded unless ``DATABASE_URL`` is set)
+and ends with one clear sentence and a non-zero exit when something outside the program is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import suppress
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.app import build_application
+from bot.asgi_server import BackgroundServer
+from bot.console.botapi import LocalBotApi
+from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
+from bot.context import AppContext, utc_now
+from bot.logs import configure as configure_logging
+from bot.runtime import open_database
+from bot.settings import Settings
+from coach import demo
+from db.errors import DatabaseUnavailable
+from db.repositories import metrics, users, workouts
+from migrations import runner
+
+logger = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+CONSOLE_TOKEN = "1000000000:local-console-token-not-a-secret"
+
+
+class UsageError(Exception):
+    """Something the person running the command must change; the message says what."""
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.telegram_bot_token, settings.database_url]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+# --------------------------------------------------------------------------- run
+
+
+async def _run(settings: Settings) -> None:
+    if settings.telegram_bot_token is None:
+        raise UsageError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, or try `coach-watts chat`.")
+    async with open_database(settings) as database:
+        app = build_application(
+            AppContext(settings=settings, sessions=database.sessions),
+            token=settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.file_base_url,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            async with app:
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+                logger.info("bot @%s is polling %s", app.bot.username, settings.telegram_api_base_url)
+                await stop.wait()
+                await app.updater.stop()
+                await app.stop()
+        except InvalidToken as err:
+            raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err
+        except NetworkError as err:
+            raise UsageError(
+                f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({type(err).__name__}); "
+                "check TELEGRAM_API_BASE_URL and the network."
+            ) from err
+
+
+# --------------------------------------------------------------------------- chat
+
+
+async def _console_user_has_data(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    async with sessions() as session:
+        user = await users.get_by_telegram_id(session, telegram_user_id=CONSOLE_USER_ID)
+        if user is None:
+            return False
+        return await workouts.count(session, user_id=user.id) + await metrics.count(session, user_id=user.id) > 0
+
+
+async def _load_demo_for(sessions: async_sessionmaker[AsyncSession], telegram_user_id: int, name: str) -> demo.DemoLoad:
+    async with sessions.begin() as session:
+        link = await users.link_telegram_user(
+            session, telegram_user_id=telegram_user_id, chat_id=telegram_user_id, name=name
+        )
+        return await demo.load(session, link.user, now=utc_now())
+
+
+async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
+    async with open_database(settings) as database:
+        api = LocalBotApi(CONSOLE_TOKEN)
+        console = Console(api, settings.data_dir / "console-files")
+        notice = None
+        if not await _console_user_has_data(database.sessions):
+            if demo_if_empty:
+                result = await _load_demo_for(database.sessions, CONSOLE_USER_ID, CONSOLE_USER_NAME)
+                notice = (
+                    f"(First run: loaded the demo athlete — {result.workouts_written} workouts and "
+                    f"{result.days_written} days of recovery data. Ask: how should I train today?)"
+                )
+            else:
+                notice = "(Your database is empty: type /demo to load a demo athlete.)"
+        async with BackgroundServer(api.asgi()) as server:
+            app = build_application(
+                AppContext(settings=settings, sessions=database.sessions),
+                token=CONSOLE_TOKEN,
+                base_url=f"{server.url}/bot",
+                base_file_url=f"{server.url}/file/bot",
+            )
+            async with app:
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_polling(poll_interval=0.0, timeout=10)
+                try:
+                    await console.run(notice=notice)
+                finally:
+                    await app.updater.stop()
+                    await app.stop()
+
+
+# --------------------------------------------------------------------------- migrate, demo
+
+
+async def _migrate(settings: Settings) -> None:
+    async with open_database(settings, migrate=False) as database:
+        pending = await runner.pending_revisions(database.engine)
+        await runner.upgrade(database.engine)
+        where = "embedded PostgreSQL in " + str(settings.data_dir) if database.embedded else "DATABASE_URL"
+        print(f"Database ({where}) is up to date; applied {len(pending)} migration(s).")
+
+
+async def _demo(settings: Settings, telegram_id: int) -> None:
+    async with open_database(settings) as database:
+        result = await _load_demo_for(database.sessions, telegram_id, CONSOLE_USER_NAME)
+        print(
+            f"Demo athlete loaded for Telegram user {telegram_id}: {result.workouts_written} workouts and "
+            f"{result.days_written} days of recovery data written."
+        )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach-watts", description="An endurance coach in a Telegram chat.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal, no Telegram needed")
+    chat.add_argument("--demo-if-empty", action="store_true", help="load the demo athlete on first run")
+    sub.add_parser("migrate", help="apply pending database migrations")
+    demo_cmd = sub.add_parser("demo", help="load the demo athlete (for the console user by default)")
+    demo_cmd.add_argument("--telegram-id", type=int, default=CONSOLE_USER_ID, help="Telegram user id to load it for")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        print(f"coach-watts: invalid configuration — {problems}.", file=sys.stderr)
+        return EXIT_CONFIG
+    console = args.command == "chat"
+    configure_logging(settings.log_level, secrets=_secrets(settings), stream_level="WARNING" if console else None)
+    commands = {
+        "run": lambda: _run(settings),
+        "chat": lambda: _chat(settings, demo_if_empty=args.demo_if_empty),
+        "migrate": lambda: _migrate(settings),
+        "demo": lambda: _demo(settings, args.telegram_id),
+    }
+    try:
+        asyncio.run(commands[args.command]())
+    except (DatabaseUnavailable, UsageError) as err:
+        print(f"coach-watts: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    except TelegramError as err:
+        print(f"coach-watts: Telegram error ({type(err).__name__}).", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The console loop: read a line, hand it to the local Bot API as a Telegram message, print the replies.
+
+Inline keyboards are shown as numbered choices (type the number to tap), photos and documents are saved
+to files whose paths are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.console.botapi import JsonDict, LocalBotApi, Sent
+from bot.console.render import to_terminal
+
+CONSOLE_USER_ID = 1_000_000_001
+CONSOLE_USER_NAME = "Athlete"
+REPLY_TIMEOUT_S = 60.0
+QUIET_S = 0.6
+
+BANNER = (
+    "Coach Watts — local console. You are talking to the real bot through a local Bot API server.\n"
+    "Type a message (try /start, /demo, 'how should I train today?'), a number to tap a button, "
+    "or 'quit' to leave."
+)
+
+
+class Console:
+    def __init__(self, api: LocalBotApi, files_dir: Path, *, out: TextIO = sys.stdout) -> None:
+        self.api = api
+        self.files_dir = files_dir
+        self.out = out
+        self.user: JsonDict = api.user(CONSOLE_USER_ID, CONSOLE_USER_NAME)
+        self._buttons: list[tuple[JsonDict, JsonDict]] = []  # (button, message it hangs under)
+        self._ansi = out.isatty()
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _show(self, sent: Sent) -> None:
+        body = to_terminal(sent.text, ansi=self._ansi)
+        prefix = "coach (edited) ›" if sent.method.startswith("edit") else "coach ›"
+        if sent.method in ("sendPhoto", "sendDocument"):
+            path = self._save(sent)
+            body = (body + "\n" if body else "") + f"[{sent.method.removeprefix('send').lower()} saved to {path}]"
+        self.say(f"{prefix} {body}")
+        if sent.buttons:
+            self._buttons = [(b, sent.message) for b in sent.buttons]
+            for i, button in enumerate(sent.buttons, 1):
+                target = f" → {button['url']}" if "url" in button else ""
+                self.say(f"   [{i}] {button.get('text', '')}{target}")
+
+    def _save(self, sent: Sent) -> Path:
+        message = sent.message
+        file_id = message["photo"][-1]["file_id"] if "photo" in message else message["document"]["file_id"]
+        stored = self.api.files[file_id]
+        default = "photo.png" if "photo" in message else "document.bin"
+        name = stored.file_name if stored.file_name and stored.file_name != "application.octet-stream" else default
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{message['message_id']}-{name}"
+        path.write_bytes(stored.content)
+        return path
+
+    async def handle_line(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        if line.isdigit() and self._buttons and 1 <= int(line) <= len(self._buttons):
+            button, message = self._buttons[int(line) - 1]
+            if "url" in button:
+                self.say(f"(open this link in a browser: {button['url']})")
+                return
+            await self.api.press_button(self.user, message, button.get("callback_data", ""))
+        else:
+            await self.api.send_text(self.user, line)
+        try:
+            for sent in await self.api.drain(CONSOLE_USER_ID, quiet=QUIET_S, timeout=REPLY_TIMEOUT_S):
+                self._show(sent)
+        except TimeoutError:
+            self.say("(no reply yet — it may still arrive after your next message)")
+
+    async def run(self, stdin: TextIO = sys.stdin, *, notice: str | None = None) -> None:
+        self.say(BANNER)
+        if notice:
+            self.say(notice)
+        interactive = stdin.isatty()
+        while True:
+            line = await asyncio.to_thread(self._read, stdin, interactive)
+            if line is None or line.strip().lower() in ("quit", "exit", "/quit"):
+                self.say("Bye — train smart.")
+                return
+            if not interactive:
+                self.say(f"you › {line.strip()}")
+            await self.handle_line(line)
+
+    @staticmethod
+    def _read(stdin: TextIO, interactive: bool) -> str | None:
+        try:
+            return input("you › ") if interactive else (stdin.readline() or None)
+        except EOFError:
+            return None

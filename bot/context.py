@@ -1,0 +1,35 @@
+"""What every handler needs, built once at start and stored in ``application.bot_data``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.settings import Settings
+
+BOT_DATA_KEY = "coach"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class AppContext:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    # Injected so that tests (and the DST simulations) can run the bot at any instant.
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]
+
+
+def app_context(context: Context) -> AppContext:
+    ctx = context.bot_data[BOT_DATA_KEY]
+    assert isinstance(ctx, AppContext)
+    return ctx

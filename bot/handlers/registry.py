@@ -1,0 +1,20 @@
+"""Which handler answers which update."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.handlers import account, coaching, errors
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(~private & (filters.COMMAND | filters.TEXT), errors.not_private))
+    app.add_handler(CommandHandler("start", account.start, filters=private))
+    app.add_handler(CommandHandler("help", account.help_command, filters=private))
+    app.add_handler(CommandHandler("settings", account.settings, filters=private))
+    app.add_handler(CommandHandler("today", coaching.today, filters=private))
+    app.add_handler(CommandHandler("demo", coaching.load_demo, filters=private))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, account.unknown_command))
+    app.add_error_handler(errors.on_error)

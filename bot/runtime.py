@@ -1,0 +1,73 @@
+"""Start-up shared by every command: find or start PostgreSQL, connect, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from db import embedded
+from db.engine import create_engine, create_sessionmaker
+from db.errors import DatabaseUnavailable
+from migrations import runner
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    url: str
+    embedded: bool
+
+
+def _describe(url: str) -> str:
+    parsed = make_url(url)
+    where = parsed.host or parsed.query.get("host") or "local socket"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{where}{port}/{parsed.database or ''}"
+
+
+async def _check_connection(engine: AsyncEngine, url: str) -> None:
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except (OSError, TimeoutError, OperationalError, InterfaceError, DBAPIError) as err:
+        reason = type(err.orig if isinstance(err, DBAPIError) else err).__name__
+        raise DatabaseUnavailable(
+            f"Cannot reach the PostgreSQL server at {_describe(url)} ({reason}); "
+            "check DATABASE_URL, or unset it to use the embedded server."
+        ) from err
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
+    """Connect to ``DATABASE_URL``, or to the embedded server in the data folder; apply migrations."""
+    if settings.database_url is not None:
+        url, is_embedded = settings.database_url.get_secret_value(), False
+    else:
+        server = await asyncio.to_thread(embedded.start, settings.data_dir)
+        url, is_embedded = server.url(), True
+    try:
+        engine = create_engine(url)
+    except ValueError as err:
+        raise DatabaseUnavailable(str(err)) from err
+    try:
+        await _check_connection(engine, url)
+        if migrate:
+            await runner.upgrade(engine)
+        yield Database(engine=engine, sessions=create_sessionmaker(engine), url=url, embedded=is_embedded)
+    finally:
+        await engine.dispose()

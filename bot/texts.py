@@ -1,0 +1,196 @@
+"""Everything the bot says, as small pure functions that return Telegram HTML.
+
+Every value that comes from data or from the user passes through `escape`, so a workout titled
+``<b>`` cannot break the message or inject markup.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from coach.daily import Assessment
+from coach.demo import DemoLoad
+from coach.profile import SETTINGS
+from coach.readiness import Action
+from db.errors import InvalidValue
+from db.models import User
+
+ACTION_HEADLINES = {
+    Action.PROCEED: "go ahead with your planned session",
+    Action.MODIFY: "train, but keep today's session easier or shorter",
+    Action.REDUCE_INTENSITY: "keep it aerobic — no hard intervals today",
+    Action.ACTIVE_RECOVERY: "active recovery only: an easy spin or walk, 30–60 min in zone 1",
+    Action.REST: "rest today",
+}
+
+ACTION_NAMES = {
+    Action.PROCEED: "proceed as planned",
+    Action.MODIFY: "a modified session",
+    Action.REDUCE_INTENSITY: "reduced intensity",
+    Action.ACTIVE_RECOVERY: "active recovery",
+    Action.REST: "rest",
+}
+
+COMMANDS = [
+    ("today", "How should I train today?"),
+    ("settings", "Show or change your settings"),
+    ("demo", "Load a demo athlete's 180 days"),
+    ("help", "What I can do"),
+    ("start", "Link this chat to your account"),
+]
+
+
+def welcome(first_name: str | None, *, created: bool) -> str:
+    name = escape(first_name or "there")
+    if created:
+        return (
+            f"Hi {name}! I'm Coach Watts, your endurance coach.\n\n"
+            "Each morning I look at your training load, HRV, resting heart rate and sleep, and tell you "
+            "how to train. Ask me <i>how should I train today?</i> any time, or use /today.\n\n"
+            "No data yet? Try /demo to load a demo athlete and see what I do."
+        )
+    return f"Welcome back, {name}. Ask me <i>how should I train today?</i> or use /today."
+
+
+def help_text() -> str:
+    lines = ["<b>What I can do</b>"]
+    lines += [f"/{name} — {escape(desc)}" for name, desc in COMMANDS]
+    lines += [
+        "",
+        "You can also just ask: <i>how should I train today?</i>, <i>should I do intervals?</i>, "
+        "<i>am I ready for a hard ride?</i>",
+        "",
+        "Settings: " + ", ".join(f"<code>{escape(s.example)}</code>" for s in SETTINGS.values()),
+    ]
+    return "\n".join(lines)
+
+
+def cannot_answer_yet() -> str:
+    return (
+        "I can't answer that one yet. Today I can tell you how to train today from your training load, "
+        "HRV, resting heart rate and sleep — ask <i>how should I train today?</i> or use /today. "
+        "/help lists everything else."
+    )
+
+
+def greeting(first_name: str | None) -> str:
+    return f"Hi {escape(first_name or 'there')}! Ask me <i>how should I train today?</i>"
+
+
+def no_data() -> str:
+    return (
+        "I don't have any training or recovery data for you yet, so I can't judge today without guessing.\n\n"
+        "What I need: workouts with a training load, and morning HRV, resting heart rate and sleep. "
+        "Use /demo to load a demo athlete and see how I work."
+    )
+
+
+def _fmt_signed(value: float) -> str:
+    return f"{value:+.0f}".replace("-", "−")
+
+
+def today(assessment: Assessment) -> str:
+    s = assessment.suggestion
+    if s is None:
+        return no_data()
+    day = assessment.today.strftime("%a %d %b")
+    lines = [
+        f"<b>Today ({day}): {escape(ACTION_HEADLINES[s.action])}</b>",
+        "",
+        f"Why: {escape(s.reason)}.",
+        "",
+        "<b>The numbers</b>",
+    ]
+    if (form := assessment.form) is not None:
+        warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
+        lines.append(
+            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, "
+            f"form (TSB) {_fmt_signed(form.tsb)}{warm}"
+        )
+        if form.ramp_per_week is not None:
+            lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")
+    if (hrv := assessment.hrv) is not None:
+        low, high = hrv.range_rmssd_ms
+        today_part = f"today {hrv.today_rmssd_ms:.0f} ms, " if hrv.today_rmssd_ms is not None else ""
+        lines.append(
+            f"• HRV (rMSSD): {today_part}7-day average {hrv.baseline_rmssd_ms:.0f} ms, "
+            f"normal range {low:.0f}–{high:.0f} ms"
+        )
+    if (rhr := assessment.resting_hr) is not None:
+        today_part = f"today {rhr.today_bpm:.0f} bpm, " if rhr.today_bpm is not None else ""
+        lines.append(f"• Resting HR: {today_part}60-day average {rhr.mean_60d_bpm:.0f} bpm")
+    if (sleep := assessment.sleep) is not None:
+        last = f"{sleep.last_night_h:.1f} h last night, " if sleep.last_night_h is not None else ""
+        lines.append(f"• Sleep: {last}{sleep.debt_7d_h:.1f} h short over the last {sleep.nights_counted} nights")
+    lines += [
+        "",
+        f"Alternatives: {escape(', '.join(ACTION_NAMES[a] for a in s.alternatives))}",
+        f"Confidence: {s.confidence:.0%}",
+    ]
+    if s.missing:
+        lines.append(f"Missing: {escape('; '.join(s.missing))}")
+    return "\n".join(lines)
+
+
+def demo_loaded(result: DemoLoad) -> str:
+    filled = ""
+    if result.profile_filled:
+        names = {"ftp": "FTP 250 W", "max_hr": "max HR 186 bpm", "weight": "weight 71.5 kg"}
+        filled = "\nI also set " + ", ".join(names[f] for f in result.profile_filled) + " (change with /settings)."
+    return (
+        f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
+        f"resting HR and sleep over the last 180 days.{filled}\n\nNow ask me <i>how should I train today?</i>"
+    )
+
+
+def settings(user: User) -> str:
+    def show(value: object, unit: str = "") -> str:
+        return "not set" if value is None else f"{escape(str(value))}{unit}"
+
+    brief = f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
+    return "\n".join(
+        [
+            "<b>Your settings</b>",
+            f"• FTP: {show(user.ftp, ' W')}",
+            f"• Max HR: {show(user.max_hr, ' bpm')}",
+            f"• Weight: {show(user.weight, ' kg')}",
+            f"• Time zone: {escape(user.timezone)}",
+            f"• Morning brief: {brief}",
+            f"• Language: {escape(user.language)}",
+            "",
+            "Change one with " + ", ".join(f"<code>{escape(s.example)}</code>" for s in SETTINGS.values()),
+        ]
+    )
+
+
+def setting_saved(label: str, user: User) -> str:
+    return f"Saved your {escape(label)}.\n\n" + settings(user)
+
+
+def invalid_setting(error: InvalidValue) -> str:
+    return f"Nothing changed: {escape(str(error))}"
+
+
+def unknown_setting(name: str) -> str:
+    names = ", ".join(SETTINGS)
+    return f"Nothing changed: I don't know a setting called {escape(name)!s}. The settings are: {names}."
+
+
+def settings_usage() -> str:
+    return "To change a setting, send its name and value, e.g. <code>/settings ftp 250</code>."
+
+
+def private_only() -> str:
+    return "I coach one athlete at a time — please talk to me in a private chat."
+
+
+def need_start() -> str:
+    return "Send /start first so I can link this chat to your account."
+
+
+def apology() -> str:
+    return "Sorry — something went wrong on my side. Please try again in a minute."
+
+
+def unknown_command(command: str) -> str:
+    return f"I don't know {escape(command)}. /help lists what I can do."

