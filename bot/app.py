@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -9,9 +12,30 @@ from bot import texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 
+ALLOWED_UPDATES = ["message", "callback_query"]
 
-async def _register_commands(app: Application) -> None:  # type: ignore[type-arg]
+
+async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
     await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+
+
+@asynccontextmanager
+async def polling(app: Application, *, poll_timeout_s: int = 10) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    """Initialise, register the command menu, and poll for updates until the block ends.
+
+    ``post_init`` only runs under ``run_polling``, which would own the event loop; we share the loop
+    with the HTTP server and the scheduler, so start-up steps are explicit here.
+    """
+    async with app:
+        await app.start()
+        await register_commands(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES)
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
 
 
 def build_application(
@@ -28,7 +52,6 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=1))
-        .post_init(_register_commands)
     )
     if not polling:
         builder = builder.updater(None)

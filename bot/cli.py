@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_application
+from bot.app import build_application, polling
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
@@ -34,7 +34,8 @@ from migrations import runner
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
-CONSOLE_TOKEN = "1000000000:local-console-token-not-a-secret"
+# A fixed token for the in-process Bot API of the console; it unlocks nothing anywhere else.
+CONSOLE_TOKEN = "1000000000:local-console-token-not-a-secret"  # noqa: S105
 
 
 class UsageError(Exception):
@@ -65,14 +66,9 @@ async def _run(settings: Settings) -> None:
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            async with app:
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            async with polling(app):
                 logger.info("bot @%s is polling %s", app.bot.username, settings.telegram_api_base_url)
                 await stop.wait()
-                await app.updater.stop()
-                await app.stop()
         except InvalidToken as err:
             raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err
         except NetworkError as err:
@@ -122,15 +118,8 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
                 base_url=f"{server.url}/bot",
                 base_file_url=f"{server.url}/file/bot",
             )
-            async with app:
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=10)
-                try:
-                    await console.run(notice=notice)
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
+            async with polling(app):
+                await console.run(notice=notice)
 
 
 # --------------------------------------------------------------------------- migrate, demo

@@ -1,12 +1,12 @@
 """Everything the bot says, as small pure functions that return Telegram HTML.
 
-Every value that comes from data or from the user passes through `escape`, so a workout titled
+Every value that comes from data or from the user passes through `esc`, so a workout titled
 ``<b>`` cannot break the message or inject markup.
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 
 from coach.daily import Assessment
 from coach.demo import DemoLoad
@@ -14,6 +14,12 @@ from coach.profile import SETTINGS
 from coach.readiness import Action
 from db.errors import InvalidValue
 from db.models import User
+
+
+def esc(text: str) -> str:
+    """Escape for Telegram HTML: only <, > and & are special there (quotes stay readable)."""
+    return html.escape(text, quote=False)
+
 
 ACTION_HEADLINES = {
     Action.PROCEED: "go ahead with your planned session",
@@ -41,7 +47,7 @@ COMMANDS = [
 
 
 def welcome(first_name: str | None, *, created: bool) -> str:
-    name = escape(first_name or "there")
+    name = esc(first_name or "there")
     if created:
         return (
             f"Hi {name}! I'm Coach Watts, your endurance coach.\n\n"
@@ -54,13 +60,13 @@ def welcome(first_name: str | None, *, created: bool) -> str:
 
 def help_text() -> str:
     lines = ["<b>What I can do</b>"]
-    lines += [f"/{name} — {escape(desc)}" for name, desc in COMMANDS]
+    lines += [f"/{name} — {esc(desc)}" for name, desc in COMMANDS]
     lines += [
         "",
         "You can also just ask: <i>how should I train today?</i>, <i>should I do intervals?</i>, "
         "<i>am I ready for a hard ride?</i>",
         "",
-        "Settings: " + ", ".join(f"<code>{escape(s.example)}</code>" for s in SETTINGS.values()),
+        "Settings: " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
     ]
     return "\n".join(lines)
 
@@ -74,7 +80,7 @@ def cannot_answer_yet() -> str:
 
 
 def greeting(first_name: str | None) -> str:
-    return f"Hi {escape(first_name or 'there')}! Ask me <i>how should I train today?</i>"
+    return f"Hi {esc(first_name or 'there')}! Ask me <i>how should I train today?</i>"
 
 
 def no_data() -> str:
@@ -95,17 +101,16 @@ def today(assessment: Assessment) -> str:
         return no_data()
     day = assessment.today.strftime("%a %d %b")
     lines = [
-        f"<b>Today ({day}): {escape(ACTION_HEADLINES[s.action])}</b>",
+        f"<b>Today ({day}): {esc(ACTION_HEADLINES[s.action])}</b>",
         "",
-        f"Why: {escape(s.reason)}.",
+        f"Why: {esc(s.reason)}.",
         "",
         "<b>The numbers</b>",
     ]
     if (form := assessment.form) is not None:
         warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
         lines.append(
-            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, "
-            f"form (TSB) {_fmt_signed(form.tsb)}{warm}"
+            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, form (TSB) {_fmt_signed(form.tsb)}{warm}"
         )
         if form.ramp_per_week is not None:
             lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")
@@ -124,11 +129,11 @@ def today(assessment: Assessment) -> str:
         lines.append(f"• Sleep: {last}{sleep.debt_7d_h:.1f} h short over the last {sleep.nights_counted} nights")
     lines += [
         "",
-        f"Alternatives: {escape(', '.join(ACTION_NAMES[a] for a in s.alternatives))}",
+        f"Alternatives: {esc(', '.join(ACTION_NAMES[a] for a in s.alternatives))}",
         f"Confidence: {s.confidence:.0%}",
     ]
     if s.missing:
-        lines.append(f"Missing: {escape('; '.join(s.missing))}")
+        lines.append(f"Missing: {esc('; '.join(s.missing))}")
     return "\n".join(lines)
 
 
@@ -145,7 +150,7 @@ def demo_loaded(result: DemoLoad) -> str:
 
 def settings(user: User) -> str:
     def show(value: object, unit: str = "") -> str:
-        return "not set" if value is None else f"{escape(str(value))}{unit}"
+        return "not set" if value is None else f"{esc(str(value))}{unit}"
 
     brief = f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
     return "\n".join(
@@ -154,26 +159,26 @@ def settings(user: User) -> str:
             f"• FTP: {show(user.ftp, ' W')}",
             f"• Max HR: {show(user.max_hr, ' bpm')}",
             f"• Weight: {show(user.weight, ' kg')}",
-            f"• Time zone: {escape(user.timezone)}",
+            f"• Time zone: {esc(user.timezone)}",
             f"• Morning brief: {brief}",
-            f"• Language: {escape(user.language)}",
+            f"• Language: {esc(user.language)}",
             "",
-            "Change one with " + ", ".join(f"<code>{escape(s.example)}</code>" for s in SETTINGS.values()),
+            "Change one with " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
         ]
     )
 
 
 def setting_saved(label: str, user: User) -> str:
-    return f"Saved your {escape(label)}.\n\n" + settings(user)
+    return f"Saved your {esc(label)}.\n\n" + settings(user)
 
 
 def invalid_setting(error: InvalidValue) -> str:
-    return f"Nothing changed: {escape(str(error))}"
+    return f"Nothing changed: {esc(str(error))}"
 
 
 def unknown_setting(name: str) -> str:
     names = ", ".join(SETTINGS)
-    return f"Nothing changed: I don't know a setting called {escape(name)!s}. The settings are: {names}."
+    return f"Nothing changed: I don't know a setting called {esc(name)}. The settings are: {names}."
 
 
 def settings_usage() -> str:
@@ -193,4 +198,4 @@ def apology() -> str:
 
 
 def unknown_command(command: str) -> str:
-    return f"I don't know {escape(command)}. /help lists what I can do."
+    return f"I don't know {esc(command)}. /help lists what I can do."

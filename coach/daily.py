@@ -53,9 +53,7 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def form_status(
-    rows: Sequence[Workout], *, today: date, tz: ZoneInfo, ftp_w: int | None
-) -> FormStatus | None:
+def form_status(rows: Sequence[Workout], *, today: date, tz: ZoneInfo, ftp_w: int | None) -> FormStatus | None:
     """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts."""
     loads = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
     if not loads:

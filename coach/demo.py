@@ -35,6 +35,7 @@ MAX_HR_BPM = 186
 REST_HR_BPM = 47.0
 WEIGHT_KG = 71.5
 LN_RMSSD_BASE = 4.15  # about 63 ms
+PRIOR_CTL = 45.0
 
 # Weekly template (Monday first): (sport, title, minutes, intensity factor); None is a rest day.
 _WEEK: list[tuple[str, str, int, float] | None] = [
@@ -130,7 +131,8 @@ def generate(user_id: str, *, end: date, tz: ZoneInfo) -> DemoHistory:
         loads[day] = row["tss"]
 
     series = pmc.daily_load_series(loads, start, end)
-    ctls, atls = pmc.pmc_series(series)
+    # The athlete trained before the window: start from a settled state, not from zero fitness.
+    ctls, atls = pmc.pmc_series(series, ctl0=PRIOR_CTL, atl0=PRIOR_CTL)
     metric_rows = []
     for i in range(DAYS):
         day = start + timedelta(days=i)
@@ -144,7 +146,7 @@ def generate(user_id: str, *, end: date, tz: ZoneInfo) -> DemoHistory:
         if days_before_end < 3:  # the recent sign of fatigue
             ln_rmssd -= 0.30
         if days_before_end < 2:
-            rhr += 6.5
+            rhr += 8.0
         hours = min(9.6, max(5.6, 7.5 + 0.004 * load_prev + rng.gauss(0, 0.4)))
         hours = _BAD_NIGHTS.get(days_before_end, hours)
         rmssd = math.exp(ln_rmssd)

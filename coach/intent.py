@@ -34,7 +34,10 @@ def classify(text: str) -> Intent:
     if _GREETING.match(t):
         return Intent.GREETING
     training = bool(_TRAINING.search(t))
-    if training and (_TODAY.search(t) or _DECISION.search(t)):
+    today = bool(_TODAY.search(t))
+    decision = bool(_DECISION.search(t))
+    # "should I do intervals?", "training today?", and "what should I do today?" all ask for today's plan.
+    if (training and (today or decision)) or (today and decision):
         return Intent.TODAY
     if _HELP.search(t):
         return Intent.HELP

@@ -107,8 +107,7 @@ class Suggestion:
             "confidence": self.confidence,
             "alternatives": [a.value for a in self.alternatives],
             "factors": [
-                {"key": f.key, "action": f.action.value, "text": f.text, "numbers": f.numbers}
-                for f in self.factors
+                {"key": f.key, "action": f.action.value, "text": f.text, "numbers": f.numbers} for f in self.factors
             ],
             "missing": self.missing,
         }
@@ -210,8 +209,7 @@ def _form_factors(form: FormStatus) -> list[Factor]:
             Factor(
                 "ramp_high",
                 Action.MODIFY,
-                f"fitness rose {form.ramp_per_week:.1f} points this week, above {RAMP_LIMIT_PER_WEEK:.0f}: "
-                "hold volume",
+                f"fitness rose {form.ramp_per_week:.1f} points this week, above {RAMP_LIMIT_PER_WEEK:.0f}: hold volume",
                 {"ramp_per_week": round(form.ramp_per_week, 1)},
             )
         )

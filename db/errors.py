@@ -1,8 +1,8 @@
 """Errors of the data layer.
 
-    DataError
-     ├── InvalidValue         a value outside the range the data model allows (nothing is stored)
-     └── DatabaseUnavailable  PostgreSQL cannot be started or reached
+DataError
+ ├── InvalidValue         a value outside the range the data model allows (nothing is stored)
+ └── DatabaseUnavailable  PostgreSQL cannot be started or reached
 """
 
 from __future__ import annotations

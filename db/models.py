@@ -12,8 +12,9 @@ Deliberate differences from the Prisma text, each documented in the README:
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -90,12 +91,8 @@ class User(Base):
 
     # What a chat coach needs and the seed lacks (documented in the README).
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"), default="UTC")
-    brief_time: Mapped[time] = mapped_column(
-        "briefTime", Time, server_default=text("'07:00'"), default=time(7, 0)
-    )
-    brief_enabled: Mapped[bool] = mapped_column(
-        "briefEnabled", Boolean, server_default=text("true"), default=True
-    )
+    brief_time: Mapped[time] = mapped_column("briefTime", Time, server_default=text("'07:00'"), default=time(7, 0))
+    brief_enabled: Mapped[bool] = mapped_column("briefEnabled", Boolean, server_default=text("true"), default=True)
     language: Mapped[str] = mapped_column(Text, server_default=text("'en'"), default="en")
     telegram_chat_id: Mapped[int | None] = mapped_column("telegramChatId", BigInteger)
 
@@ -149,7 +146,7 @@ class Session(Base):
     """A login session. The seed gives it a unique token and no primary key, as Prisma creates it."""
 
     __tablename__ = "Session"
-    __mapper_args__ = {"primary_key": ["session_token"]}
+    __mapper_args__ = {"primary_key": ["session_token"]}  # noqa: RUF012 - read once by the mapper
 
     session_token: Mapped[str] = mapped_column("sessionToken", Text, unique=True)
     user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
@@ -238,7 +235,7 @@ class DailyMetric(Base):
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
     user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
-    date: Mapped[date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
     hrv: Mapped[float | None] = mapped_column(Float)
     resting_hr: Mapped[int | None] = mapped_column("restingHr", Integer)
@@ -249,7 +246,7 @@ class DailyMetric(Base):
     sp_o2: Mapped[float | None] = mapped_column("spO2", Float)
 
     @validates("date")
-    def _check_date(self, _key: str, value: date) -> date:
+    def _check_date(self, _key: str, value: dt.date) -> dt.date:
         return validation.check_date_not_future("date", value)
 
     @validates("hrv")
@@ -281,5 +278,3 @@ class Report(Base):
     latex: Mapped[str | None] = mapped_column(Text)
     pdf_url: Mapped[str | None] = mapped_column("pdfUrl", Text)
     suggestions: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-
-

@@ -16,6 +16,7 @@ The other side — a person or a test — uses the Python methods: `send_text`, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import secrets
@@ -197,10 +198,8 @@ class LocalBotApi:
             # Confirming: every update below the offset is gone for good, as on Telegram's servers.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout)
-                except TimeoutError:
-                    pass
             return self._updates[:limit]
 
     def _message(self, chat_id: int, extra: JsonDict) -> JsonDict:
@@ -248,9 +247,7 @@ class LocalBotApi:
 
     async def _edit_message_text(self, params: JsonDict) -> JsonDict:
         message = self._existing(params)
-        if message.get("text") == params.get("text") and message.get("reply_markup") == params.get(
-            "reply_markup"
-        ):
+        if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params.get("text")
         message.pop("reply_markup", None)
@@ -275,9 +272,7 @@ class LocalBotApi:
 
     def _store_upload(self, value: Any, default_name: str) -> StoredFile:
         if isinstance(value, _Upload):
-            return self.add_file(
-                value.content, file_name=value.filename or default_name, mime_type=value.content_type
-            )
+            return self.add_file(value.content, file_name=value.filename or default_name, mime_type=value.content_type)
         if isinstance(value, str):
             if value in self.files:
                 return self.files[value]
@@ -395,21 +390,21 @@ class LocalBotApi:
     def replies(self, chat_id: int) -> list[Sent]:
         return list(self._chats.get(chat_id, _ChatLog()).sent)
 
-    async def next_reply(self, chat_id: int, *, timeout: float = 10.0) -> Sent:
-        """The next message for ``chat_id`` not read yet, waiting up to ``timeout`` seconds."""
+    async def next_reply(self, chat_id: int, *, wait_s: float = 10.0) -> Sent:
+        """The next message for ``chat_id`` not read yet, waiting up to ``wait_s`` seconds."""
         async with self._new_reply:
             log = self._chats.setdefault(chat_id, _ChatLog())
-            await asyncio.wait_for(self._new_reply.wait_for(lambda: len(log.sent) > log.read), timeout)
+            await asyncio.wait_for(self._new_reply.wait_for(lambda: len(log.sent) > log.read), wait_s)
             sent = log.sent[log.read]
             log.read += 1
             return sent
 
-    async def drain(self, chat_id: int, *, quiet: float = 0.3, timeout: float = 10.0) -> list[Sent]:
+    async def drain(self, chat_id: int, *, quiet: float = 0.3, wait_s: float = 10.0) -> list[Sent]:
         """Every reply until the bot has been quiet for ``quiet`` seconds (at least one is awaited)."""
-        out = [await self.next_reply(chat_id, timeout=timeout)]
+        out = [await self.next_reply(chat_id, wait_s=wait_s)]
         while True:
             try:
-                out.append(await self.next_reply(chat_id, timeout=quiet))
+                out.append(await self.next_reply(chat_id, wait_s=quiet))
             except TimeoutError:
                 return out
 

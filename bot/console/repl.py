@@ -75,7 +75,7 @@ class Console:
         else:
             await self.api.send_text(self.user, line)
         try:
-            for sent in await self.api.drain(CONSOLE_USER_ID, quiet=QUIET_S, timeout=REPLY_TIMEOUT_S):
+            for sent in await self.api.drain(CONSOLE_USER_ID, quiet=QUIET_S, wait_s=REPLY_TIMEOUT_S):
                 self._show(sent)
         except TimeoutError:
             self.say("(no reply yet — it may still arrive after your next message)")

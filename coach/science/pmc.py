@@ -76,10 +76,7 @@ def pmc_days(
     """The chart from ``start`` to ``end`` inclusive, one `PmcDay` per calendar day."""
     loads = daily_load_series(loads_by_day, start, end)
     ctls, atls = pmc_series(loads, ctl0=ctl0, atl0=atl0)
-    return [
-        PmcDay(day=start + timedelta(days=i), load=loads[i], ctl=ctls[i], atl=atls[i])
-        for i in range(len(loads))
-    ]
+    return [PmcDay(day=start + timedelta(days=i), load=loads[i], ctl=ctls[i], atl=atls[i]) for i in range(len(loads))]
 
 
 def sum_loads_by_day(items: Iterable[tuple[date, float | None]]) -> dict[date, float]:

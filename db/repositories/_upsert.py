@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -42,6 +42,7 @@ async def upsert(
     columns = sorted({c for row in unique.values() for c in row})
     batch = [{c: row.get(c) for c in columns} for row in unique.values()]
     table = model.__table__
+    assert isinstance(table, Table)
     key_columns = [to_columns(model, {k: None}).popitem()[0] for k in key]
     written = 0
     for i in range(0, len(batch), BATCH_ROWS):
@@ -49,6 +50,6 @@ async def upsert(
         stmt = insert(table).values(chunk)
         updates = {c: stmt.excluded[c] for c in chunk[0] if c not in (*key_columns, "id")}
         stmt = stmt.on_conflict_do_update(index_elements=key_columns, set_=updates, where=where)
-        result = await session.execute(stmt.returning(table.c.id))  # type: ignore[attr-defined]
+        result = await session.execute(stmt.returning(table.c.id))
         written += len(result.all())
     return written

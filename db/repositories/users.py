@@ -56,9 +56,7 @@ async def link_telegram_user(
     await session.flush()
     claimed = await session.execute(
         insert(Account)
-        .values(
-            user_id=user.id, type="telegram", provider=TELEGRAM, provider_account_id=str(telegram_user_id)
-        )
+        .values(user_id=user.id, type="telegram", provider=TELEGRAM, provider_account_id=str(telegram_user_id))
         .on_conflict_do_nothing()
         .returning(Account.user_id)
     )

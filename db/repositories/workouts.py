@@ -16,9 +16,7 @@ from db.repositories._upsert import upsert
 KEY = ("user_id", "source", "external_id")
 
 
-async def between(
-    session: AsyncSession, *, user_id: str, start: datetime, end: datetime
-) -> Sequence[Workout]:
+async def between(session: AsyncSession, *, user_id: str, start: datetime, end: datetime) -> Sequence[Workout]:
     """Workouts that started in [start, end), oldest first."""
     stmt = (
         select(Workout)
