@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-SECONDS_PER_HOUR = 3600.0
+from coach.science.power import SECONDS_PER_HOUR
 
 ESTIMATED_TSS_PER_HOUR: dict[str, float] = {
     "cycling": 50.0,
