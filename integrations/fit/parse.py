@@ -40,7 +40,6 @@ _DECODER_FAILURES = (
     ValueError,
     TypeError,
     KeyError,
-    IndexError,
     AssertionError,
 )
 
