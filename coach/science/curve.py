@@ -104,9 +104,7 @@ def critical_power(
     curve = np.asarray(curve_w, dtype=np.float64)
     if min_duration_s >= max_duration_s or curve.size < max_duration_s:
         return None
-    durations = np.array(
-        [d for d in CP_FIT_DURATIONS_S if min_duration_s <= d <= max_duration_s], dtype=np.float64
-    )
+    durations = np.array([d for d in CP_FIT_DURATIONS_S if min_duration_s <= d <= max_duration_s], dtype=np.float64)
     if durations.size < CP_MIN_POINTS:
         return None
     work_j = curve[durations.astype(np.int64) - 1] * durations

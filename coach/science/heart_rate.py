@@ -112,9 +112,7 @@ def heart_rate_reserve_fraction(
 def trimp(hr_bpm: npt.ArrayLike, *, profile: HeartRateProfile, sample_s: float = 1.0) -> float:
     """Banister TRIMP, summed per sample: Σ (Δt/60) · HRr · a · e^(b·HRr); seconds without a reading add 0."""
     coefficients = TRIMP_COEFFICIENTS[profile.sex]
-    reserve = heart_rate_reserve_fraction(
-        hr_bpm, rest_hr_bpm=profile.rest_hr_bpm, max_hr_bpm=profile.max_hr_bpm
-    )
+    reserve = heart_rate_reserve_fraction(hr_bpm, rest_hr_bpm=profile.rest_hr_bpm, max_hr_bpm=profile.max_hr_bpm)
     weights = reserve * coefficients.a * np.exp(coefficients.b * reserve)
     return float(np.nansum(weights)) * sample_s / SECONDS_PER_MINUTE
 

@@ -198,9 +198,7 @@ def best_mean_power(
     return float(np.nanmax(rolling))
 
 
-def ftp_plausibility_warning(
-    *, tss: float, duration_s: float, best_20min_w: float | None, ftp_w: float
-) -> str | None:
+def ftp_plausibility_warning(*, tss: float, duration_s: float, best_20min_w: float | None, ftp_w: float) -> str | None:
     """A one-sentence warning when the ride says the FTP setting is too low, else ``None``.
 
     Two tests, for rides of at least 20 minutes: more than 150 TSS per hour (IF above ≈1.22 throughout), or a

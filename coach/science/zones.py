@@ -71,9 +71,7 @@ def hr_zones_by_lthr(lthr_bpm: float) -> list[Zone]:
 
 def hr_zones_by_max(max_hr_bpm: float) -> list[Zone]:
     """5 zones of % max HR: 50–60, 60–70, 70–80, 80–90, ≥90 %."""
-    return _zones(
-        max_hr_bpm, HR_ZONE_FRACTIONS_OF_MAX[1:], HR_ZONE_NAMES_MAX, floor=HR_ZONE_FRACTIONS_OF_MAX[0]
-    )
+    return _zones(max_hr_bpm, HR_ZONE_FRACTIONS_OF_MAX[1:], HR_ZONE_NAMES_MAX, floor=HR_ZONE_FRACTIONS_OF_MAX[0])
 
 
 def zone_of(value: float, zones: Sequence[Zone]) -> Zone | None:

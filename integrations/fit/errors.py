@@ -34,9 +34,7 @@ class FitTooLarge(FitImportError):
 class FitCorrupt(FitImportError):
     """The bytes are not a readable FIT file."""
 
-    def __init__(
-        self, message: str = "The file is damaged or is not a FIT file, so it cannot be read."
-    ) -> None:
+    def __init__(self, message: str = "The file is damaged or is not a FIT file, so it cannot be read.") -> None:
         super().__init__(message)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import fitdecode  # type: ignore[import-untyped]  # fitdecode ships no type information
+import fitdecode  # ships no type information (see the mypy override in pyproject.toml)
 import numpy as np
 import numpy.typing as npt
 

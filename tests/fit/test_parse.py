@@ -24,9 +24,7 @@ def test_pauses_leave_no_slots_and_start_a_new_stretch() -> None:
 
 
 def test_sparse_records_are_held_until_the_next_one() -> None:
-    data = fit_file(
-        timer=[(T0, START), (T0 + 10, STOP_ALL)], records=[(T0 + 2, 100, 150), (T0 + 7, 160, 300)]
-    )
+    data = fit_file(timer=[(T0, START), (T0 + 10, STOP_ALL)], records=[(T0 + 2, 100, 150), (T0 + 7, 160, 300)])
     activity = parse_fit(data)
     hr = activity.heart_rate_bpm
     assert np.all(np.isnan(hr[:2]))

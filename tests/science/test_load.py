@@ -34,9 +34,7 @@ def test_hrss_when_there_is_no_power() -> None:
         (None, 3600, DEFAULT_ESTIMATED_TSS_PER_HOUR),
     ],
 )
-def test_estimate_is_duration_times_the_sports_rate(
-    sport: str | None, duration_s: int, expected: float
-) -> None:
+def test_estimate_is_duration_times_the_sports_rate(sport: str | None, duration_s: int, expected: float) -> None:
     load = training_load(duration_s=duration_s, sport=sport)
     assert load.method is LoadMethod.ESTIMATE
     assert load.value == pytest.approx(expected)

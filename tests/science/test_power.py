@@ -24,9 +24,7 @@ NAN = math.nan
 
 def brute_force_np(stretches: list[list[float]]) -> float | None:
     """NP written out longhand: 30-s trailing means inside each stretch, 4th-power mean, 4th root."""
-    means = [
-        sum(stretch[end - 29 : end + 1]) / 30 for stretch in stretches for end in range(29, len(stretch))
-    ]
+    means = [sum(stretch[end - 29 : end + 1]) / 30 for stretch in stretches for end in range(29, len(stretch))]
     if not means:
         return None
     return (sum(m**4 for m in means) / len(means)) ** 0.25
@@ -149,12 +147,8 @@ def test_work_is_watt_seconds_in_kilojoules_and_dropouts_add_nothing() -> None:
     assert work_kj([NAN, NAN]) is None
 
 
-@pytest.mark.parametrize(
-    ("dropouts", "expected_w"), [(DropoutPolicy.SKIP, 200.0), (DropoutPolicy.ZERO_FILL, 160.0)]
-)
-def test_average_power_divides_work_by_the_counted_seconds(
-    dropouts: DropoutPolicy, expected_w: float
-) -> None:
+@pytest.mark.parametrize(("dropouts", "expected_w"), [(DropoutPolicy.SKIP, 200.0), (DropoutPolicy.ZERO_FILL, 160.0)])
+def test_average_power_divides_work_by_the_counted_seconds(dropouts: DropoutPolicy, expected_w: float) -> None:
     watts = [200.0] * 80 + [NAN] * 20
     assert average_power(watts, dropouts=dropouts) == pytest.approx(expected_w)
 

@@ -34,7 +34,5 @@ def test_hold_on_grid_rejects_mismatched_inputs() -> None:
     ("labels", "expected"),
     [([], []), ([7, 7, 7], [0, 0, 0]), ([0, 0, 1, 1, 0], [0, 0, 1, 1, 2]), ([3, 1, 1, 2], [0, 1, 1, 2])],
 )
-def test_stretch_index_starts_a_new_stretch_wherever_the_label_changes(
-    labels: list[int], expected: list[int]
-) -> None:
+def test_stretch_index_starts_a_new_stretch_wherever_the_label_changes(labels: list[int], expected: list[int]) -> None:
     assert stretch_index(labels).tolist() == expected

@@ -1,0 +1,5 @@
+"""``python -m bench`` (``make bench``): every benchmark, one after the other."""
+
+from bench import science
+
+science.main()
