@@ -36,7 +36,7 @@ def mean_max_power(power_w: npt.ArrayLike) -> FloatArray:
     """Mean-maximal power for every duration 1 s … len(power_w) s, made non-increasing.
 
     MMP(d) = max_i (E[i+d] − E[i]) / d over the prefix sums E (sweatpy `mean_max`): for each duration one
-    vectorised subtraction and max over all start times, O(n²) work in total (≈150 ms for 6 hours at 1 Hz).
+    vectorised subtraction and max over all start times, O(n²) work in total (≈105 ms for 6 hours at 1 Hz).
     The raw maxima can rise with duration ([300, 0, 300]: 150 W over 2 s, 200 W over 3 s), so each duration
     takes the best of itself and all longer ones: whoever held 200 W for 3 s held it for 2.
     """

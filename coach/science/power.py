@@ -86,19 +86,23 @@ def rolling_mean_power(
     # Zero-filling fills the gaps of a power meter; without a single reading there is no meter to fill for.
     if np.count_nonzero(counted) < window_s or np.all(np.isnan(power)):
         return rolling
-    values = power[counted]  # a copy
-    values[np.isnan(values)] = 0.0  # only zero-filled dropouts are left to be NaN here
+    all_counted = bool(counted.all())
+    values = power if all_counted else power[counted]
     # Prefix sums make every window one subtraction; float64 is exact for integer watts far beyond a day.
-    sums = np.concatenate((np.zeros(1), np.cumsum(values)))
-    means = (sums[window_s:] - sums[:-window_s]) / window_s
-    window_ends = np.flatnonzero(counted)[window_s - 1 :]
-    if stretches is None:
-        rolling[window_ends] = means
-        return rolling
-    counted_stretches = stretches[counted]
-    # Stretch numbers only grow, so equal numbers at both ends mean the window lies inside one stretch.
-    inside = counted_stretches[window_s - 1 :] == counted_stretches[: values.size - window_s + 1]
-    rolling[window_ends[inside]] = means[inside]
+    # Work happens in place where possible: on a 6-hour ride every fresh array costs page faults worth
+    # several times the arithmetic.
+    sums = np.empty(values.size + 1, dtype=np.float64)
+    sums[0] = 0.0
+    np.cumsum(values, out=sums[1:])
+    if np.isnan(sums[-1]):  # zero-filled dropouts: they add 0 W
+        np.cumsum(np.nan_to_num(values, nan=0.0), out=sums[1:])
+    means = sums[window_s:] - sums[:-window_s]
+    means /= window_s
+    if stretches is not None:
+        counted_stretches = stretches if all_counted else stretches[counted]
+        # Stretch numbers only grow, so a window whose ends lie in different stretches spans a pause.
+        means[counted_stretches[window_s - 1 :] != counted_stretches[: values.size - window_s + 1]] = np.nan
+    rolling[slice(window_s - 1, None) if all_counted else np.flatnonzero(counted)[window_s - 1 :]] = means
     return rolling
 
 
@@ -109,10 +113,13 @@ def normalized_power(rolling_w: npt.ArrayLike) -> float | None:
     exists (under 30 s of counted power).
     """
     rolling = np.asarray(rolling_w, dtype=np.float64)
-    windows = rolling[~np.isnan(rolling)]
-    if windows.size == 0:
+    fourth_powers = rolling[~np.isnan(rolling)]  # a copy, raised to the 4th power in place below
+    if fourth_powers.size == 0:
         return None
-    fourth_powers = np.square(np.square(windows))  # r⁴ as (r²)²: 30× faster than numpy's general power
+    # r⁴ as (r²)², in place: numpy's general float power is 30× slower, and a fresh array per step costs
+    # more in page faults than the arithmetic on a long ride.
+    np.square(fourth_powers, out=fourth_powers)
+    np.square(fourth_powers, out=fourth_powers)
     return float(np.mean(fourth_powers) ** (1.0 / NP_EXPONENT))
 
 

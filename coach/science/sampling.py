@@ -69,7 +69,8 @@ def stretch_index(segment_id: npt.ArrayLike) -> IntArray:
     counts is that neighbours with different labels are separated by a pause.
     """
     ids = np.asarray(segment_id)
-    if ids.size == 0:
-        return np.empty(0, dtype=np.int64)
-    changes = (ids[1:] != ids[:-1]).astype(np.int64)
-    return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(changes)))
+    stretches = np.empty(ids.size, dtype=np.int64)
+    if ids.size:
+        stretches[0] = 0
+        np.cumsum(ids[1:] != ids[:-1], out=stretches[1:])
+    return stretches

@@ -55,7 +55,7 @@ class WorkoutSummary:
     average_hr: float | None
     max_hr: float | None
     hrss: float | None
-    ftp: float | None  # the FTP that IF and TSS used
+    ftp: float | None  # the FTP resolved for this workout (IF and TSS use it when there is power)
     load: float  # TSS-scaled load for the fitness chart
     load_method: LoadMethod
     plausibility: str | None  # a warning sentence when the FTP looks set too low
