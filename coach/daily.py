@@ -53,7 +53,7 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def form_status(rows: Sequence[Workout], *, today: date, tz: ZoneInfo, ftp_w: int | None) -> FormStatus | None:
+def form_status(rows: Sequence[Workout], *, today: date, tz: ZoneInfo) -> FormStatus | None:
     """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts."""
     loads = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
     if not loads:
@@ -92,7 +92,7 @@ async def assess_today(
     daily = await metrics.between(
         session, user_id=user.id, start=today - timedelta(days=NORMAL_RANGE_DAYS - 1), end=today
     )
-    form = form_status(rows, today=today, tz=tz, ftp_w=user.ftp)
+    form = form_status(rows, today=today, tz=tz)
     hrv_by_day, rhr_by_day, sleep_by_day = recovery_series(daily)
     hrv = hrv_status(hrv_by_day, today, band_sd=band_sd)
     rhr = resting_hr_status(rhr_by_day, today)
