@@ -193,6 +193,10 @@ def need_start() -> str:
     return "Send /start first so I can link this chat to your account."
 
 
+def button_expired() -> str:
+    return "This button has expired."
+
+
 def apology() -> str:
     return "Sorry — something went wrong on my side. Please try again in a minute."
 

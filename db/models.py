@@ -71,6 +71,13 @@ class User(Base):
     __table_args__ = (
         CheckConstraint('"ftp" IS NULL OR ("ftp" > 0 AND "ftp" < 500)', name="ftp_range"),
         CheckConstraint('"weight" IS NULL OR ("weight" > 30 AND "weight" < 200)', name="weight_range"),
+        CheckConstraint('"restingHr" IS NULL OR ("restingHr" BETWEEN 25 AND 120)', name="resting_hr_range"),
+        CheckConstraint('"lthr" IS NULL OR ("lthr" BETWEEN 80 AND 220)', name="lthr_range"),
+        CheckConstraint("\"sex\" IS NULL OR \"sex\" IN ('female', 'male')", name="sex_values"),
+        CheckConstraint(
+            "\"sportFocus\" IS NULL OR \"sportFocus\" IN ('cycling', 'running', 'triathlon', 'other')",
+            name="sport_focus_values",
+        ),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
@@ -96,6 +103,13 @@ class User(Base):
     language: Mapped[str] = mapped_column(Text, server_default=text("'en'"), default="en")
     telegram_chat_id: Mapped[int | None] = mapped_column("telegramChatId", BigInteger)
 
+    # The athlete profile the heart-rate load needs (HRSS: resting, threshold and max HR, sex) and the
+    # coach's default sport; all optional, each with a fallback documented where it is used.
+    resting_hr: Mapped[int | None] = mapped_column("restingHr", Integer)
+    lthr: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(Text)
+    sport_focus: Mapped[str | None] = mapped_column("sportFocus", Text)
+
     accounts: Mapped[list[Account]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
@@ -115,6 +129,22 @@ class User(Base):
     @validates("timezone")
     def _check_timezone(self, _key: str, value: str) -> str:
         return validation.check_timezone(value)
+
+    @validates("resting_hr")
+    def _check_resting_hr(self, _key: str, value: int | None) -> int | None:
+        return validation.check_resting_hr(value)
+
+    @validates("lthr")
+    def _check_lthr(self, _key: str, value: int | None) -> int | None:
+        return validation.check_lthr(value)
+
+    @validates("sex")
+    def _check_sex(self, _key: str, value: str | None) -> str | None:
+        return validation.check_sex(value)
+
+    @validates("sport_focus")
+    def _check_sport_focus(self, _key: str, value: str | None) -> str | None:
+        return validation.check_sport_focus(value)
 
 
 class Account(Base):
@@ -278,3 +308,27 @@ class Report(Base):
     latex: Mapped[str | None] = mapped_column(Text)
     pdf_url: Mapped[str | None] = mapped_column("pdfUrl", Text)
     suggestions: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+# --- Buttons -------------------------------------------------------------------------------------------------
+
+
+class CallbackAction(Base):
+    """What an inline button does, kept on the server.
+
+    A button's ``callback_data`` carries only this row's random id, so a forged or replayed payload can
+    name nothing: the row fixes the user, the chat, the action and its arguments, and when it expires.
+    """
+
+    __tablename__ = "CallbackAction"
+    __table_args__ = (Index(None, "expiresAt"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    chat_id: Mapped[int] = mapped_column("chatId", BigInteger)
+    kind: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
+    single_use: Mapped[bool] = mapped_column("singleUse", Boolean, server_default=text("true"), default=True)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP)
+    used_at: Mapped[datetime | None] = mapped_column("usedAt", TZ_TIMESTAMP)

@@ -1,8 +1,10 @@
 """The seed's application-level validation rules, as small checks that raise `InvalidValue`.
 
 Ranges (seed, "Data Validation"): FTP > 0 and < 500 W, weight > 30 and < 200 kg, recovery 0–100,
-HRV positive, historical dates not in the future. Max HR and the time zone are checks of our own:
-a max HR outside 100–230 bpm is a typo, and a time zone must be one the IANA database knows.
+HRV positive, historical dates not in the future. The athlete-profile checks are our own: a max HR outside
+100–230 bpm, a resting HR outside 25–120 bpm or a threshold HR outside 80–220 bpm is a typo (elite
+endurance athletes rest in the high 20s and 30s; nobody sustains an hour above 220), a time zone must be one
+the IANA database knows, and sex and sport focus are small closed vocabularies.
 
 The models call these from ``@validates`` hooks, so an invalid value raises at assignment and never
 reaches a flush; bulk writers call them directly on each row before building a statement.
@@ -20,6 +22,11 @@ FTP_RANGE_W = (0, 500)  # exclusive bounds
 WEIGHT_RANGE_KG = (30.0, 200.0)  # exclusive bounds
 RECOVERY_RANGE = (0, 100)  # inclusive bounds
 MAX_HR_RANGE_BPM = (100, 230)  # inclusive bounds
+RESTING_HR_RANGE_BPM = (25, 120)  # inclusive bounds
+LTHR_RANGE_BPM = (80, 220)  # inclusive bounds
+# Sex selects the Banister TRIMP constants (coach.science.heart_rate); None means "not said".
+SEXES = ("female", "male")
+SPORT_FOCUSES = ("cycling", "running", "triathlon", "other")
 
 # A record dated a few minutes ahead is clock skew between devices, not a future workout.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -49,6 +56,32 @@ def check_max_hr(value: int | None) -> int | None:
     lo, hi = MAX_HR_RANGE_BPM
     if value is not None and not (_is_number(value) and lo <= value <= hi):
         raise InvalidValue("max HR", f"between {lo} and {hi} bpm", value)
+    return value
+
+
+def check_resting_hr(value: int | None) -> int | None:
+    lo, hi = RESTING_HR_RANGE_BPM
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        raise InvalidValue("resting HR", f"between {lo} and {hi} bpm", value)
+    return value
+
+
+def check_lthr(value: int | None) -> int | None:
+    lo, hi = LTHR_RANGE_BPM
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        raise InvalidValue("threshold HR (LTHR)", f"between {lo} and {hi} bpm", value)
+    return value
+
+
+def check_sex(value: str | None) -> str | None:
+    if value is not None and value not in SEXES:
+        raise InvalidValue("sex", " or ".join(SEXES), value)
+    return value
+
+
+def check_sport_focus(value: str | None) -> str | None:
+    if value is not None and value not in SPORT_FOCUSES:
+        raise InvalidValue("sport focus", ", ".join(SPORT_FOCUSES), value)
     return value
 
 

@@ -102,6 +102,9 @@ class LocalBotApi:
         self._new_update = asyncio.Condition()
         self._new_reply = asyncio.Condition()
         self._chats: dict[int, _ChatLog] = {}
+        # answerCallbackQuery calls by callback query id, so a test can read what a press was answered.
+        self.callback_answers: dict[str, JsonDict] = {}
+        self._new_answer = asyncio.Condition()
         self._messages: dict[tuple[int, int], JsonDict] = {}
         self.files: dict[str, StoredFile] = {}
         # Tests may inject a failure for a method: a callable returning an ApiError to raise, or None.
@@ -115,7 +118,7 @@ class LocalBotApi:
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_reply_markup,
-            "answerCallbackQuery": self._true,
+            "answerCallbackQuery": self._answer_callback_query,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "sendChatAction": self._true,
@@ -167,6 +170,12 @@ class LocalBotApi:
     # ----------------------------------------------------------------- Bot API methods
 
     async def _true(self, params: JsonDict) -> bool:
+        return True
+
+    async def _answer_callback_query(self, params: JsonDict) -> bool:
+        async with self._new_answer:
+            self.callback_answers[str(params.get("callback_query_id"))] = params
+            self._new_answer.notify_all()
         return True
 
     async def _get_me(self, params: JsonDict) -> JsonDict:
@@ -386,6 +395,13 @@ class LocalBotApi:
                 }
             }
         )
+
+    async def callback_answer(self, press: JsonDict, *, wait_s: float = 10.0) -> JsonDict:
+        """How the bot answered the button press ``press`` (the update `press_button` returned)."""
+        query_id = str(press["callback_query"]["id"])
+        async with self._new_answer:
+            await asyncio.wait_for(self._new_answer.wait_for(lambda: query_id in self.callback_answers), wait_s)
+            return self.callback_answers[query_id]
 
     def replies(self, chat_id: int) -> list[Sent]:
         return list(self._chats.get(chat_id, _ChatLog()).sent)

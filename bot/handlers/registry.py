@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import buttons
 from bot.handlers import account, coaching, errors
 
 
@@ -15,6 +16,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", account.settings, filters=private))
     app.add_handler(CommandHandler("today", coaching.today, filters=private))
     app.add_handler(CommandHandler("demo", coaching.load_demo, filters=private))
+    app.add_handler(CallbackQueryHandler(buttons.dispatch))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, account.unknown_command))
     app.add_error_handler(errors.on_error)

@@ -28,6 +28,10 @@ from db.repositories import metrics, users, workouts
         (validation.check_hrv, float("nan"), "HRV (rMSSD)", "a positive number of milliseconds"),
         (validation.check_max_hr, 260, "max HR", "between 100 and 230 bpm"),
         (validation.check_timezone, "Mars/Olympus", "time zone", "an IANA name such as Europe/Berlin"),
+        (validation.check_resting_hr, 20, "resting HR", "between 25 and 120 bpm"),
+        (validation.check_lthr, 240, "threshold HR (LTHR)", "between 80 and 220 bpm"),
+        (validation.check_sex, "x", "sex", "female or male"),
+        (validation.check_sport_focus, "chess", "sport focus", "cycling, running, triathlon, other"),
     ],
 )
 def test_out_of_range_value_names_field_range_and_value(check, value, field, allowed) -> None:  # type: ignore[no-untyped-def]
