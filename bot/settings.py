@@ -34,12 +34,25 @@ class Settings(BaseSettings):
 
     hrv_band_sd: float = Field(default=0.5, ge=0.5, le=1.0, alias="COACH_HRV_BAND_SD")
 
+    # --- the Gemini coach (free-form answers, the structured daily suggestion, report narratives)
+    gemini_api_key: SecretStr | None = Field(default=None, alias="GEMINI_API_KEY")
+    # Model names retire: one setting, checked against the model list at start.
+    gemini_model: str = Field(default="gemini-3.8-flash", min_length=1, alias="GEMINI_MODEL")
+    gemini_base_url: str | None = Field(default=None, alias="GEMINI_BASE_URL")
+    gemini_timeout_s: float = Field(default=8.0, gt=0, le=60, alias="GEMINI_TIMEOUT_S")
+    # The whole answer (retries and tool calls included) must fit, so the rules answer still comes in time.
+    gemini_answer_deadline_s: float = Field(default=15.0, gt=0, le=18, alias="GEMINI_ANSWER_DEADLINE_S")
+    gemini_attempts: int = Field(default=3, ge=1, le=5, alias="GEMINI_ATTEMPTS")
+    gemini_circuit_failures: int = Field(default=5, ge=1, le=100, alias="GEMINI_CIRCUIT_FAILURES")
+    gemini_circuit_open_s: float = Field(default=60.0, gt=0, le=3600, alias="GEMINI_CIRCUIT_OPEN_S")
+    gemini_daily_tokens: int = Field(default=60_000, ge=0, alias="GEMINI_DAILY_TOKENS")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("database_url", "telegram_bot_token", mode="before")
+    @field_validator("database_url", "telegram_bot_token", "gemini_api_key", "gemini_base_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
