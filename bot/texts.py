@@ -114,6 +114,9 @@ def today(assessment: Assessment) -> str:
         )
         if form.ramp_per_week is not None:
             lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")
+        if assessment.loads_estimated:
+            n = assessment.loads_estimated
+            lines.append(f"• {n} workout{'s' if n != 1 else ''} without power or heart rate counted by duration")
     if (hrv := assessment.hrv) is not None:
         low, high = hrv.range_rmssd_ms
         today_part = f"today {hrv.today_rmssd_ms:.0f} ms, " if hrv.today_rmssd_ms is not None else ""

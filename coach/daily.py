@@ -14,8 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import loads
+from coach.loads import CountedWorkout
 from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
 from coach.science import pmc
+from coach.science.load import LoadMethod
 from coach.science.recovery import (
     NORMAL_RANGE_DAYS,
     HrvStatus,
@@ -42,6 +45,8 @@ class Assessment:
     sleep: SleepStatus | None
     suggestion: Suggestion | None
     workouts_counted: int
+    # Sessions without power or heart rate, counted by duration × sport (say so when it matters).
+    loads_estimated: int
     last_workout: Workout | None
 
 
@@ -53,9 +58,9 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def form_status(rows: Sequence[Workout], *, today: date, tz: ZoneInfo) -> FormStatus | None:
-    """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts."""
-    loads = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
+def form_status(rows: Sequence[CountedWorkout], *, today: date, tz: ZoneInfo) -> FormStatus | None:
+    """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts' loads."""
+    loads = pmc.sum_loads_by_day((c.workout.date.astimezone(tz).date(), c.load.value) for c in rows)
     if not loads:
         return None
     first = min(loads)
@@ -92,7 +97,8 @@ async def assess_today(
     daily = await metrics.between(
         session, user_id=user.id, start=today - timedelta(days=NORMAL_RANGE_DAYS - 1), end=today
     )
-    form = form_status(rows, today=today, tz=tz)
+    counted = loads.count(list(rows), user)
+    form = form_status(counted, today=today, tz=tz)
     hrv_by_day, rhr_by_day, sleep_by_day = recovery_series(daily)
     hrv = hrv_status(hrv_by_day, today, band_sd=band_sd)
     rhr = resting_hr_status(rhr_by_day, today)
@@ -107,5 +113,6 @@ async def assess_today(
         sleep=sleep,
         suggestion=suggestion,
         workouts_counted=len(rows),
+        loads_estimated=sum(1 for c in counted if c.load.method is LoadMethod.ESTIMATE),
         last_workout=rows[-1] if rows else None,
     )
