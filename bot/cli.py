@@ -1,4 +1,4 @@
-"""The ``coach-watts`` command: run, chat, migrate, demo.
+"""The ``coach-watts`` command: run, chat, migrate, demo, import-fit.
 
 Every subcommand builds `Settings` once, opens the database (embedded unless ``DATABASE_URL`` is set)
 and ends with one clear sentence and a non-zero exit when something outside the program is wrong.
@@ -8,32 +8,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import suppress
+from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot import texts_fit
 from bot.app import build_application, polling
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
 from bot.context import AppContext, utc_now
+from bot.fit_import import FitImport, import_fit
 from bot.logs import configure as configure_logging
 from bot.runtime import open_database
 from bot.settings import Settings
 from coach import demo
 from db.errors import DatabaseUnavailable
+from db.models import User
 from db.repositories import metrics, users, workouts
+from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
+from integrations.fit.store import summary_json
 from migrations import runner
 
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
+EXIT_SOME_FILES_REFUSED = 1
 # A fixed token for the in-process Bot API of the console; it unlocks nothing anywhere else.
 CONSOLE_TOKEN = "1000000000:local-console-token-not-a-secret"  # noqa: S105
 
@@ -142,6 +151,67 @@ async def _demo(settings: Settings, telegram_id: int) -> None:
         )
 
 
+# --------------------------------------------------------------------------- import-fit
+
+
+async def _import_user(sessions: async_sessionmaker[AsyncSession], who: str | None, *, create: bool) -> User | None:
+    """``--user`` as our user id or a Telegram id; without it, the console's athlete (created on a real import)."""
+    async with sessions.begin() as session:
+        if who is None:
+            if not create:
+                return await users.get_by_telegram_id(session, telegram_user_id=CONSOLE_USER_ID)
+            link = await users.link_telegram_user(
+                session, telegram_user_id=CONSOLE_USER_ID, chat_id=CONSOLE_USER_ID, name=CONSOLE_USER_NAME
+            )
+            return link.user
+        user = await users.get(session, user_id=who)
+        if user is None and who.isdigit():
+            user = await users.get_by_telegram_id(session, telegram_user_id=int(who))
+        if user is None:
+            raise UsageError(f"No user {who!r}: give a user id or the Telegram id of someone who has sent /start.")
+        return user
+
+
+def _read_fit(path: Path) -> bytes:
+    """The file's bytes, refusing an oversized file before reading it into memory."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FIT_BYTES:
+            raise FitTooLarge(size, MAX_FIT_BYTES)
+        return path.read_bytes()
+    except OSError as err:
+        raise UsageError(f"Cannot read {path}: {err.strerror or err}.") from err
+
+
+def _import_line(path: Path, result: FitImport, *, dry_run: bool) -> str:
+    outcome = "dry run, nothing stored" if dry_run else "already imported" if result.duplicate else "stored"
+    return f"{path}: {texts_fit.fit_summary_line(result.summary)} — {outcome}"
+
+
+async def _import_fit(
+    settings: Settings, paths: Sequence[Path], *, who: str | None, ftp_w: float | None, as_json: bool, dry_run: bool
+) -> int:
+    refused = 0
+    async with open_database(settings) as database:
+        user = await _import_user(database.sessions, who, create=not dry_run)
+        for path in paths:
+            try:
+                result = await import_fit(database.sessions, _read_fit(path), user=user, ftp_w=ftp_w, dry_run=dry_run)
+            except (FitImportError, UsageError) as err:
+                refused += 1
+                if as_json:
+                    print(json.dumps({"file": str(path), "error": str(err)}))
+                else:
+                    print(f"{path}: refused — {err}", file=sys.stderr)
+                continue
+            if as_json:
+                record = {"file": str(path), "stored": result.stored, "duplicate": result.duplicate}
+                print(json.dumps(record | summary_json(result.summary)))
+            else:
+                print(_import_line(path, result, dry_run=dry_run))
+    return EXIT_SOME_FILES_REFUSED if refused else 0
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -154,7 +224,25 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations")
     demo_cmd = sub.add_parser("demo", help="load the demo athlete (for the console user by default)")
     demo_cmd.add_argument("--telegram-id", type=int, default=CONSOLE_USER_ID, help="Telegram user id to load it for")
+    fit = sub.add_parser("import-fit", help="import FIT activity files (same file twice stores nothing new)")
+    fit.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".fit activity files")
+    fit.add_argument("--user", metavar="ID", help="user id or Telegram id (default: the console's athlete)")
+    fit.add_argument(
+        "--ftp", type=_ftp_watts, metavar="W", help="FTP for IF/TSS (default: the user's, else the file's)"
+    )
+    fit.add_argument("--json", action="store_true", help="print one JSON object per file")
+    fit.add_argument("--dry-run", action="store_true", help="compute and print, store nothing")
     return parser
+
+
+def _ftp_watts(value: str) -> float:
+    try:
+        watts = float(value)
+    except ValueError:
+        watts = float("nan")
+    if not 0 < watts < 2000:  # a sanity bound against typos, wider than the profile range
+        raise argparse.ArgumentTypeError(f"FTP must be a number of watts between 1 and 2000; got {value!r}")
+    return watts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,14 +255,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     console = args.command == "chat"
     configure_logging(settings.log_level, secrets=_secrets(settings), stream_level="WARNING" if console else None)
-    commands = {
+    commands: dict[str, Callable[[], Coroutine[Any, Any, int | None]]] = {
         "run": lambda: _run(settings),
         "chat": lambda: _chat(settings, demo_if_empty=args.demo_if_empty),
         "migrate": lambda: _migrate(settings),
         "demo": lambda: _demo(settings, args.telegram_id),
+        "import-fit": lambda: _import_fit(
+            settings, args.files, who=args.user, ftp_w=args.ftp, as_json=args.json, dry_run=args.dry_run
+        ),
     }
     try:
-        asyncio.run(commands[args.command]())
+        status = asyncio.run(commands[args.command]())
     except (DatabaseUnavailable, UsageError) as err:
         print(f"coach-watts: {err}", file=sys.stderr)
         return EXIT_CONFIG
@@ -183,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

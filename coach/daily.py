@@ -18,7 +18,7 @@ from coach import loads
 from coach.loads import CountedWorkout
 from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
 from coach.science import pmc
-from coach.science.load import LoadMethod
+from coach.science.load import LoadMethod, TrainingLoad
 from coach.science.recovery import (
     NORMAL_RANGE_DAYS,
     HrvStatus,
@@ -115,4 +115,53 @@ async def assess_today(
         workouts_counted=len(rows),
         loads_estimated=sum(1 for c in counted if c.load.method is LoadMethod.ESTIMATE),
         last_workout=rows[-1] if rows else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LoadImpact:
+    """How one workout moved fitness and fatigue at the end of its day (form is for the next morning)."""
+
+    day: date
+    load: TrainingLoad
+    ctl_before: float
+    ctl_after: float
+    atl_before: float
+    atl_after: float
+
+    @property
+    def tsb_before(self) -> float:
+        return self.ctl_before - self.atl_before
+
+    @property
+    def tsb_after(self) -> float:
+        return self.ctl_after - self.atl_after
+
+
+async def load_impact(session: AsyncSession, user: User, *, candidate: Workout) -> LoadImpact:
+    """The workout's effect on the PMC of its own local day, with and without it.
+
+    ``candidate`` may be stored already or not (a dry run): a stored row with the same source and external
+    id is left out of "before", so re-importing a file shows the impact it has, not zero.
+    """
+    tz = ZoneInfo(user.timezone)
+    day = candidate.date.astimezone(tz).date()
+    start = local_day_start(day - timedelta(days=PMC_LOOKBACK_DAYS), tz)
+    stored = await workouts.between(session, user_id=user.id, start=start, end=local_day_start(day + timedelta(1), tz))
+    others = [w for w in stored if (w.source, w.external_id) != (candidate.source, candidate.external_id)]
+    profile = loads.heart_rate_profile(user)
+    load = loads.workout_load(candidate, profile)
+    before = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), loads.workout_load(w, profile).value) for w in others)
+    after = dict(before)
+    after[day] = after.get(day, 0.0) + load.value
+    first = min(after)
+    end_before = pmc.pmc_days(before, first, day)[-1] if before else None
+    end_after = pmc.pmc_days(after, first, day)[-1]
+    return LoadImpact(
+        day=day,
+        load=load,
+        ctl_before=end_before.ctl if end_before else 0.0,
+        ctl_after=end_after.ctl,
+        atl_before=end_before.atl if end_before else 0.0,
+        atl_after=end_after.atl,
     )

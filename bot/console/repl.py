@@ -1,7 +1,7 @@
 """The console loop: read a line, hand it to the local Bot API as a Telegram message, print the replies.
 
 Inline keyboards are shown as numbered choices (type the number to tap), photos and documents are saved
-to files whose paths are printed.
+to files whose paths are printed, and ``/upload PATH`` sends a file from disk as if attached in Telegram.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ CONSOLE_USER_ID = 1_000_000_001
 CONSOLE_USER_NAME = "Athlete"
 REPLY_TIMEOUT_S = 60.0
 QUIET_S = 0.6
+UPLOAD = "/upload"  # handled by the console itself, never sent to the bot
 
 BANNER = (
     "Coach Watts — local console. You are talking to the real bot through a local Bot API server.\n"
     "Type a message (try /start, /demo, 'how should I train today?'), a number to tap a button, "
-    "or 'quit' to leave."
+    "/upload PATH to send a file (e.g. a .fit ride), or 'quit' to leave."
 )
 
 
@@ -72,6 +73,9 @@ class Console:
                 self.say(f"(open this link in a browser: {button['url']})")
                 return
             await self.api.press_button(self.user, message, button.get("callback_data", ""))
+        elif line.startswith(UPLOAD):
+            if not await self._upload(line.removeprefix(UPLOAD).strip()):
+                return
         else:
             await self.api.send_text(self.user, line)
         try:
@@ -79,6 +83,16 @@ class Console:
                 self._show(sent)
         except TimeoutError:
             self.say("(no reply yet — it may still arrive after your next message)")
+
+    async def _upload(self, raw_path: str) -> bool:
+        """Send a file from disk as a document; False (with a note) when there is nothing to send."""
+        found = await asyncio.to_thread(_read_file, raw_path)
+        if found is None:
+            self.say(f"(no file at {raw_path!r}: type {UPLOAD} followed by the path of a file)")
+            return False
+        name, content = found
+        await self.api.send_document(self.user, content, file_name=name)
+        return True
 
     async def run(self, stdin: TextIO = sys.stdin, *, notice: str | None = None) -> None:
         self.say(BANNER)
@@ -100,3 +114,10 @@ class Console:
             return input("you › ") if interactive else (stdin.readline() or None)
         except EOFError:
             return None
+
+
+def _read_file(raw_path: str) -> tuple[str, bytes] | None:
+    path = Path(raw_path).expanduser()
+    if not raw_path or not path.is_file():
+        return None
+    return path.name, path.read_bytes()

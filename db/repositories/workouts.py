@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import validation
 from db.models import Workout
+from db.repositories._upsert import insert_new as _insert_new
 from db.repositories._upsert import upsert
 
 KEY = ("user_id", "source", "external_id")
@@ -42,3 +43,21 @@ async def upsert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     for row in rows:
         validation.check_instant_not_future("date", row["date"])
     return await upsert(session, Workout, rows, key=KEY)
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert workouts whose natural key is not stored yet, leaving existing ones untouched; returns rows added.
+
+    For sources whose records never change once made (a FIT file is its own version), so a second import
+    is a no-op rather than an overwrite.
+    """
+    for row in rows:
+        validation.check_instant_not_future("date", row["date"])
+    return await _insert_new(session, Workout, rows, key=KEY)
+
+
+async def get_by_key(session: AsyncSession, *, user_id: str, source: str, external_id: str) -> Workout | None:
+    stmt = select(Workout).where(
+        Workout.user_id == user_id, Workout.source == source, Workout.external_id == external_id
+    )
+    return (await session.scalars(stmt)).one_or_none()
