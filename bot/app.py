@@ -38,21 +38,40 @@ async def polling(app: Application, *, poll_timeout_s: int = 10) -> AsyncIterato
             await app.stop()
 
 
+@asynccontextmanager
+async def webhook(app: Application, *, url: str, secret: str) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    """Initialise, register the command menu and point Telegram at ``url``; updates then arrive over HTTP.
+
+    The webhook stays set when we stop: Telegram keeps queueing updates for the next start.
+    """
+    async with app:
+        await app.start()
+        await register_commands(app)
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        try:
+            yield
+        finally:
+            await app.stop()
+
+
 def build_application(
-    ctx: AppContext, *, token: str, base_url: str, base_file_url: str, polling: bool = True
+    ctx: AppContext,
+    *,
+    token: str,
+    base_url: str,
+    base_file_url: str,
+    polling: bool = True,
+    rate_limited: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, talking to the Bot API at ``base_url`` (PTB appends the token).
 
     Telegram allows about 30 messages a second overall; the rate limiter keeps us under it and retries
-    once after a ``RetryAfter``.
+    once after a ``RetryAfter``. ``rate_limited=False`` is for benchmarks against a local Bot API server,
+    which has no flood limits to respect.
     """
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(base_url)
-        .base_file_url(base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=1))
-    )
+    builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))  # type: ignore[arg-type]
     if not polling:
         builder = builder.updater(None)
     app = builder.build()

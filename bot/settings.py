@@ -6,6 +6,7 @@ Built once at start (`Settings()`), then passed down; nothing else calls ``os.en
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
     telegram_file_base_url: str | None = Field(default=None, alias="TELEGRAM_FILE_BASE_URL")
+    # Webhook mode (polling otherwise): the public https URL of /webhooks/telegram, and the secret
+    # Telegram must send with every update.
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
 
     hrv_band_sd: float = Field(default=0.5, ge=0.5, le=1.0, alias="COACH_HRV_BAND_SD")
 
@@ -52,7 +57,23 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("database_url", "telegram_bot_token", "gemini_api_key", "gemini_base_url", mode="before")
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # setWebhook's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator(
+        "database_url",
+        "telegram_bot_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "gemini_api_key",
+        "gemini_base_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

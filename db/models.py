@@ -332,3 +332,25 @@ class CallbackAction(Base):
     created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP)
     used_at: Mapped[datetime | None] = mapped_column("usedAt", TZ_TIMESTAMP)
+
+
+# --- Telegram webhook --------------------------------------------------------------------------------------------
+
+
+class TelegramUpdate(Base):
+    """An update received on the Telegram webhook, stored before Telegram gets its 200.
+
+    The primary key is Telegram's ``update_id``: a redelivery finds the row and is acknowledged without
+    being answered again, and an update whose processing was cut short by a crash is still here, unprocessed,
+    for the next start to finish.
+    """
+
+    __tablename__ = "TelegramUpdate"
+    __table_args__ = (Index(None, "receivedAt", postgresql_where=text('"processedAt" IS NULL')),)
+
+    update_id: Mapped[int] = mapped_column("updateId", BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
+    # Set by the worker that takes the update; a claim older than the lease is a crashed worker's.
+    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
+    processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)

@@ -1,0 +1,144 @@
+"""Webhook mode end to end: the real Application behind our Starlette endpoint, replying via the local Bot API."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from bot.app import build_application
+from bot.asgi_server import BackgroundServer
+from bot.console.botapi import LocalBotApi
+from bot.context import AppContext
+from bot.settings import Settings
+from bot.telegram_webhook import SECRET_HEADER, TelegramWebhook
+from db.models import TelegramUpdate
+from db.repositories import telegram_updates
+from tests.bot.conftest import NOW, TOKEN
+
+SECRET = "s3cret_token-for-tests"
+ANN = LocalBotApi.user(4242, "Ann")
+_ids = itertools.count(1000)
+
+
+def _update(text: str, user: dict[str, Any] = ANN, update_id: int | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(NOW.timestamp()),
+        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+        "from": user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id if update_id is not None else next(_ids), "message": message}
+
+
+@dataclass
+class Hook:
+    api: LocalBotApi
+    receiver: TelegramWebhook
+    http: httpx.AsyncClient
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def post(self, body: object, *, secret: str | None = SECRET) -> int:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        response = await self.http.post("/webhooks/telegram", json=body, headers=headers)
+        return response.status_code
+
+    async def stored(self) -> int:
+        async with self.sessions() as session:
+            return await session.scalar(select(func.count()).select_from(TelegramUpdate)) or 0
+
+
+@pytest.fixture
+async def hook(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Hook]:
+    api = LocalBotApi(TOKEN)
+    ctx = AppContext(settings=Settings(_env_file=None), sessions=sessions, clock=lambda: NOW)  # type: ignore[call-arg]
+    async with BackgroundServer(api.asgi()) as bot_api:
+        app = build_application(
+            ctx, token=TOKEN, base_url=f"{bot_api.url}/bot", base_file_url=f"{bot_api.url}/file/bot", polling=False
+        )
+        async with app:
+            await app.start()
+            receiver = TelegramWebhook(app, sessions, secret=SECRET, clock=lambda: NOW)
+            web = Starlette(routes=[Mount("/webhooks", routes=[receiver.route()])])
+            async with BackgroundServer(web) as server, httpx.AsyncClient(base_url=server.url) as http:
+                await receiver.start()
+                try:
+                    yield Hook(api=api, receiver=receiver, http=http, sessions=sessions)
+                finally:
+                    await receiver.stop()
+            await app.stop()
+
+
+async def test_an_update_is_stored_acknowledged_and_answered(hook: Hook) -> None:
+    assert await hook.post(_update("/start")) == 200
+    reply = await hook.api.next_reply(ANN["id"])
+    assert "Coach Watts" in reply.text
+    await hook.receiver.idle()
+    async with hook.sessions() as session:
+        row = (await session.scalars(select(TelegramUpdate))).one()
+        assert row.processed_at is not None
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
+async def test_requests_without_the_secret_are_refused_and_store_nothing(hook: Hook, secret: str | None) -> None:
+    assert await hook.post(_update("/start"), secret=secret) == 401
+    assert await hook.stored() == 0
+    assert hook.api.replies(ANN["id"]) == []
+
+
+@pytest.mark.parametrize("body", [{"message": {}}, {"update_id": "x"}, [1, 2], "hello"])
+async def test_a_body_that_is_not_an_update_is_refused(hook: Hook, body: object) -> None:
+    assert await hook.post(body) == 400
+    assert await hook.stored() == 0
+
+
+async def test_redeliveries_are_answered_once(hook: Hook) -> None:
+    update = _update("/start")
+    assert [await hook.post(update) for _ in range(3)] == [200, 200, 200]
+    await hook.receiver.idle()
+    assert len(hook.api.replies(ANN["id"])) == 1
+    assert await hook.stored() == 1
+
+
+async def test_an_update_stranded_by_a_crash_is_answered_by_the_sweep(hook: Hook) -> None:
+    # The process committed the update and sent the 200, then died before processing it.
+    update = _update("/start")
+    async with hook.sessions.begin() as session:
+        await telegram_updates.store(
+            session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=5)
+        )
+    assert await hook.receiver.sweep() == 1
+    assert "Coach Watts" in (await hook.api.next_reply(ANN["id"])).text
+    assert await hook.receiver.sweep() == 0
+    assert await hook.post(update) == 200  # Telegram retrying it changes nothing
+    await hook.receiver.idle()
+    assert len(hook.api.replies(ANN["id"])) == 1
+
+
+async def test_a_live_claim_is_left_alone_and_a_dead_one_is_taken(hook: Hook) -> None:
+    live, dead = _update("/start"), _update("/help")
+    async with hook.sessions.begin() as session:
+        for update in (live, dead):
+            await telegram_updates.store(
+                session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=10)
+            )
+        lease = timedelta(minutes=2)
+        assert await telegram_updates.claim(session, update_id=live["update_id"], now=NOW, lease=lease)
+        assert await telegram_updates.claim(
+            session, update_id=dead["update_id"], now=NOW - timedelta(minutes=3), lease=lease
+        )
+    assert await hook.receiver.sweep() == 1
+    reply = await hook.api.next_reply(ANN["id"])
+    assert "/today" in reply.text  # the help text answered the dead worker's /help; /start stays with its worker
