@@ -35,7 +35,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from db import validation
@@ -245,6 +245,15 @@ class Workout(Base):
     kilojoules: Mapped[int | None] = mapped_column(Integer)
     raw_json: Mapped[dict[str, Any] | None] = mapped_column("rawJson", JSONB)
 
+    # Sync (issue 5), not in the seed. The same session from several providers is stored once per source and
+    # linked: a copy points at the record that speaks for the session, which has no link (NULL = counted by
+    # the coach). The provider's own local date and UTC offset are kept, never derived from UTC.
+    canonical_id: Mapped[str | None] = mapped_column(
+        "canonicalId", Text, ForeignKey("Workout.id", ondelete="SET NULL", onupdate="CASCADE")
+    )
+    local_date: Mapped[dt.date | None] = mapped_column("localDate", Date)
+    utc_offset_sec: Mapped[int | None] = mapped_column("utcOffsetSec", Integer)
+
     @validates("date")
     def _check_date(self, _key: str, value: datetime) -> datetime:
         return validation.check_instant_not_future("date", value)
@@ -354,3 +363,77 @@ class TelegramUpdate(Base):
     # Set by the worker that takes the update; a claim older than the lease is a crashed worker's.
     claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+
+
+# --- Sync: per-source daily values, metric source order, cursors, pending objects -------------------------------
+
+
+# Deleting a workout nulls its copies' links (ON DELETE SET NULL): an index keeps that from scanning the table.
+Index(None, Workout.canonical_id)
+
+
+class DailyMetricSource(Base):
+    """One provider's recovery values for one day, kept so the merged ``DailyMetric`` can always be recomputed.
+
+    ``DailyMetric`` keeps the seed's one row per (user, date); each of its fields is taken from the most
+    reliable source that has it (`integrations.sync.daily`). Keeping every source's values here makes that
+    merge a pure function of the stored data: it does not depend on which provider arrived first, and it can
+    be redone when the athlete changes their order. ``rawJson`` holds one provider object per document kind.
+    """
+
+    __tablename__ = "DailyMetricSource"
+    __table_args__ = (PrimaryKeyConstraint("userId", "date", "source"),)
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    date: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    hrv: Mapped[float | None] = mapped_column(Float)
+    resting_hr: Mapped[int | None] = mapped_column("restingHr", Integer)
+    sleep_score: Mapped[int | None] = mapped_column("sleepScore", Integer)
+    hours_slept: Mapped[float | None] = mapped_column("hoursSlept", Float)
+    recovery_score: Mapped[int | None] = mapped_column("recoveryScore", Integer)
+    strain_score: Mapped[float | None] = mapped_column("strainScore", Float)
+    sp_o2: Mapped[float | None] = mapped_column("spO2", Float)
+    raw_json: Mapped[dict[str, Any]] = mapped_column("rawJson", JSONB, server_default=text("'{}'::jsonb"), default=dict)
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+class MetricSourceOrder(Base):
+    """An athlete's own source order for one daily metric (e.g. Oura before WHOOP for HRV)."""
+
+    __tablename__ = "MetricSourceOrder"
+    __table_args__ = (PrimaryKeyConstraint("userId", "metric"),)
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    metric: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[str]] = mapped_column(ARRAY(Text))
+
+
+class SyncCursor(Base):
+    """Where a provider stream's sync got to; written in the same transaction as that page's rows."""
+
+    __tablename__ = "SyncCursor"
+    __table_args__ = (PrimaryKeyConstraint("integrationId", "stream"),)
+
+    integration_id: Mapped[str] = mapped_column(
+        "integrationId", Text, ForeignKey("Integration.id", ondelete="CASCADE", onupdate="CASCADE")
+    )
+    stream: Mapped[str] = mapped_column(Text)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+class SyncPending(Base):
+    """A provider object seen before it was final (WHOOP ``PENDING_SCORE``): fetch it again later."""
+
+    __tablename__ = "SyncPending"
+    __table_args__ = (PrimaryKeyConstraint("integrationId", "kind", "externalId"),)
+
+    integration_id: Mapped[str] = mapped_column(
+        "integrationId", Text, ForeignKey("Integration.id", ondelete="CASCADE", onupdate="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column("externalId", Text)
+    reason: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column("firstSeenAt", TZ_TIMESTAMP, server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column("lastSeenAt", TZ_TIMESTAMP, server_default=func.now())

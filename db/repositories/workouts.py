@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import validation
@@ -17,11 +17,21 @@ from db.repositories._upsert import upsert
 KEY = ("user_id", "source", "external_id")
 
 
-async def between(session: AsyncSession, *, user_id: str, start: datetime, end: datetime) -> Sequence[Workout]:
-    """Workouts that started in [start, end), oldest first."""
+def _counted(user_id: str, canonical_only: bool) -> list[ColumnElement[bool]]:
+    """Rows of one user; with ``canonical_only``, a session sent by several providers counts once."""
+    conditions: list[ColumnElement[bool]] = [Workout.user_id == user_id]
+    if canonical_only:
+        conditions.append(Workout.canonical_id.is_(None))
+    return conditions
+
+
+async def between(
+    session: AsyncSession, *, user_id: str, start: datetime, end: datetime, canonical_only: bool = True
+) -> Sequence[Workout]:
+    """Workouts that started in [start, end), oldest first; by default one per session (see `canonical_only`)."""
     stmt = (
         select(Workout)
-        .where(Workout.user_id == user_id, Workout.date >= start, Workout.date < end)
+        .where(*_counted(user_id, canonical_only), Workout.date >= start, Workout.date < end)
         .order_by(Workout.date)
     )
     return (await session.scalars(stmt)).all()
@@ -31,8 +41,9 @@ async def first_date(session: AsyncSession, *, user_id: str) -> datetime | None:
     return await session.scalar(select(func.min(Workout.date)).where(Workout.user_id == user_id))
 
 
-async def count(session: AsyncSession, *, user_id: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Workout).where(Workout.user_id == user_id)) or 0
+async def count(session: AsyncSession, *, user_id: str, canonical_only: bool = True) -> int:
+    stmt = select(func.count()).select_from(Workout).where(*_counted(user_id, canonical_only))
+    return await session.scalar(stmt) or 0
 
 
 async def upsert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -61,3 +72,42 @@ async def get_by_key(session: AsyncSession, *, user_id: str, source: str, extern
         Workout.user_id == user_id, Workout.source == source, Workout.external_id == external_id
     )
     return (await session.scalars(stmt)).one_or_none()
+
+
+LINK_COLUMNS = (
+    Workout.id,
+    Workout.source,
+    Workout.external_id,
+    Workout.date,
+    Workout.duration_sec,
+    Workout.type,
+    Workout.normalized_power,
+    Workout.average_watts,
+    Workout.max_watts,
+    Workout.tss,
+    Workout.intensity_factor,
+    Workout.kilojoules,
+    Workout.average_hr,
+    Workout.max_hr,
+    Workout.distance_meters,
+    Workout.elevation_gain,
+    Workout.canonical_id,
+)
+
+
+async def link_window(session: AsyncSession, *, user_id: str, start: datetime, end: datetime) -> Sequence[RowMapping]:
+    """The columns that decide whether two records are one session, for workouts started in [start, end]."""
+    stmt = (
+        select(*LINK_COLUMNS)
+        .where(Workout.user_id == user_id, Workout.date >= start, Workout.date <= end)
+        .order_by(Workout.date, Workout.source, Workout.external_id)
+    )
+    return (await session.execute(stmt)).mappings().all()
+
+
+async def set_links(session: AsyncSession, links: Sequence[tuple[str, str | None]]) -> None:
+    """Point each workout id at its canonical record (``None``: it is the canonical one)."""
+    if links:
+        await session.execute(
+            update(Workout), [{"id": workout_id, "canonical_id": target} for workout_id, target in sorted(links)]
+        )

@@ -1,0 +1,102 @@
+"""Sync bookkeeping: each stream's cursor, an integration's sync status, objects to fetch again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Integration, SyncCursor, SyncPending
+
+SYNCING = "SYNCING"
+SUCCESS = "SUCCESS"
+FAILED = "FAILED"
+
+
+async def cursor(session: AsyncSession, *, integration_id: str, stream: str) -> str | None:
+    stmt = select(SyncCursor.cursor).where(SyncCursor.integration_id == integration_id, SyncCursor.stream == stream)
+    return await session.scalar(stmt)
+
+
+async def set_cursor(session: AsyncSession, *, integration_id: str, stream: str, value: str | None) -> None:
+    """Record where ``stream`` got to; call it in the transaction that writes the page's rows."""
+    stmt = insert(SyncCursor).values(integrationId=integration_id, stream=stream, cursor=value)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["integrationId", "stream"], set_={"cursor": stmt.excluded.cursor, "updatedAt": func.now()}
+    )
+    await session.execute(stmt)
+
+
+async def mark_syncing(session: AsyncSession, *, integration_id: str) -> None:
+    await session.execute(
+        update(Integration).where(Integration.id == integration_id).values(sync_status=SYNCING, error_message=None)
+    )
+
+
+async def mark_success(session: AsyncSession, *, integration_id: str, at: datetime) -> None:
+    """A finished sync: ``lastSyncAt`` is the seed's "last successful data sync", so only success moves it."""
+    await session.execute(
+        update(Integration)
+        .where(Integration.id == integration_id)
+        .values(sync_status=SUCCESS, error_message=None, last_sync_at=at)
+    )
+
+
+async def mark_failed(session: AsyncSession, *, integration_id: str, message: str) -> None:
+    await session.execute(
+        update(Integration).where(Integration.id == integration_id).values(sync_status=FAILED, error_message=message)
+    )
+
+
+async def remember_pending(
+    session: AsyncSession, *, integration_id: str, items: Sequence[tuple[str, str, str]]
+) -> None:
+    """Remember (kind, external id, reason) objects to fetch again; seeing one again updates ``lastSeenAt``."""
+    unique = {(kind, external_id): reason for kind, external_id, reason in items}
+    if not unique:
+        return
+    rows = [
+        {"integrationId": integration_id, "kind": kind, "externalId": external_id, "reason": reason}
+        for (kind, external_id), reason in sorted(unique.items())
+    ]
+    stmt = insert(SyncPending).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["integrationId", "kind", "externalId"],
+        set_={"reason": stmt.excluded.reason, "lastSeenAt": func.now()},
+    )
+    await session.execute(stmt)
+
+
+async def forget_pending(session: AsyncSession, *, integration_id: str, items: Sequence[tuple[str, str]]) -> None:
+    """Drop (kind, external id) objects that have now arrived final."""
+    if not items:
+        return
+    await session.execute(
+        delete(SyncPending).where(
+            SyncPending.integration_id == integration_id,
+            tuple_(SyncPending.kind, SyncPending.external_id).in_(sorted(set(items))),
+        )
+    )
+
+
+async def pending(session: AsyncSession, *, integration_id: str) -> Sequence[SyncPending]:
+    stmt = (
+        select(SyncPending)
+        .where(SyncPending.integration_id == integration_id)
+        .order_by(SyncPending.first_seen_at, SyncPending.kind, SyncPending.external_id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def lock_user(session: AsyncSession, *, user_id: str, scope: str) -> None:
+    """Serialize one user's writes of ``scope`` until the transaction ends (concurrent syncs and webhooks).
+
+    Linking the same session across providers reads a window of workouts and rewrites links; two writers
+    doing that at once could each miss the other's rows. A transaction-scoped advisory lock needs no cleanup.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{scope}:{user_id}"}
+    )

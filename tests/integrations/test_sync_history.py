@@ -1,0 +1,163 @@
+"""One history from many sources: the same rides from Strava and Intervals.icu become one workout each."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coach.daily import form_status
+from db.models import Workout
+from db.repositories import workouts
+from integrations.records import Batch, WorkoutRecord
+from integrations.sync import sessions as rule
+from integrations.sync import writer
+from tests.integrations.conftest import Athlete, make_athlete
+from tests.integrations.history_data import FIRST_DAY, history
+
+Sessions = async_sessionmaker[AsyncSession]
+UTC = ZoneInfo("UTC")
+
+
+def _candidates(records: list[WorkoutRecord]) -> list[rule.Candidate]:
+    return [
+        rule.candidate({"id": f"{r.source}:{r.external_id}", **r.row("u")})  # type: ignore[arg-type]
+        for r in records
+    ]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), shuffle=st.randoms(use_true_random=False))
+def test_rule_gives_one_workout_per_ride_and_never_merges_distinct_sessions(seed: int, shuffle: random.Random) -> None:
+    h = history(seed)
+    records = h.all
+    expected = rule.links(_candidates(records))
+    shuffle.shuffle(records)
+    assert rule.links(_candidates(records)) == expected  # arrival order does not matter
+    canonical = {k for k, v in expected.items() if v is None}
+    assert len(canonical) == 200 + len(h.distinct)
+    for d in h.distinct:
+        assert expected[f"{d.source}:{d.external_id}"] is None  # 0 false merges
+    for s, i in zip(h.strava, h.intervals, strict=True):
+        # Intervals.icu carries TSS and IF as well as power: it speaks for the ride, Strava's copy links to it.
+        assert expected[f"{s.source}:{s.external_id}"] == f"{i.source}:{i.external_id}"
+
+
+def test_same_source_is_never_merged_and_sport_must_agree() -> None:
+    ride = history(1, rides=1, distinct_pairs=0).strava[0]
+    twin = dataclasses.replace(ride, external_id="other")
+    assert rule.links(_candidates([ride, twin])) == {f"strava:{ride.external_id}": None, "strava:other": None}
+    as_run = dataclasses.replace(ride, source="intervals", external_id="i1", type="Run")
+    assert rule.links(_candidates([ride, as_run])) == {f"strava:{ride.external_id}": None, "intervals:i1": None}
+    as_ride = dataclasses.replace(ride, source="intervals", external_id="i1", type="VirtualRide")
+    assert rule.links(_candidates([ride, as_ride]))[f"strava:{ride.external_id}"] is not None
+
+
+async def _write(sessions: Sessions, athlete: Athlete, provider: str, records: list[WorkoutRecord]) -> None:
+    for i in range(0, len(records), 50):
+        await writer.commit_page(
+            sessions,
+            integration_id=athlete.integrations[provider],
+            user_id=athlete.user_id,
+            stream="activities",
+            batch=Batch(workouts=records[i : i + 50]),
+            cursor=str(i),
+        )
+
+
+async def _canonical(sessions: Sessions, user_id: str) -> dict[tuple[str, str], tuple[str, str] | None]:
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Workout.id, Workout.source, Workout.external_id, Workout.canonical_id).where(
+                    Workout.user_id == user_id
+                )
+            )
+        ).all()
+    by_id = {r.id: (r.source, r.external_id) for r in rows}
+    return {(r.source, r.external_id): by_id[r.canonical_id] if r.canonical_id else None for r in rows}
+
+
+async def test_two_hundred_rides_via_two_providers_in_any_order_are_two_hundred_workouts(sessions: Sessions) -> None:
+    h = history(seed=7)
+    results = []
+    for n, arrival in enumerate(
+        [
+            [("strava", h.strava + h.distinct[0::2]), ("intervals", h.intervals + h.distinct[1::2])],
+            [("intervals", h.intervals[::-1] + h.distinct[1::2]), ("strava", h.strava[::-1] + h.distinct[0::2])],
+        ]
+    ):
+        athlete = await make_athlete(sessions, f"arrival{n}")
+        for provider, records in arrival:
+            shuffled = list(records)
+            random.Random(n).shuffle(shuffled)
+            await _write(sessions, athlete, provider, shuffled)
+        links = await _canonical(sessions, athlete.user_id)
+        assert len(links) == 420
+        assert sum(v is None for v in links.values()) == 220
+        assert all(links[(d.source, d.external_id)] is None for d in h.distinct)
+        results.append(links)
+        async with sessions() as session:
+            assert await workouts.count(session, user_id=athlete.user_id) == 220
+            assert await workouts.count(session, user_id=athlete.user_id, canonical_only=False) == 420
+    assert results[0] == results[1]
+
+
+async def test_the_coach_counts_a_ride_once(sessions: Sessions, athlete: Athlete) -> None:
+    h = history(seed=3, rides=20, distinct_pairs=0, strava_ftp_w=265)  # both copies carry a TSS
+    await _write(sessions, athlete, "strava", h.strava)
+    await _write(sessions, athlete, "intervals", h.intervals)
+    async with sessions() as session:
+        rows = await workouts.between(
+            session, user_id=athlete.user_id, start=FIRST_DAY - timedelta(days=1), end=FIRST_DAY + timedelta(days=30)
+        )
+        every = await workouts.between(
+            session,
+            user_id=athlete.user_id,
+            start=FIRST_DAY - timedelta(days=1),
+            end=FIRST_DAY + timedelta(days=30),
+            canonical_only=False,
+        )
+    assert (len(rows), len(every)) == (20, 40)
+    once = form_status(rows, today=(FIRST_DAY + timedelta(days=30)).date(), tz=UTC)
+    twice = form_status(every, today=(FIRST_DAY + timedelta(days=30)).date(), tz=UTC)
+    assert once is not None and twice is not None and twice.ctl > once.ctl
+
+
+async def test_a_later_richer_copy_takes_over_and_relinking_is_idempotent(sessions: Sessions, athlete: Athlete) -> None:
+    h = history(seed=5, rides=3, distinct_pairs=0)
+    await _write(sessions, athlete, "strava", h.strava)
+    first = await _canonical(sessions, athlete.user_id)
+    assert all(v is None for v in first.values())
+    await _write(sessions, athlete, "intervals", h.intervals)
+    await _write(sessions, athlete, "strava", h.strava)  # re-sync of the same page changes nothing
+    links = await _canonical(sessions, athlete.user_id)
+    for s, i in zip(h.strava, h.intervals, strict=True):
+        assert links[(s.source, s.external_id)] == (i.source, i.external_id)
+        assert links[(i.source, i.external_id)] is None
+
+
+async def test_three_concurrent_writers_of_the_same_500_activities_leave_500_rows(
+    sessions: Sessions, athlete: Athlete
+) -> None:
+    h = history(seed=11, rides=500, distinct_pairs=0)
+
+    async def writer_task(seed: int) -> None:
+        records = list(h.strava)
+        random.Random(seed).shuffle(records)
+        await _write(sessions, athlete, "strava", records)
+
+    await asyncio.gather(*(writer_task(seed) for seed in range(3)))
+    async with sessions() as session:
+        total = await session.scalar(
+            select(func.count()).select_from(Workout).where(Workout.user_id == athlete.user_id)
+        )
+        canonical = await workouts.count(session, user_id=athlete.user_id)
+    assert (total, canonical) == (500, 500)
