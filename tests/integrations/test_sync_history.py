@@ -8,13 +8,15 @@ import random
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coach.daily import form_status
-from db.models import Workout
+from coach import loads
+from coach.daily import assess_today, form_status
+from db.models import User, Workout
 from db.repositories import workouts
 from integrations.records import Batch, WorkoutRecord
 from integrations.sync import sessions as rule
@@ -114,21 +116,21 @@ async def test_the_coach_counts_a_ride_once(sessions: Sessions, athlete: Athlete
     h = history(seed=3, rides=20, distinct_pairs=0, strava_ftp_w=265)  # both copies carry a TSS
     await _write(sessions, athlete, "strava", h.strava)
     await _write(sessions, athlete, "intervals", h.intervals)
+    window = {"start": FIRST_DAY - timedelta(days=1), "end": FIRST_DAY + timedelta(days=30)}
     async with sessions() as session:
-        rows = await workouts.between(
-            session, user_id=athlete.user_id, start=FIRST_DAY - timedelta(days=1), end=FIRST_DAY + timedelta(days=30)
-        )
-        every = await workouts.between(
-            session,
-            user_id=athlete.user_id,
-            start=FIRST_DAY - timedelta(days=1),
-            end=FIRST_DAY + timedelta(days=30),
-            canonical_only=False,
-        )
+        rows = await workouts.between(session, user_id=athlete.user_id, **window)
+        every = await workouts.between(session, user_id=athlete.user_id, canonical_only=False, **window)
+        user = await session.get(User, athlete.user_id)
+        assert user is not None
+        assessment = await assess_today(session, user, now=FIRST_DAY + timedelta(days=30))
     assert (len(rows), len(every)) == (20, 40)
-    once = form_status(rows, today=(FIRST_DAY + timedelta(days=30)).date(), tz=UTC)
-    twice = form_status(every, today=(FIRST_DAY + timedelta(days=30)).date(), tz=UTC)
-    assert once is not None and twice is not None and twice.ctl > once.ctl
+    assert assessment.workouts_counted == 20
+    today = (FIRST_DAY + timedelta(days=30)).date()
+    once = form_status(loads.count(list(rows), user), today=today, tz=UTC)
+    twice = form_status(loads.count(list(every), user), today=today, tz=UTC)
+    assert once is not None and twice is not None
+    assert assessment.form is not None and assessment.form.ctl == pytest.approx(once.ctl)
+    assert twice.ctl > once.ctl  # what counting both copies would have claimed
 
 
 async def test_a_later_richer_copy_takes_over_and_relinking_is_idempotent(sessions: Sessions, athlete: Athlete) -> None:
