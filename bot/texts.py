@@ -41,6 +41,9 @@ COMMANDS = [
     ("today", "How should I train today?"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
+    ("fitness", "Fitness, fatigue and form chart"),
+    ("hrv", "HRV and resting HR chart"),
+    ("curve", "Power curve"),
     ("help", "What I can do"),
     ("start", "Link this chat to your account"),
 ]

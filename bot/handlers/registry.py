@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, coaching, errors, files
+from bot.handlers import account, charts, coaching, errors, files
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -18,6 +18,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("demo", coaching.load_demo, filters=private))
     app.add_handler(CallbackQueryHandler(buttons.dispatch))
     app.add_handler(MessageHandler(private & filters.Document.ALL, files.document))
+    app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))
+    app.add_handler(CommandHandler("hrv", charts.hrv, filters=private))
+    app.add_handler(CommandHandler("curve", charts.curve, filters=private))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, account.unknown_command))
     app.add_error_handler(errors.on_error)

@@ -1,0 +1,172 @@
+"""One user's history as day-indexed series: the fitness chart, the HRV chart and the power curve.
+
+Reads only the given user's rows (through the repositories) and hands them to `coach.science`; the charts
+and reports draw and quote exactly these numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coach.charts import FitnessSeries, HrvSeries, PowerCurve
+from coach.daily import PMC_LOOKBACK_DAYS, local_day_start, local_today, recovery_series
+from coach.science import pmc
+from coach.science.recovery import MIN_RANGE_VALUES, NORMAL_RANGE_DAYS, hrv_status
+from db.models import DailyMetric, User, Workout
+from db.repositories import metrics, workouts
+
+FITNESS_DAYS = 90
+HRV_DAYS = 60
+CURVE_DAYS = 90
+# Durations the summary-based curve is evaluated at (the chart's x grid), 1 min … 8 h.
+CURVE_GRID_S = tuple(sorted({60 * m for m in (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480)}))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadHistory:
+    """Every day's load and PMC from the first workout in the look-back to ``end`` (inclusive)."""
+
+    days: list[pmc.PmcDay]
+    workouts: Sequence[Workout]
+    tz: ZoneInfo
+
+    def since(self, start: date) -> list[pmc.PmcDay]:
+        return [d for d in self.days if d.day >= start]
+
+    def on(self, day: date) -> pmc.PmcDay | None:
+        return next((d for d in reversed(self.days) if d.day == day), None)
+
+
+async def load_history(session: AsyncSession, user: User, *, now: datetime, end: date | None = None) -> LoadHistory:
+    """The PMC through ``end`` (default: yesterday, the last complete day) from up to a year of workouts."""
+    tz = ZoneInfo(user.timezone)
+    today = local_today(user, now)
+    end = end if end is not None else today - timedelta(days=1)
+    start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
+    rows = await workouts.between(session, user_id=user.id, start=start, end=now)
+    return load_history_of(rows, tz=tz, end=end)
+
+
+def daily_loads(rows: Sequence[Workout], *, tz: ZoneInfo) -> dict[date, float]:
+    """Summed load per local calendar day, the input of the PMC."""
+    return pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
+
+
+def load_history_of(rows: Sequence[Workout], *, tz: ZoneInfo, end: date) -> LoadHistory:
+    """The PMC of ``rows`` from the first loaded day through ``end``; empty when nothing was loaded by then."""
+    loads = daily_loads(rows, tz=tz)
+    if not loads or min(loads) > end:
+        return LoadHistory(days=[], workouts=rows, tz=tz)
+    return LoadHistory(days=pmc.pmc_days(loads, min(loads), end), workouts=rows, tz=tz)
+
+
+def fitness_series(history: LoadHistory, *, days: int = FITNESS_DAYS) -> FitnessSeries | None:
+    if not history.days:
+        return None
+    shown = history.days[-days:]
+    return FitnessSeries(
+        days=[d.day for d in shown],
+        ctl=[d.ctl for d in shown],
+        atl=[d.atl for d in shown],
+        tsb=[d.tsb for d in shown],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryHistory:
+    rows: Sequence[DailyMetric]
+    series: HrvSeries
+    mornings_with_hrv: int
+    mornings_with_rhr: int
+
+
+async def recovery_history(
+    session: AsyncSession, user: User, *, now: datetime, days: int = HRV_DAYS, band_sd: float = 0.5
+) -> RecoveryHistory:
+    """Daily HRV and resting HR for the last ``days`` mornings, each with the band as it stood that morning."""
+    today = local_today(user, now)
+    first = today - timedelta(days=days - 1)
+    rows = await metrics.between(session, user_id=user.id, start=first - timedelta(days=NORMAL_RANGE_DAYS), end=today)
+    return recovery_history_of(rows, today=today, days=days, band_sd=band_sd)
+
+
+def recovery_history_of(
+    rows: Sequence[DailyMetric], *, today: date, days: int = HRV_DAYS, band_sd: float = 0.5
+) -> RecoveryHistory:
+    first = today - timedelta(days=days - 1)
+    hrv, rhr, _sleep = recovery_series(rows)
+    shown = [first + timedelta(days=i) for i in range(days)]
+    baseline: list[float | None] = []
+    band_low: list[float | None] = []
+    band_high: list[float | None] = []
+    rhr_mean: list[float | None] = []
+    for day in shown:
+        status = hrv_status(hrv, day, band_sd=band_sd)
+        baseline.append(status.baseline_rmssd_ms if status else None)
+        band_low.append(math.exp(status.range_low_ln) if status else None)
+        band_high.append(math.exp(status.range_high_ln) if status else None)
+        window = [v for d, v in rhr.items() if day - timedelta(days=NORMAL_RANGE_DAYS - 1) <= d <= day]
+        rhr_mean.append(statistics.fmean(window) if len(window) >= MIN_RANGE_VALUES else None)
+    series = HrvSeries(
+        days=shown,
+        rmssd_ms=[hrv.get(d) for d in shown],
+        baseline_ms=baseline,
+        band_low_ms=band_low,
+        band_high_ms=band_high,
+        resting_hr_bpm=[rhr.get(d) for d in shown],
+        resting_hr_mean_bpm=rhr_mean,
+    )
+    return RecoveryHistory(
+        rows=rows,
+        series=series,
+        mornings_with_hrv=sum(1 for d in shown if d in hrv),
+        mornings_with_rhr=sum(1 for d in shown if d in rhr),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CurveSummary:
+    curve: PowerCurve
+    rides_with_power: int
+    days: int
+
+
+def summary_power_curve(rows: Sequence[Workout]) -> PowerCurve:
+    """The best curve that ride summaries can honestly support.
+
+    Without per-second power the only true points are: the peak (max watts, a 1-second best) and, for each
+    ride, its average power held for its whole duration. A ride of D seconds at average P proves the athlete
+    held about P for D seconds, so for each duration d the best average over rides lasting at least d is a floor
+    under the true mean-maximal curve. Normalized power is not a mean and is not used.
+    """
+    rides = [(w.duration_sec, float(w.average_watts)) for w in rows if w.average_watts and w.duration_sec > 0]
+    peaks = [float(w.max_watts) for w in rows if w.max_watts]
+    peak = max(peaks) if peaks else None
+    if not rides:
+        return PowerCurve(durations_s=[], power_w=[], peak_w=peak, from_streams=False)
+    shortest = min(d for d, _ in rides)
+    longest = max(d for d, _ in rides)
+    # Below the shortest ride the summaries say nothing, so the line starts there rather than run flat to 1 min.
+    grid = [shortest, *(g for g in CURVE_GRID_S if shortest < g < longest), longest]
+    return PowerCurve(
+        durations_s=grid,
+        power_w=[max(p for d, p in rides if d >= g) for g in grid],
+        peak_w=peak,
+        from_streams=False,
+        rides=rides,
+    )
+
+
+async def power_curve(session: AsyncSession, user: User, *, now: datetime, days: int = CURVE_DAYS) -> CurveSummary:
+    tz = ZoneInfo(user.timezone)
+    start = local_day_start(local_today(user, now) - timedelta(days=days - 1), tz)
+    rows = await workouts.between(session, user_id=user.id, start=start, end=now)
+    with_power = [w for w in rows if w.average_watts or w.max_watts]
+    return CurveSummary(curve=summary_power_curve(with_power), rides_with_power=len(with_power), days=days)
