@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import loads
 from coach.charts import FitnessSeries, HrvSeries, PowerCurve
 from coach.daily import PMC_LOOKBACK_DAYS, local_day_start, local_today, recovery_series
 from coach.science import pmc
@@ -35,6 +36,7 @@ class LoadHistory:
 
     days: list[pmc.PmcDay]
     workouts: Sequence[Workout]
+    counted: list[loads.CountedWorkout]
     tz: ZoneInfo
 
     def since(self, start: date) -> list[pmc.PmcDay]:
@@ -51,26 +53,37 @@ async def load_history(session: AsyncSession, user: User, *, now: datetime, end:
     end = end if end is not None else today - timedelta(days=1)
     start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
     rows = await workouts.between(session, user_id=user.id, start=start, end=now)
-    return load_history_of(rows, tz=tz, end=end)
+    return load_history_of(rows, user=user, end=end)
 
 
-def daily_loads(rows: Sequence[Workout], *, tz: ZoneInfo) -> dict[date, float]:
+def daily_loads(counted: Sequence[loads.CountedWorkout], *, tz: ZoneInfo) -> dict[date, float]:
     """Summed load per local calendar day, the input of the PMC."""
-    return pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
+    return pmc.sum_loads_by_day((c.workout.date.astimezone(tz).date(), c.load.value) for c in counted)
 
 
-def load_history_of(rows: Sequence[Workout], *, tz: ZoneInfo, end: date) -> LoadHistory:
-    """The PMC of ``rows`` from the first loaded day through ``end``; empty when nothing was loaded by then."""
-    loads = daily_loads(rows, tz=tz)
-    if not loads or min(loads) > end:
-        return LoadHistory(days=[], workouts=rows, tz=tz)
-    return LoadHistory(days=pmc.pmc_days(loads, min(loads), end), workouts=rows, tz=tz)
+def load_history_of(rows: Sequence[Workout], *, user: User, end: date) -> LoadHistory:
+    """The PMC of ``rows`` from the first loaded day through ``end``; empty when nothing was loaded by then.
+
+    Every workout counts with the load `coach.loads` gives it (power TSS, else HRSS, else an estimate), the
+    same as the daily coach uses, so a chart and ``/today`` never disagree.
+    """
+    tz = ZoneInfo(user.timezone)
+    counted = loads.count(list(rows), user)
+    by_day = daily_loads(counted, tz=tz)
+    if not by_day or min(by_day) > end:
+        return LoadHistory(days=[], workouts=rows, counted=counted, tz=tz)
+    return LoadHistory(days=pmc.pmc_days(by_day, min(by_day), end), workouts=rows, counted=counted, tz=tz)
 
 
 def fitness_series(history: LoadHistory, *, days: int = FITNESS_DAYS) -> FitnessSeries | None:
-    if not history.days:
+    return fitness_series_of(history.days, days=days)
+
+
+def fitness_series_of(pmc_days: Sequence[pmc.PmcDay], *, days: int = FITNESS_DAYS) -> FitnessSeries | None:
+    """The last ``days`` of a PMC as a chart series; ``None`` when there is nothing to draw."""
+    if not pmc_days:
         return None
-    shown = history.days[-days:]
+    shown = pmc_days[-days:]
     return FitnessSeries(
         days=[d.day for d in shown],
         ctl=[d.ctl for d in shown],

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coach import charts, demo, history
-from db.models import DailyMetric, Workout
+from db.models import DailyMetric, User, Workout
 from tests.reports.pngs import assert_readable_png
 
 UTC = ZoneInfo("UTC")
 TODAY = date(2026, 11, 25)
+ATHLETE = User(id="user-1", email="user-1@telegram.invalid", timezone="UTC", ftp=demo.FTP_W, max_hr=demo.MAX_HR_BPM)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def demo_rows() -> tuple[list[Workout], list[DailyMetric]]:
 
 
 def test_fitness_chart_of_the_demo_athlete(demo_rows: tuple[list[Workout], list[DailyMetric]]) -> None:
-    loads = history.load_history_of(demo_rows[0], tz=UTC, end=TODAY - timedelta(days=1))
+    loads = history.load_history_of(demo_rows[0], user=ATHLETE, end=TODAY - timedelta(days=1))
     series = history.fitness_series(loads)
     assert series is not None and len(series.days) == history.FITNESS_DAYS
     assert series.days[-1] == TODAY - timedelta(days=1)
@@ -88,7 +89,7 @@ def test_rendering_in_parallel_threads_gives_identical_images(
     demo_rows: tuple[list[Workout], list[DailyMetric]],
 ) -> None:
     """No pyplot state is shared: the same input renders the same bytes whatever runs beside it."""
-    loads = history.load_history_of(demo_rows[0], tz=UTC, end=TODAY - timedelta(days=1))
+    loads = history.load_history_of(demo_rows[0], user=ATHLETE, end=TODAY - timedelta(days=1))
     series = history.fitness_series(loads)
     recovery = history.recovery_history_of(demo_rows[1], today=TODAY).series
     assert series is not None
