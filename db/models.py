@@ -102,6 +102,8 @@ class User(Base):
     brief_enabled: Mapped[bool] = mapped_column("briefEnabled", Boolean, server_default=text("true"), default=True)
     language: Mapped[str] = mapped_column(Text, server_default=text("'en'"), default="en")
     telegram_chat_id: Mapped[int | None] = mapped_column("telegramChatId", BigInteger)
+    # False once Telegram answered 403 (the user blocked the bot): no more unasked messages until they write again.
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
 
     # The athlete profile the heart-rate load needs (HRSS: resting, threshold and max HR, sex) and the
     # coach's default sport; all optional, each with a fallback documented where it is used.
@@ -437,3 +439,62 @@ class SyncPending(Base):
     reason: Mapped[str] = mapped_column(Text)
     first_seen_at: Mapped[datetime] = mapped_column("firstSeenAt", TZ_TIMESTAMP, server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column("lastSeenAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+# --------------------------------------------------------------------------- morning brief and check-in
+
+
+class BriefDelivery(Base):
+    """One morning brief for one user and one local date: the claim that makes it happen exactly once.
+
+    The unique key (user, local date, kind) is taken in PostgreSQL before anything is sent, so several bot
+    processes, restarts and the twice-occurring hour of a DST fall-back still give one row. ``status`` walks
+    waiting → pending → claimed → sending → sent (or blocked / failed / unknown / skipped); see
+    ``db/repositories/briefs.py`` for what each state promises after a crash.
+    """
+
+    __tablename__ = "BriefDelivery"
+    __table_args__ = (
+        UniqueConstraint("userId", "localDate", "kind"),
+        Index(None, "status", "notBefore"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    local_date: Mapped[dt.date] = mapped_column("localDate", Date)
+    kind: Mapped[str] = mapped_column(Text, server_default=text("'morning'"), default="morning")
+    status: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column("dueAt", TZ_TIMESTAMP)
+    wait_until: Mapped[datetime | None] = mapped_column("waitUntil", TZ_TIMESTAMP)
+    not_before: Mapped[datetime | None] = mapped_column("notBefore", TZ_TIMESTAMP)
+    owner: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None] = mapped_column("leaseUntil", TZ_TIMESTAMP)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    missing: Mapped[list[str] | None] = mapped_column(JSONB)
+    message_id: Mapped[int | None] = mapped_column("messageId", BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column("sentAt", TZ_TIMESTAMP)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+class CheckIn(Base):
+    """The athlete's own morning answers for one local date: feel 1–5, soreness, illness, and their choice.
+
+    Illness is a hard veto in the readiness rules; the other answers temper the suggestion.
+    """
+
+    __tablename__ = "CheckIn"
+    __table_args__ = (
+        UniqueConstraint("userId", "date"),
+        CheckConstraint('"feel" IS NULL OR ("feel" >= 1 AND "feel" <= 5)', name="feel_range"),
+        CheckConstraint('"soreness" IS NULL OR ("soreness" >= 0 AND "soreness" <= 2)', name="soreness_range"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    date: Mapped[dt.date] = mapped_column(Date)
+    feel: Mapped[int | None] = mapped_column(Integer)
+    soreness: Mapped[int | None] = mapped_column(Integer)
+    illness: Mapped[bool | None] = mapped_column(Boolean)
+    choice: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP, server_default=func.now())
