@@ -30,6 +30,7 @@ from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
 from bot.logs import configure as configure_logging
 from bot.runtime import open_database
+from bot.scheduler import BriefScheduler
 from bot.settings import Settings
 from coach import demo
 from db.errors import DatabaseUnavailable
@@ -63,8 +64,9 @@ async def _run(settings: Settings) -> None:
     if settings.telegram_bot_token is None:
         raise UsageError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, or try `coach-watts chat`.")
     async with open_database(settings) as database:
+        ctx = AppContext(settings=settings, sessions=database.sessions)
         app = build_application(
-            AppContext(settings=settings, sessions=database.sessions),
+            ctx,
             token=settings.telegram_bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.file_base_url,
@@ -77,7 +79,13 @@ async def _run(settings: Settings) -> None:
         try:
             async with polling(app):
                 logger.info("bot @%s is polling %s", app.bot.username, settings.telegram_api_base_url)
-                await stop.wait()
+                # The morning briefs tick in this same event loop; every process may run one (see bot.scheduler).
+                scheduler = BriefScheduler(app, ctx)
+                scheduler.start()
+                try:
+                    await stop.wait()
+                finally:
+                    await scheduler.stop()
         except InvalidToken as err:
             raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err
         except NetworkError as err:

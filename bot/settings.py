@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     gemini_circuit_open_s: float = Field(default=60.0, gt=0, le=3600, alias="GEMINI_CIRCUIT_OPEN_S")
     gemini_daily_tokens: int = Field(default=60_000, ge=0, alias="GEMINI_DAILY_TOKENS")
 
+    # Morning brief: how long to wait for last night's data, and how late a missed brief may still go out.
+    brief_freshness_wait_min: int = Field(default=45, ge=0, le=240, alias="BRIEF_FRESHNESS_WAIT")
+    brief_catch_up_min: int = Field(default=240, ge=10, le=720, alias="BRIEF_CATCH_UP")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

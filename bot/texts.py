@@ -39,6 +39,7 @@ ACTION_NAMES = {
 
 COMMANDS = [
     ("today", "How should I train today?"),
+    ("brief", "Today's morning brief; /brief off, on or 07:30"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
     ("fitness", "Fitness, fatigue and form chart"),

@@ -29,7 +29,7 @@ from coach.science.recovery import (
     sleep_status,
 )
 from db.models import DailyMetric, User, Workout
-from db.repositories import metrics, workouts
+from db.repositories import checkins, metrics, workouts
 
 # CTL is a 42-day average with a long memory: a year of history settles it to within a fraction of a point.
 PMC_LOOKBACK_DAYS = 365
@@ -103,7 +103,19 @@ async def assess_today(
     hrv = hrv_status(hrv_by_day, today, band_sd=band_sd)
     rhr = resting_hr_status(rhr_by_day, today)
     sleep = sleep_status(sleep_by_day, today)
-    suggestion = suggest(ReadinessInputs(form=form, hrv=hrv, resting_hr=rhr, sleep=sleep, illness=illness))
+    # This morning's check-in (buttons under the brief): reported illness is a hard veto in the rules.
+    check_in = await checkins.get(session, user_id=user.id, day=today)
+    suggestion = suggest(
+        ReadinessInputs(
+            form=form,
+            hrv=hrv,
+            resting_hr=rhr,
+            sleep=sleep,
+            illness=illness or bool(check_in is not None and check_in.illness),
+            feel=check_in.feel if check_in is not None else None,
+            soreness=check_in.soreness if check_in is not None else None,
+        )
+    )
     return Assessment(
         today=today,
         timezone=user.timezone,

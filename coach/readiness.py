@@ -78,6 +78,9 @@ class ReadinessInputs:
     resting_hr: RestingHrStatus | None
     sleep: SleepStatus | None
     illness: bool = False
+    # The athlete's own morning check-in: feel 1 (awful) – 5 (great), soreness 0 (none) – 2 (very sore).
+    feel: int | None = None
+    soreness: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +261,30 @@ def _missing(inputs: ReadinessInputs) -> list[str]:
     return missing
 
 
+def _check_in_factors(inputs: ReadinessInputs) -> list[Factor]:
+    """What the athlete told us this morning: how they feel is a signal the devices cannot measure."""
+    factors = []
+    if inputs.feel is not None and inputs.feel <= 2:
+        factors.append(
+            Factor("feel_low", Action.MODIFY, f"you said you feel {inputs.feel}/5 this morning", {"feel": inputs.feel})
+        )
+    if inputs.soreness is not None and inputs.soreness >= 2:
+        factors.append(Factor("very_sore", Action.MODIFY, "you said you are very sore", {"soreness": inputs.soreness}))
+    return factors
+
+
 def suggest(inputs: ReadinessInputs) -> Suggestion | None:
-    """Today's suggestion, or ``None`` when there is neither training history nor recovery data."""
-    if inputs.form is None and inputs.hrv is None and inputs.resting_hr is None and inputs.sleep is None:
+    """Today's suggestion, or ``None`` when there is neither training history nor recovery data.
+
+    Reported illness always gives a suggestion (rest): it needs no data to be true.
+    """
+    no_data = inputs.form is None and inputs.hrv is None and inputs.resting_hr is None and inputs.sleep is None
+    if no_data and not inputs.illness:
         return None
     factors: list[Factor] = []
     if inputs.illness:
         factors.append(Factor("illness", Action.REST, "you reported feeling ill"))
+    factors.extend(_check_in_factors(inputs))
     hrv_low = inputs.hrv is not None and inputs.hrv.band is Band.BELOW
     if inputs.hrv is not None:
         factors.extend(_hrv_factors(inputs.hrv, inputs.resting_hr))

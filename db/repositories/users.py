@@ -48,6 +48,8 @@ async def link_telegram_user(
     if existing is not None:
         if existing.telegram_chat_id != chat_id:
             existing.telegram_chat_id = chat_id
+        if not existing.active:  # they blocked the bot once and are writing again: unasked messages may resume
+            existing.active = True
         return LinkResult(existing, created=False)
 
     user_id = str(uuid.uuid4())

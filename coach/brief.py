@@ -1,0 +1,95 @@
+"""The morning brief: when it is due in the athlete's own time zone, whether last night's data is in, and
+what it says.
+
+**When.** A brief for local date *d* is due at ``briefTime`` on *d* in ``User.timezone`` (zoneinfo). Two local
+times need a deliberate rule, because a DST change makes them occur zero times or twice:
+
+- a time that does not exist (the spring-forward gap, e.g. 02:30 in Berlin on the last Sunday of March)
+  is read with the offset in force before the jump, i.e. moved forward by the gap: 02:30 → 03:30;
+- a time that occurs twice (the fall-back overlap) means its first occurrence (``fold=0``); the second
+  occurrence belongs to the same local date, and the (user, local date) claim makes sure nothing is sent
+  twice.
+
+**Fresh data.** A brief must never present yesterday's numbers as today's. The signals a user's devices sent
+in the last two weeks (sleep, HRV, resting HR) are expected for last night too; while any is missing the brief
+waits (a sync is requested), up to the configured freshness wait, and then goes out saying plainly which data
+did not arrive. A user whose devices send nothing is not kept waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coach.daily import Assessment, assess_today
+from db.models import CheckIn, User
+from db.repositories import briefs, checkins
+
+SIGNAL_NAMES = {"sleep": "last night's sleep", "hrv": "this morning's HRV", "resting_hr": "this morning's resting HR"}
+
+
+def due_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of local ``at`` on ``day``: gaps move forward, overlaps take the first occurrence."""
+    return datetime.combine(day, at.replace(fold=0, tzinfo=None), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    local_date: date
+    due_at: datetime
+
+
+def latest_due(now: datetime, tz: ZoneInfo, at: time) -> Due | None:
+    """The most recent brief that has come due at ``now`` (today's, else yesterday's local date)."""
+    today = now.astimezone(tz).date()
+    for day in (today, today - timedelta(days=1)):
+        due = due_instant(day, at, tz)
+        if due <= now:
+            return Due(day, due)
+    return None
+
+
+def missing_signals(night: briefs.NightData) -> list[str]:
+    """The expected signals that have not arrived for the night, as words for the athlete."""
+    return [SIGNAL_NAMES[name] for name in briefs.SIGNALS if name in night.expected and name not in night.present]
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    local_date: date
+    assessment: Assessment
+    missing: list[str]
+    check_in: CheckIn | None
+
+
+async def compose(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Brief:
+    """Today's brief for ``user``: the assessment, plus which of last night's data is still missing."""
+    assessment = await assess_today(session, user, now=now, band_sd=band_sd)
+    night = (await briefs.night_data(session, keys=[(user.id, assessment.today)]))[(user.id, assessment.today)]
+    check_in = await checkins.get(session, user_id=user.id, day=assessment.today)
+    return Brief(local_date=assessment.today, assessment=assessment, missing=missing_signals(night), check_in=check_in)
+
+
+def plan_day(
+    recipients: Iterable[briefs.Recipient], now: datetime, *, catch_up: timedelta
+) -> dict[tuple[str, date], tuple[briefs.Recipient, Due]]:
+    """Which users have a brief due at ``now``, keyed by (user, local date). Zones are parsed once.
+
+    Yesterday's brief counts only while it is within ``catch_up`` (a late brief time near midnight);
+    today's is returned even when late, so the caller can record it as skipped, once.
+    """
+    zones: dict[str, ZoneInfo] = {}
+    due: dict[tuple[str, date], tuple[briefs.Recipient, Due]] = {}
+    for r in recipients:
+        tz = zones.get(r.timezone) or zones.setdefault(r.timezone, ZoneInfo(r.timezone))
+        found = latest_due(now, tz, r.brief_time)
+        if found is None:
+            continue
+        if now - found.due_at > catch_up and found.local_date != now.astimezone(tz).date():
+            continue
+        due[(r.user_id, found.local_date)] = (r, found)
+    return due

@@ -1,0 +1,239 @@
+"""The morning brief end to end: real PTB client, local Bot API over HTTP, real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.asgi_server import BackgroundServer
+from bot.console.botapi import ApiError, JsonDict, LocalBotApi
+from db.models import BriefDelivery, User
+from db.repositories import briefs
+from tests.bot.brief_support import TOKEN, Clock, add_nights, bot_process, make_user, utc
+
+DAY = date(2026, 11, 20)  # Berlin is on CET (+01:00): 07:00 local is 06:00 UTC
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[tuple[LocalBotApi, str]]:
+    local = LocalBotApi(TOKEN)
+    async with BackgroundServer(local.asgi()) as server:
+        yield local, server.url
+
+
+def _history(day: date, n: int = 14) -> list[date]:
+    return [day - timedelta(days=i) for i in range(1, n + 1)]
+
+
+async def _delivery(sessions: async_sessionmaker[AsyncSession], user_id: str) -> BriefDelivery:
+    async with sessions() as session:
+        row = (await session.scalars(select(BriefDelivery).where(BriefDelivery.user_id == user_id))).one()
+        return row
+
+
+async def test_fresh_data_sends_at_the_local_time_once(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 101)
+    await add_nights(sessions, uid, [*_history(DAY), DAY])
+    clock = Clock(utc(2026, 11, 20, 5, 59))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+        assert local.replies(101) == []  # 06:59 local: not yet
+        clock.advance(timedelta(minutes=1))
+        await proc.tick_and_send()
+        clock.advance(timedelta(minutes=1))
+        await proc.tick_and_send()  # a later tick the same day sends nothing more
+    sent = local.replies(101)
+    assert len(sent) == 1
+    assert "Morning brief — Fri 20 Nov" in sent[0].text
+    assert "Not arrived yet" not in sent[0].text
+    row = await _delivery(sessions, uid)
+    assert row.status == briefs.SENT and row.sent_at == utc(2026, 11, 20, 6, 0)
+
+
+async def test_missing_night_waits_requests_a_sync_then_names_what_is_missing(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 102)
+    await add_nights(sessions, uid, _history(DAY))  # the devices report every night, but not last night yet
+    asked: list[str] = []
+
+    async def request_sync(user_id: str) -> None:
+        asked.append(user_id)
+
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock, request_sync=request_sync) as proc:
+        for _ in range(44):
+            await proc.tick_and_send()
+            clock.advance(timedelta(minutes=1))
+        assert local.replies(102) == []
+        assert asked == [uid]  # one sync request, from the tick that saw it first
+        clock.advance(timedelta(minutes=1))  # 07:45 local: the wait is over
+        await proc.tick_and_send()
+    sent = local.replies(102)
+    assert len(sent) == 1
+    text = sent[0].text
+    assert "Not arrived yet: last night's sleep, this morning's HRV and this morning's resting HR" in text
+    assert "today 60 ms" not in text  # yesterday's HRV is never shown as today's
+    assert (await _delivery(sessions, uid)).missing == [
+        "last night's sleep",
+        "this morning's HRV",
+        "this morning's resting HR",
+    ]
+
+
+async def test_data_arriving_during_the_wait_sends_at_once(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 103)
+    await add_nights(sessions, uid, _history(DAY))
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+        clock.advance(timedelta(minutes=12))
+        await add_nights(sessions, uid, [DAY], hrv=55.0)  # the sync delivers
+        await proc.tick_and_send()
+    sent = local.replies(103)
+    assert len(sent) == 1 and "Not arrived yet" not in sent[0].text and "today 55 ms" in sent[0].text
+
+
+async def test_user_without_devices_is_not_kept_waiting(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    await make_user(sessions, 104)
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+    assert len(local.replies(104)) == 1
+
+
+async def test_two_processes_send_one_brief(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    ids = [await make_user(sessions, 200 + i) for i in range(20)]
+    for uid in ids:
+        await add_nights(sessions, uid, [*_history(DAY, 3), DAY])
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as one, bot_process(url, sessions, clock) as two:
+        for _ in range(3):
+            await one.scheduler.tick()
+            await two.scheduler.tick()
+            await one.scheduler.idle()
+            await two.scheduler.idle()
+            clock.advance(timedelta(minutes=1))
+    assert [len(local.replies(200 + i)) for i in range(20)] == [1] * 20
+
+
+async def test_blocked_user_is_marked_inactive_and_not_retried(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 301)
+
+    def blocked(params: JsonDict) -> ApiError | None:
+        return ApiError(403, "Forbidden: bot was blocked by the user") if params["chat_id"] == 301 else None
+
+    local.faults["sendMessage"] = blocked
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+        clock.advance(timedelta(days=1))
+        await proc.tick_and_send()  # next morning: not tried again
+    attempts = [c for c in local.calls if c[0] == "sendMessage" and c[1]["chat_id"] == 301]
+    assert len(attempts) == 1
+    async with sessions() as session:
+        user = await session.get(User, uid)
+        assert user is not None and user.active is False
+    assert (await _delivery(sessions, uid)).status == briefs.BLOCKED
+
+
+async def test_retry_after_is_honoured_and_sends_once(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    await make_user(sessions, 302)
+    refusals = iter([True, True])
+
+    def flood(params: JsonDict) -> ApiError | None:
+        if next(refusals, False):
+            return ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        return None
+
+    local.faults["sendMessage"] = flood
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()  # 429, the limiter waits 1 s and retries once: 429 again → back to pending
+        assert local.replies(302) == []
+        clock.advance(timedelta(minutes=1))
+        await proc.tick_and_send()
+    assert len(local.replies(302)) == 1
+
+
+async def test_a_crash_before_sending_is_recovered_and_a_crash_while_sending_is_not_resent(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    composing = await make_user(sessions, 401)
+    sending = await make_user(sessions, 402)
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as dead:
+        await dead.scheduler.tick()
+        # The process dies right after claiming both rows; it got one of them as far as "sending".
+        async with sessions.begin() as session:
+            claims = await briefs.claim(session, owner="dead", now=clock(), lease=timedelta(minutes=2), limit=10)
+            assert {c.user_id for c in claims} == {composing, sending}
+            sending_claim = next(c for c in claims if c.user_id == sending)
+            assert await briefs.start_sending(
+                session,
+                delivery_id=sending_claim.id,
+                owner="dead",
+                now=clock(),
+                lease=timedelta(minutes=10),
+                missing=[],
+            )
+    clock.advance(timedelta(minutes=11))
+    async with bot_process(url, sessions, clock) as restarted:
+        report = await restarted.scheduler.tick()
+        await restarted.scheduler.idle()
+        assert report.recovered == 1 and report.lost == 1
+        await restarted.tick_and_send()
+    assert len(local.replies(401)) == 1
+    assert local.replies(402) == []  # at most once: it may have reached Telegram before the crash
+    assert (await _delivery(sessions, sending)).status == briefs.UNKNOWN
+
+
+async def test_a_restart_after_the_catch_up_deadline_skips_the_day(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 501)
+    clock = Clock(utc(2026, 11, 20, 10, 1))  # 11:01 local, the service was down all morning
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+    assert local.replies(501) == []
+    assert (await _delivery(sessions, uid)).status == briefs.SKIPPED
+
+
+async def test_switched_off_users_get_nothing(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 502, at=time(7, 30))
+    async with sessions.begin() as session:
+        user = await session.get(User, uid)
+        assert user is not None
+        user.brief_enabled = False
+    clock = Clock(utc(2026, 11, 20, 6, 30))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+    assert local.replies(502) == []
