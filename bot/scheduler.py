@@ -37,6 +37,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts_brief
 from bot.context import AppContext
+from bot.handlers import brief as brief_handlers
 from coach.brief import compose, missing_signals, plan_day
 from db.repositories import briefs, users
 
@@ -65,12 +66,8 @@ class TickReport:
 
 
 # Builds the reply markup of one brief inside the sending transaction (the buttons' server-side state
-# must be committed before the message that carries them exists). Injected by the app: bot.briefing.
+# must be committed before the message that carries them exists).
 Keyboard = Callable[..., Awaitable[InlineKeyboardMarkup | None]]
-
-
-async def no_keyboard(*args: object, **kwargs: object) -> InlineKeyboardMarkup | None:
-    return None
 
 
 class BriefScheduler:
@@ -82,7 +79,7 @@ class BriefScheduler:
         ctx: AppContext,
         *,
         request_sync: SyncRequest = no_sync,
-        keyboard: Keyboard = no_keyboard,
+        keyboard: Keyboard = brief_handlers.keyboard,
         owner: str | None = None,
         batch: int = 50,
         claim_lease: timedelta = timedelta(minutes=2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import texts
 from bot.texts import esc
 from coach.brief import Brief
+from coach.readiness import Action
 from db.models import User
 
 FEEL_LABELS = {1: "awful", 2: "poor", 3: "okay", 4: "good", 5: "great"}
@@ -58,11 +59,26 @@ def brief_invalid(raw: str) -> str:
     )
 
 
+EASIER = {
+    Action.PROCEED: Action.MODIFY,
+    Action.MODIFY: Action.REDUCE_INTENSITY,
+    Action.REDUCE_INTENSITY: Action.ACTIVE_RECOVERY,
+    Action.ACTIVE_RECOVERY: Action.REST,
+    Action.REST: Action.REST,
+}
+
+
+def easier_headline(action: Action | None) -> str:
+    """The next easier option than today's suggestion (active recovery when there is no suggestion)."""
+    easier = EASIER[action] if action is not None else Action.ACTIVE_RECOVERY
+    return texts.ACTION_HEADLINES[easier].capitalize()
+
+
 def choice_noted(choice: str, headline: str | None) -> str:
     if choice == "do_it":
         return "👍 Noted: you're doing today's session. Have a good one."
     if choice == "easier":
-        easier = f" {esc(headline)}." if headline else ""
+        easier = f" The easier option: {esc(headline)}." if headline else ""
         return f"🔽 Noted: an easier day.{easier}"
     return "😴 Noted: rest today. Recovery is training too."
 
@@ -89,3 +105,7 @@ def check_in_done(feel: int | None, soreness: int | None, illness: bool, headlin
     verdict = f"\n\nWith that, today: <b>{esc(headline)}</b>." if headline else ""
     advice = "\nIllness always means rest: no training until the symptoms are gone." if illness else ""
     return f"Thanks — check-in saved ({esc(', '.join(parts))}).{verdict}{advice}"
+
+
+CHECK_IN_BUTTON = "📝 Check in: how do you feel?"
+ILLNESS_BUTTONS = {False: "No, I'm well", True: "Yes, I feel ill"}

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import texts_brief
-from bot.context import Context, app_context
+from bot import buttons, texts, texts_brief
+from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach.brief import compose
+from coach.brief import Brief, compose
+from coach.daily import assess_today
 from coach.profile import apply_setting
 from db.errors import InvalidValue
+from db.models import CallbackAction, User
+from db.repositories import actions, checkins, users
 
 
 async def brief(update: Update, context: Context) -> None:
@@ -33,5 +39,152 @@ async def brief(update: Update, context: Context) -> None:
             return
         now = ctx.clock()
         today = await compose(session, user, now=now, band_sd=ctx.settings.hrv_band_sd)
+        markup = await keyboard(session, user=user, chat_id=message.chat_id, brief=today, now=now)
         text = texts_brief.morning_brief(today) + "\n\n" + texts_brief.brief_status(user)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True)
+
+
+# --------------------------------------------------------------------------- buttons under the brief
+#
+# Every button is an opaque server-side action (bot.buttons): pressing one from another chat, on an old
+# brief, or with a made-up id is answered "This button has expired." Sibling buttons of a step are revoked
+# once one is pressed, so each question is answered once.
+
+CHOICE = "brief.choice"
+CHECK_IN = "brief.checkin"
+FEEL = "brief.feel"
+SORENESS = "brief.soreness"
+ILLNESS = "brief.illness"
+BUTTON_TTL = timedelta(hours=18)
+
+
+async def keyboard(
+    session: AsyncSession, *, user: User, chat_id: int, brief: Brief, now: datetime
+) -> InlineKeyboardMarkup:
+    """The brief's buttons: do it / easier / rest, and the check-in. An older brief's buttons expire."""
+    for kind in (CHOICE, CHECK_IN):
+        await actions.revoke(session, user_id=user.id, kind=kind)
+    day = brief.local_date.isoformat()
+
+    async def issue(kind: str, payload: dict[str, object]) -> str:
+        return await actions.issue(
+            session, user_id=user.id, chat_id=chat_id, kind=kind, now=now, ttl=BUTTON_TTL, payload=payload
+        )
+
+    choices = [
+        buttons.button(label, await issue(CHOICE, {"date": day, "choice": choice}))
+        for choice, label in texts_brief.CHOICE_BUTTONS.items()
+    ]
+    check_in = buttons.button(texts_brief.CHECK_IN_BUTTON, await issue(CHECK_IN, {"date": day}))
+    return InlineKeyboardMarkup([choices, [check_in]])
+
+
+async def _step_keyboard(
+    session: AsyncSession, action: CallbackAction, kind: str, options: dict[object, str], now: datetime
+) -> InlineKeyboardMarkup:
+    row = [
+        buttons.button(
+            label,
+            await actions.issue(
+                session,
+                user_id=action.user_id,
+                chat_id=action.chat_id,
+                kind=kind,
+                now=now,
+                ttl=BUTTON_TTL,
+                payload={"date": action.payload["date"], "value": value},
+            ),
+        )
+        for value, label in options.items()
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+def _day(action: CallbackAction) -> date:
+    return date.fromisoformat(str(action.payload["date"]))
+
+
+async def _headline_today(session: AsyncSession, user_id: str, day: date, ctx: AppContext) -> str | None:
+    """Today's suggestion headline after the check-in, if the check-in is for today."""
+    user = await users.get(session, user_id=user_id)
+    if user is None:
+        return None
+    assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+    if assessment.today != day or assessment.suggestion is None:
+        return None
+    return texts.ACTION_HEADLINES[assessment.suggestion.action]
+
+
+@buttons.on(CHOICE)
+async def on_choice(update: Update, context: Context, action: CallbackAction) -> None:
+    ctx = app_context(context)
+    choice = str(action.payload["choice"])
+    async with ctx.sessions.begin() as session:
+        await actions.revoke(session, user_id=action.user_id, kind=CHOICE)
+        await checkins.record(session, user_id=action.user_id, day=_day(action), choice=choice)
+        headline = None
+        if choice == "easier":
+            user = await users.get(session, user_id=action.user_id)
+            if user is not None:
+                assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+                suggestion = assessment.suggestion
+                headline = texts_brief.easier_headline(suggestion.action if suggestion else None)
+    await reply(update, texts_brief.choice_noted(choice, headline))
+
+
+@buttons.on(CHECK_IN)
+async def on_check_in(update: Update, context: Context, action: CallbackAction) -> None:
+    ctx = app_context(context)
+    async with ctx.sessions.begin() as session:
+        await actions.revoke(session, user_id=action.user_id, kind=FEEL)
+        markup = await _step_keyboard(session, action, FEEL, {n: str(n) for n in range(1, 6)}, ctx.clock())
+    await _ask(update, texts_brief.ask_feel(), markup)
+
+
+@buttons.on(FEEL)
+async def on_feel(update: Update, context: Context, action: CallbackAction) -> None:
+    ctx = app_context(context)
+    feel = int(action.payload["value"])
+    async with ctx.sessions.begin() as session:
+        await actions.revoke(session, user_id=action.user_id, kind=FEEL)
+        await checkins.record(session, user_id=action.user_id, day=_day(action), feel=feel)
+        markup = await _step_keyboard(
+            session, action, SORENESS, {k: v.capitalize() for k, v in texts_brief.SORENESS_LABELS.items()}, ctx.clock()
+        )
+    await _edit(update, texts_brief.ask_soreness(feel), markup)
+
+
+@buttons.on(SORENESS)
+async def on_soreness(update: Update, context: Context, action: CallbackAction) -> None:
+    ctx = app_context(context)
+    async with ctx.sessions.begin() as session:
+        await actions.revoke(session, user_id=action.user_id, kind=SORENESS)
+        await checkins.record(session, user_id=action.user_id, day=_day(action), soreness=int(action.payload["value"]))
+        options: dict[object, str] = {str(k).lower(): v for k, v in texts_brief.ILLNESS_BUTTONS.items()}
+        markup = await _step_keyboard(session, action, ILLNESS, options, ctx.clock())
+    await _edit(update, texts_brief.ask_illness(), markup)
+
+
+@buttons.on(ILLNESS)
+async def on_illness(update: Update, context: Context, action: CallbackAction) -> None:
+    ctx = app_context(context)
+    ill = action.payload["value"] == "true"
+    day = _day(action)
+    async with ctx.sessions.begin() as session:
+        await actions.revoke(session, user_id=action.user_id, kind=ILLNESS)
+        stored = await checkins.record(session, user_id=action.user_id, day=day, illness=ill)
+        headline = await _headline_today(session, action.user_id, day, ctx)
+    await _edit(update, texts_brief.check_in_done(stored.feel, stored.soreness, ill, headline), None)
+
+
+async def _ask(update: Update, html: str, markup: InlineKeyboardMarkup) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _edit(update: Update, html: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Walk the check-in in one message: each answer replaces the question."""
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -53,6 +53,7 @@ async def test_fresh_data_sends_at_the_local_time_once(
     assert len(sent) == 1
     assert "Morning brief — Fri 20 Nov" in sent[0].text
     assert "Not arrived yet" not in sent[0].text
+    assert [b["text"][:1] for b in sent[0].buttons] == ["✅", "🔽", "😴", "📝"]
     row = await _delivery(sessions, uid)
     assert row.status == briefs.SENT and row.sent_at == utc(2026, 11, 20, 6, 0)
 
