@@ -1,4 +1,4 @@
-"""The ``coach-watts`` command: run, chat, migrate, demo, import-fit.
+"""The ``coach-watts`` command: run, chat, migrate, demo, import-fit, rotate-keys.
 
 Every subcommand builds `Settings` once, opens the database (embedded unless ``DATABASE_URL`` is set)
 and ends with one clear sentence and a non-zero exit when something outside the program is wrong.
@@ -12,8 +12,8 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,11 @@ from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
 from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
+from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
-from bot.runtime import open_database
+from bot.runtime import open_database, open_vault
 from bot.scheduler import BriefScheduler
+from bot.serve import attach, build_connector, build_http_app
 from bot.settings import Settings
 from coach import demo
 from db.errors import DatabaseUnavailable
@@ -38,6 +40,8 @@ from db.models import User
 from db.repositories import metrics, users, workouts
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
+from integrations.tokens import rotate_keys
+from integrations.vault import generate_key_spec
 from migrations import runner
 
 logger = logging.getLogger(__name__)
@@ -53,8 +57,7 @@ class UsageError(Exception):
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = [settings.telegram_bot_token, settings.database_url]
-    return [v.get_secret_value() for v in values if v is not None]
+    return settings.secret_values()
 
 
 # --------------------------------------------------------------------------- run
@@ -63,21 +66,25 @@ def _secrets(settings: Settings) -> list[str]:
 async def _run(settings: Settings) -> None:
     if settings.telegram_bot_token is None:
         raise UsageError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, or try `coach-watts chat`.")
+    vault = open_vault(settings)
     async with open_database(settings) as database:
         ctx = AppContext(settings=settings, sessions=database.sessions)
+        connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
             token=settings.telegram_bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.file_base_url,
         )
+        deps = attach(ctx, app, connector)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            async with polling(app):
+            async with _http_server(settings, deps), polling(app):
+                deps.bot_url = f"https://t.me/{app.bot.username}"
                 logger.info("bot @%s is polling %s", app.bot.username, settings.telegram_api_base_url)
                 # The morning briefs tick in this same event loop; every process may run one (see bot.scheduler).
                 scheduler = BriefScheduler(app, ctx)
@@ -93,6 +100,36 @@ async def _run(settings: Settings) -> None:
                 f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({type(err).__name__}); "
                 "check TELEGRAM_API_BASE_URL and the network."
             ) from err
+        finally:
+            await connector.aclose()
+
+
+@asynccontextmanager
+async def _http_server(
+    settings: Settings, deps: HttpDeps, *, required: bool = True
+) -> AsyncIterator[BackgroundServer | None]:
+    """The OAuth callback and health-check server, in this event loop, on HTTP_HOST:HTTP_PORT.
+
+    The console (``required=False``) carries on without it when the port is taken (a running bot has
+    it); only connecting providers from the console is then impossible.
+    """
+    server = BackgroundServer(build_http_app(deps), host=settings.http_host, port=settings.http_port)
+    try:
+        await server.start()
+    except OSError as err:
+        if not required:
+            logger.warning("no HTTP server: cannot listen on %s:%s", settings.http_host, settings.http_port)
+            yield None
+            return
+        raise UsageError(
+            f"Cannot listen on {settings.http_host}:{settings.http_port} ({err.strerror or err}); "
+            "set HTTP_HOST / HTTP_PORT."
+        ) from err
+    logger.info("HTTP server on %s (public address %s)", server.url, settings.public_base_url)
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 # --------------------------------------------------------------------------- chat
@@ -129,14 +166,20 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             else:
                 notice = "(Your database is empty: type /demo to load a demo athlete.)"
         async with BackgroundServer(api.asgi()) as server:
+            ctx = AppContext(settings=settings, sessions=database.sessions)
+            connector = build_connector(settings, ctx, open_vault(settings))
             app = build_application(
-                AppContext(settings=settings, sessions=database.sessions),
+                ctx,
                 token=CONSOLE_TOKEN,
                 base_url=f"{server.url}/bot",
                 base_file_url=f"{server.url}/file/bot",
             )
-            async with polling(app):
-                await console.run(notice=notice)
+            deps = attach(ctx, app, connector)
+            try:
+                async with _http_server(settings, deps, required=False), polling(app):
+                    await console.run(notice=notice)
+            finally:
+                await connector.aclose()
 
 
 # --------------------------------------------------------------------------- migrate, demo
@@ -220,6 +263,33 @@ async def _import_fit(
     return EXIT_SOME_FILES_REFUSED if refused else 0
 
 
+# --------------------------------------------------------------------------- rotate-keys
+
+
+async def _rotate_keys(settings: Settings) -> None:
+    vault = open_vault(settings)
+    async with open_database(settings) as database:
+        result = await rotate_keys(database.sessions, vault)
+    print(
+        f"Re-encrypted the tokens of {result.resealed} connection(s) under key {vault.active_key_id!r}"
+        + (
+            f"; {result.unreadable} connection(s) are sealed by a key that is no longer configured "
+            "and were left as they are (those users must reconnect)."
+            if result.unreadable
+            else "; every connection is now under the active key."
+        )
+    )
+
+
+def _new_key() -> None:
+    print(generate_key_spec())
+    print(
+        "Put this first in TOKEN_ENCRYPTION_KEYS (comma-separated, keep the old keys after it), restart, "
+        "run `coach-watts rotate-keys`, then remove the old keys.",
+        file=sys.stderr,
+    )
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -240,6 +310,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--json", action="store_true", help="print one JSON object per file")
     fit.add_argument("--dry-run", action="store_true", help="compute and print, store nothing")
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored provider token under the active key")
+    rotate.add_argument("--new-key", action="store_true", help="only print a new key for TOKEN_ENCRYPTION_KEYS")
     return parser
 
 
@@ -255,6 +327,9 @@ def _ftp_watts(value: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "rotate-keys" and args.new_key:
+        _new_key()  # needs no configuration: it is how the first key is made
+        return 0
     try:
         settings = Settings()
     except ValidationError as err:
@@ -271,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import-fit": lambda: _import_fit(
             settings, args.files, who=args.user, ftp_w=args.ftp, as_json=args.json, dry_run=args.dry_run
         ),
+        "rotate-keys": lambda: _rotate_keys(settings),
     }
     try:
         status = asyncio.run(commands[args.command]())

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from integrations.connect import Connector
 
 BOT_DATA_KEY = "coach"
 
@@ -24,6 +25,8 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     # Injected so that tests (and the DST simulations) can run the bot at any instant.
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Provider connections (/connect, the OAuth callback, token refresh); None when not set up.
+    connector: Connector | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]

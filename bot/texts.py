@@ -45,6 +45,8 @@ COMMANDS = [
     ("fitness", "Fitness, fatigue and form chart"),
     ("hrv", "HRV and resting HR chart"),
     ("curve", "Power curve"),
+    ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
+    ("status", "Your connections and their last sync"),
     ("help", "What I can do"),
     ("start", "Link this chat to your account"),
 ]

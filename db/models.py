@@ -215,6 +215,10 @@ class Integration(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column("lastSyncAt", TZ_TIMESTAMP)
     sync_status: Mapped[str | None] = mapped_column("syncStatus", Text)
     error_message: Mapped[str | None] = mapped_column("errorMessage", Text)
+    # Provider connections (migration 0002-connect): when the user connected, and how we authenticate
+    # ("oauth", or "api_key" for an Intervals.icu personal key, which has no refresh and no expiry).
+    connected_at: Mapped[datetime] = mapped_column("connectedAt", TZ_TIMESTAMP, server_default=func.now())
+    auth_method: Mapped[str] = mapped_column("authMethod", Text, server_default=text("'oauth'"), default="oauth")
 
 
 class Workout(Base):
@@ -498,3 +502,26 @@ class CheckIn(Base):
     illness: Mapped[bool | None] = mapped_column(Boolean)
     choice: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+# --------------------------------------------------------------------------- provider connections (OAuth)
+
+
+class OAuthState(Base):
+    """One pending authorization: the ``state`` we sent to a provider, until its callback or 10 minutes.
+
+    Only a SHA-256 of the state is stored (the state itself is the bearer secret of the flow), bound to
+    the user and the provider it was issued for; the row is deleted when the callback uses it, so a state
+    works once. The PKCE verifier, when the provider supports PKCE, is sealed by the token vault.
+    """
+
+    __tablename__ = "OAuthState"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    state_hash: Mapped[str] = mapped_column("stateHash", Text, unique=True)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    provider: Mapped[str] = mapped_column(Text)
+    chat_id: Mapped[int | None] = mapped_column("chatId", BigInteger)
+    code_verifier: Mapped[str | None] = mapped_column("codeVerifier", Text)
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP, index=True)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())

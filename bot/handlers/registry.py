@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, brief, charts, coaching, errors, files
+from bot.handlers import account, brief, charts, coaching, connect, errors, files
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -17,6 +17,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("today", coaching.today, filters=private))
     app.add_handler(CommandHandler("demo", coaching.load_demo, filters=private))
     app.add_handler(CommandHandler("brief", brief.brief, filters=private))
+    app.add_handler(CommandHandler("connect", connect.connect, filters=private))
+    app.add_handler(CommandHandler("disconnect", connect.disconnect, filters=private))
+    app.add_handler(CommandHandler("status", connect.status, filters=private))
     app.add_handler(CallbackQueryHandler(buttons.dispatch))
     app.add_handler(MessageHandler(private & filters.Document.ALL, files.document))
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))

@@ -1,0 +1,213 @@
+"""/connect, /disconnect, /status, the "connect" buttons, and telling a user their connection broke."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import buttons, texts_connect
+from bot.context import AppContext, Context, app_context
+from bot.handlers.common import asking_user, reply
+from db.models import CallbackAction
+from db.repositories import actions, users
+from integrations.connect import ConnectFailed, Connector, NotAvailable
+
+logger = logging.getLogger(__name__)
+
+MENU_TTL = timedelta(hours=1)
+RECONNECT_TTL = timedelta(days=30)
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def _connector(ctx: AppContext) -> Connector:
+    if ctx.connector is None:
+        raise NotSetUp
+    return ctx.connector
+
+
+class NotSetUp(Exception):
+    """This bot runs without provider connections (e.g. a test harness that does not need them)."""
+
+
+def _guarded(handler: Handler) -> Handler:
+    async def run(update: Update, context: Context) -> None:
+        try:
+            await handler(update, context)
+        except NotSetUp:
+            await reply(update, texts_connect.not_set_up())
+
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+@_guarded
+async def connect(update: Update, context: Context) -> None:
+    """``/connect`` (menu), ``/connect <provider>`` (authorize link), ``/connect intervals <API key>``."""
+    args = context.args or []
+    if len(args) >= 2 and args[0].lower() == "intervals":
+        await _connect_api_key(update, context, args[1])
+        return
+    if args:
+        await _send_link(update, context, args[0].lower())
+        return
+    ctx = app_context(context)
+    connector = _connector(ctx)
+    chat = update.effective_chat
+    assert chat is not None
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        connections = await connector.connections(user_id=user.id)
+        by_name = {c.provider: c for c in connections}
+        infos = connector.providers()
+        choices = []
+        for info in infos:
+            if not info.available and not info.api_key:
+                continue
+            action_id = await actions.issue(
+                session,
+                user_id=user.id,
+                chat_id=chat.id,
+                kind=texts_connect.KIND_START,
+                payload={"provider": info.name},
+                now=ctx.clock(),
+                ttl=MENU_TTL,
+                single_use=False,
+            )
+            choices.append((texts_connect.menu_button_text(info, by_name.get(info.name)), action_id))
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        texts_connect.connect_menu(infos, connections),
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts_connect.menu_keyboard(choices),
+        disable_web_page_preview=True,
+    )
+
+
+async def _send_link(update: Update, context: Context, provider: str) -> None:
+    ctx = app_context(context)
+    connector = _connector(ctx)
+    chat = update.effective_chat
+    message = update.effective_message
+    assert chat is not None and message is not None
+    infos = {i.name: i for i in connector.providers()}
+    info = infos.get(provider)
+    if info is None:
+        await reply(update, texts_connect.unknown_provider(provider, list(infos.values())))
+        return
+    if not info.available:
+        await reply(update, texts_connect.api_key_only(info) if info.api_key else texts_connect.unavailable(info.label))
+        return
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+    url = await connector.start(user_id=user.id, chat_id=chat.id, provider=provider)
+    await message.reply_text(
+        texts_connect.connect_link(info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts_connect.link_keyboard(info.label, url),
+        disable_web_page_preview=True,
+    )
+
+
+async def _connect_api_key(update: Update, context: Context, key: str) -> None:
+    """The key is read, the message deleted at once, and the key never repeated anywhere."""
+    ctx = app_context(context)
+    connector = _connector(ctx)
+    chat = update.effective_chat
+    message = update.effective_message
+    assert chat is not None and message is not None
+    try:
+        await message.delete()
+        notice = texts_connect.api_key_checking()
+    except TelegramError:
+        notice = texts_connect.api_key_not_deleted()
+    await context.bot.send_message(chat.id, notice, parse_mode=ParseMode.HTML)
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+    try:
+        connected = await connector.connect_api_key(user_id=user.id, chat_id=chat.id, key=key.strip())
+    except (ConnectFailed, NotAvailable):
+        await context.bot.send_message(chat.id, texts_connect.api_key_refused(), parse_mode=ParseMode.HTML)
+        return
+    await context.bot.send_message(
+        chat.id, texts_connect.connected(connected.label, connected.profile.display_name), parse_mode=ParseMode.HTML
+    )
+
+
+@buttons.on(texts_connect.KIND_START)
+async def connect_button(update: Update, context: Context, action: CallbackAction) -> None:
+    provider = str(action.payload.get("provider", ""))
+    await _guarded(lambda u, c: _send_link(u, c, provider))(update, context)
+
+
+@_guarded
+async def disconnect(update: Update, context: Context) -> None:
+    ctx = app_context(context)
+    connector = _connector(ctx)
+    args = context.args or []
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+    if not args:
+        await reply(update, texts_connect.disconnect_usage(await connector.connections(user_id=user.id)))
+        return
+    provider = args[0].lower()
+    if not connector.is_known(provider):
+        await reply(update, texts_connect.unknown_provider(provider, connector.providers()))
+        return
+    result = await connector.disconnect(user_id=user.id, provider=provider)
+    await reply(update, texts_connect.disconnected(result))
+
+
+@_guarded
+async def status(update: Update, context: Context) -> None:
+    ctx = app_context(context)
+    connector = _connector(ctx)
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        tz = user.timezone
+    await reply(update, texts_connect.status(await connector.connections(user_id=user.id), tz))
+
+
+class ReconnectNotifier:
+    """Tells a user, once, that a connection broke, with a button that starts a fresh connect."""
+
+    def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession], ctx: AppContext) -> None:
+        self._bot = bot
+        self._sessions = sessions
+        self._ctx = ctx
+
+    async def __call__(self, user_id: str, provider: str) -> None:
+        label = self._ctx.connector.label(provider) if self._ctx.connector is not None else provider
+        async with self._sessions.begin() as session:
+            user = await users.get(session, user_id=user_id)
+            if user is None or user.telegram_chat_id is None:
+                return
+            chat_id = user.telegram_chat_id
+            action_id = await actions.issue(
+                session,
+                user_id=user_id,
+                chat_id=chat_id,
+                kind=texts_connect.KIND_START,
+                payload={"provider": provider},
+                now=self._ctx.clock(),
+                ttl=RECONNECT_TTL,
+                single_use=False,
+            )
+        try:
+            await self._bot.send_message(
+                chat_id,
+                texts_connect.reconnect_needed(label),
+                parse_mode=ParseMode.HTML,
+                reply_markup=texts_connect.reconnect_keyboard(label, action_id),
+            )
+        except TelegramError:
+            logger.warning("could not tell user %s that %s needs reconnecting", user_id, provider, exc_info=True)

@@ -1,0 +1,84 @@
+"""The few pages a person sees in a browser: small, readable, and saying what to do next.
+
+Pure functions returning HTML; every value passes through `html.escape`. No scripts, no external assets.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title} — Coach Watts</title>
+<style>
+body {{ font: 17px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #1b1b1b; }}
+h1 {{ font-size: 1.4rem; }}
+a.button {{ display: inline-block; padding: .6rem 1rem; background: #2481cc; color: #fff; border-radius: .4rem;
+  text-decoration: none; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{body}
+</body>
+</html>
+"""
+
+
+def _page(title: str, paragraphs: list[str], bot_url: str | None) -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    if bot_url:
+        body += f'\n<p><a class="button" href="{escape(bot_url)}">Back to Coach Watts</a></p>'
+    return _PAGE.format(title=escape(title), body=body)
+
+
+def connected(label: str, *, bot_url: str | None) -> str:
+    return _page(
+        f"{label} is connected",
+        [
+            f"Coach Watts can now read your {escape(label)} data. I've sent you a message in Telegram.",
+            "You can close this page.",
+        ],
+        bot_url,
+    )
+
+
+def denied(label: str, *, bot_url: str | None) -> str:
+    return _page(
+        f"{label} was not connected",
+        [
+            f"You declined access at {escape(label)}, so nothing was connected and nothing was stored.",
+            f"If that was a mistake, send <b>/connect {escape(label.lower())}</b> in the chat to try again.",
+        ],
+        bot_url,
+    )
+
+
+def link_expired(*, bot_url: str | None) -> str:
+    return _page(
+        "This link has expired",
+        [
+            "Connect links work once and only for 10 minutes, and this one is used up or too old.",
+            "Nothing was connected. Send <b>/connect</b> in the chat for a fresh link.",
+        ],
+        bot_url,
+    )
+
+
+def failed(label: str, *, bot_url: str | None) -> str:
+    return _page(
+        f"{label} could not be connected",
+        [
+            f"{escape(label)} did not give Coach Watts a working access, so nothing was connected.",
+            "This is usually temporary. Send <b>/connect</b> in the chat to try again in a few minutes.",
+        ],
+        bot_url,
+    )
+
+
+def not_found() -> str:
+    return _page("Not found", ["There is nothing here. Coach Watts lives in Telegram."], None)

@@ -1,0 +1,46 @@
+"""Wiring provider connections into a running bot: the connector, the HTTP server, the notifications.
+
+Shared by ``coach-watts run`` and ``coach-watts chat`` (and the end-to-end tests), so they run the same
+code: the HTTP server is a task in the bot's event loop (`bot.asgi_server.BackgroundServer`).
+"""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.ext import Application
+
+from bot.context import AppContext
+from bot.handlers.connect import ReconnectNotifier
+from bot.http.app import build_http_app
+from bot.http.deps import HttpDeps, Notify
+from bot.settings import PROVIDERS, Settings
+from integrations.connect import Connector
+from integrations.vault import TokenVault
+
+
+def build_connector(settings: Settings, ctx: AppContext, vault: TokenVault) -> Connector:
+    return Connector(
+        sessions=ctx.sessions,
+        vault=vault,
+        apps={name: settings.provider_app(name) for name in PROVIDERS},
+        public_base_url=settings.public_base_url,
+        clock=ctx.clock,
+    )
+
+
+def notifier(bot: Bot) -> Notify:
+    async def notify(chat_id: int, html: str) -> None:
+        await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+    return notify
+
+
+def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:  # type: ignore[type-arg]
+    """Make the bot tell users about broken connections; return what the HTTP routes need."""
+    ctx.connector = connector
+    connector.set_auth_lost_handler(ReconnectNotifier(app.bot, ctx.sessions, ctx))
+    return HttpDeps(sessions=ctx.sessions, connector=connector, notify=notifier(app.bot))
+
+
+__all__ = ["attach", "build_connector", "build_http_app", "notifier"]

@@ -1,0 +1,187 @@
+"""What the bot says about provider connections, and their keyboards: pure functions, HTML-escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.buttons import button
+from bot.texts import esc
+from integrations.connect import Connection, Disconnected, ProviderInfo
+
+KIND_START = "connect.start"
+
+
+def _when(moment: datetime | None, tz: str) -> str:
+    if moment is None:
+        return "never"
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _state(info: ProviderInfo, connection: Connection | None) -> str:
+    if connection is not None:
+        return "needs reconnecting" if connection.status == "FAILED" else "connected"
+    return "not connected" if info.available else "unavailable"
+
+
+def connect_menu(infos: Sequence[ProviderInfo], connections: Sequence[Connection]) -> str:
+    by_name = {c.provider: c for c in connections}
+    lines = ["<b>Connect your devices</b>", "I read only — I never post or change anything.", ""]
+    for info in infos:
+        lines.append(f"• <b>{esc(info.label)}</b> — {_state(info, by_name.get(info.name))}")
+    if any(not i.available for i in infos):
+        lines += ["", "<i>Unavailable</i> means this bot has no app registered with that provider yet."]
+    lines += ["", "Tap a provider, or send <code>/connect whoop</code>. /status shows your connections."]
+    return "\n".join(lines)
+
+
+def menu_keyboard(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    """One row per provider: (button text, action id)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[button(text, action_id)] for text, action_id in buttons])
+
+
+def menu_button_text(info: ProviderInfo, connection: Connection | None) -> str:
+    if connection is not None and connection.status == "FAILED":
+        return f"Reconnect {info.label}"
+    if connection is not None:
+        return f"{info.label} ✓ (connect again)"
+    return f"Connect {info.label}"
+
+
+def connect_link(info: ProviderInfo) -> str:
+    text = (
+        f"Tap the button to connect <b>{esc(info.label)}</b>. I'll read your {esc(info.reads)} — read-only.\n\n"
+        "The link works once, for 10 minutes. Please don't forward it: whoever completes it connects "
+        "<i>their</i> account to <i>your</i> coach."
+    )
+    if info.api_key:
+        text += (
+            "\n\n<b>Or use a personal API key</b> (intervals.icu → Settings → Developer Settings): send "
+            "<code>/connect intervals YOUR_KEY</code>. I delete that message as soon as I've read it."
+        )
+    return text
+
+
+def api_key_only(info: ProviderInfo) -> str:
+    return (
+        f"<b>{esc(info.label)}</b> sign-in is not set up on this bot, but a personal API key works: "
+        "intervals.icu → Settings → Developer Settings, then send <code>/connect intervals YOUR_KEY</code>. "
+        "I delete that message as soon as I've read it."
+    )
+
+
+def link_keyboard(label: str, url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"Connect {label}", url=url)]])
+
+
+def unavailable(label: str) -> str:
+    return (
+        f"{esc(label)} is unavailable on this bot: no {esc(label)} app is registered for it yet. "
+        "/connect shows what you can connect."
+    )
+
+
+def unknown_provider(name: str, infos: Sequence[ProviderInfo]) -> str:
+    names = ", ".join(f"<code>{esc(i.name)}</code>" for i in infos)
+    return f"I don't know a provider called <code>{esc(name)}</code>. I can connect: {names}."
+
+
+def connected(label: str, display_name: str | None) -> str:
+    who = f" as {esc(display_name)}" if display_name else ""
+    return (
+        f"✅ <b>{esc(label)} connected</b>{who}. I'll import your recent history and keep it up to date; "
+        "/status shows how it's going. If this wasn't you, send "
+        f"<code>/disconnect {esc(label.lower())}</code>."
+    )
+
+
+def declined(label: str) -> str:
+    return f"{esc(label)} was not connected: access was declined. Send /connect to try again."
+
+
+def connect_failed(label: str) -> str:
+    return (
+        f"I couldn't finish connecting {esc(label)}: it didn't give me working access. Nothing was stored. "
+        "Please try /connect again in a few minutes."
+    )
+
+
+def api_key_checking() -> str:
+    return "Checking your Intervals.icu API key… (I've deleted your message so the key isn't left in the chat.)"
+
+
+def api_key_not_deleted() -> str:
+    return "I couldn't delete your message with the key — please delete it yourself. Checking the key now…"
+
+
+def api_key_usage() -> str:
+    return "Send the key like this: <code>/connect intervals YOUR_KEY</code>."
+
+
+def api_key_refused() -> str:
+    return (
+        "Intervals.icu didn't accept that API key, so nothing was stored. Copy it again from "
+        "intervals.icu → Settings → Developer Settings."
+    )
+
+
+def reconnect_needed(label: str) -> str:
+    return (
+        f"⚠️ <b>{esc(label)} needs reconnecting.</b> It no longer accepts my access (it was revoked or "
+        "expired), so I can't import new data from it. Your existing data is safe. Tap to reconnect."
+    )
+
+
+def reconnect_keyboard(label: str, action_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(f"Reconnect {label}", action_id)]])
+
+
+def disconnect_usage(connections: Sequence[Connection]) -> str:
+    if not connections:
+        return "Nothing is connected. /connect shows what you can connect."
+    names = ", ".join(f"<code>/disconnect {esc(c.provider)}</code>" for c in connections)
+    return f"Which one? {names}"
+
+
+def disconnected(result: Disconnected) -> str:
+    label = esc(result.label)
+    if not result.was_connected:
+        return f"{label} isn't connected."
+    revoked = (
+        f"I've deleted your API key. To be sure it's never used again, delete or regenerate it in your {label} "
+        "settings."
+        if result.api_key
+        else f"I've revoked my access at {label} and deleted my tokens."
+        if result.revoked
+        else f"I've deleted my tokens; {label} could not confirm the revocation, so you can also remove "
+        "Coach Watts in your account settings there."
+    )
+    return (
+        f"<b>{label} disconnected.</b> {revoked} The workouts and recovery data already imported stay in your "
+        "history (your trends depend on them); nothing new will arrive from it. /connect to link it again."
+    )
+
+
+def status(connections: Sequence[Connection], tz: str) -> str:
+    if not connections:
+        return "No providers connected yet. /connect to add WHOOP, Strava, Intervals.icu or Oura."
+    lines = ["<b>Your connections</b>"]
+    for c in connections:
+        state = "needs reconnecting" if c.status == "FAILED" else "active"
+        how = " (API key)" if c.auth_method == "api_key" else ""
+        lines.append(
+            f"\n<b>{esc(c.label)}</b>{how} — {state}\n"
+            f"connected since {_when(c.connected_at, tz)}, last sync {_when(c.last_sync_at, tz)}"
+        )
+        if c.error:
+            lines.append(f"problem: {esc(c.error)}")
+    return "\n".join(lines)
+
+
+def not_set_up() -> str:
+    return "Connecting providers isn't set up on this bot."

@@ -1,0 +1,34 @@
+"""Intervals.icu OAuth, and the personal API key alternative.
+
+- Scopes are UPPER-CASE and comma-separated; ``:WRITE`` would imply ``:READ``, we ask only to read.
+- The token endpoint is under ``/api/oauth/token`` (no ``/v1``); the code expires in 2 minutes, so it is
+  exchanged inside the callback.
+- No refresh token and no expiry: the token lasts until revoked; re-authorizing replaces it.
+- PKCE is not supported.
+- A personal API key is HTTP Basic with the user name ``API_KEY``; athlete id ``0`` means "the owner".
+"""
+
+from __future__ import annotations
+
+import base64
+
+from integrations.oauth.provider import OAuthProvider
+
+PROVIDER = OAuthProvider(
+    name="intervals",
+    label="Intervals.icu",
+    authorize_url="{oauth}/oauth/authorize",
+    token_url="{oauth}/api/oauth/token",  # noqa: S106 - a URL template, not a secret
+    scopes=("ACTIVITY:READ", "WELLNESS:READ", "SETTINGS:READ"),
+    scope_separator=",",
+    refreshes=False,
+    reads="activities with power and training load, and wellness (HRV, resting heart rate, sleep)",
+)
+
+PROFILE_PATH = "{api}/athlete/0"
+REVOKE_PATH = "{api}/disconnect-app"  # DELETE with the OAuth bearer token
+API_KEY_USER = "API_KEY"
+
+
+def api_key_authorization(key: str) -> str:
+    return "Basic " + base64.b64encode(f"{API_KEY_USER}:{key}".encode()).decode()

@@ -1,0 +1,37 @@
+"""Strava API v3 calls. 429s carry no ``Retry-After``: the windows reset at :00, :15, :30 and :45."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx2
+
+from integrations.client import Profile, ProviderClient
+from integrations.errors import ProviderUnavailable
+from integrations.strava import oauth
+
+WINDOW_S = 15 * 60
+
+
+def seconds_to_next_window(now: datetime) -> float:
+    """Seconds until Strava's next quarter-hour rate-limit window."""
+    elapsed = (now.minute * 60 + now.second + now.microsecond / 1e6) % WINDOW_S
+    return WINDOW_S - elapsed
+
+
+class StravaClient(ProviderClient):
+    oauth = oauth.PROVIDER
+
+    def _retry_after(self, response: httpx2.Response) -> float | None:
+        return seconds_to_next_window(datetime.now(UTC))
+
+    async def profile(self) -> Profile:
+        body = await self._request("GET", oauth.PROFILE_PATH)
+        if not isinstance(body, dict) or "id" not in body:
+            raise ProviderUnavailable(self.oauth.name, "Strava sent an athlete without an id.")
+        return Profile(external_id=str(body["id"]), display_name=body.get("firstname"))
+
+    async def revoke(self) -> bool:
+        # The legacy deauthorize endpoint is the documented one ([V]); it ends every token of the athlete.
+        await self._request("POST", oauth.DEAUTHORIZE_PATH)
+        return True

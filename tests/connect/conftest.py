@@ -1,0 +1,139 @@
+"""The real bot, the real HTTP server and the fake providers, wired the way ``coach-watts run`` wires them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
+from telegram.ext import Application
+
+from bot.app import build_application, polling
+from bot.asgi_server import BackgroundServer
+from bot.console.botapi import JsonDict, LocalBotApi, Sent
+from bot.context import AppContext
+from bot.http.app import build_http_app
+from bot.serve import attach
+from bot.settings import Settings
+from db.models import Integration
+from db.repositories import integrations
+from integrations.connect import Connector
+from integrations.vault import TokenVault, generate_key_spec
+from tests.bot.conftest import TOKEN
+from tests.fakes.providers import FakeProviders
+
+ANN = LocalBotApi.user(5001, "Ann")
+
+
+class LateApp:
+    """An ASGI app set after the server has bound its port (the app needs its own URL)."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class ConnectHarness:
+    api: LocalBotApi
+    app: Application  # type: ignore[type-arg]
+    ctx: AppContext
+    sessions: async_sessionmaker[AsyncSession]
+    connector: Connector
+    vault: TokenVault
+    vault_spec: str
+    fakes: FakeProviders
+    http_url: str
+    providers_url: str
+
+    async def ask(self, user: JsonDict, text: str) -> list[Sent]:
+        await self.api.send_text(user, text)
+        return await self.api.drain(user["id"], quiet=0.3, wait_s=15)
+
+    async def follow(self, url: str) -> httpx.Response:
+        """A browser following the authorize link through the provider and back to our callback."""
+        async with httpx.AsyncClient(follow_redirects=True, timeout=15) as browser:
+            return await browser.get(url)
+
+    async def connect(self, user: JsonDict, provider: str) -> str:
+        """Connect ``provider`` for ``user`` through the chat and the browser; the user's id."""
+        (link,) = await self.ask(user, f"/connect {provider}")
+        page = await self.follow(url_button(link))
+        assert page.status_code == 200, page.text
+        await self.api.drain(user["id"], quiet=0.3)
+        return await self.user_id(user["id"])
+
+    async def integration(self, user_id: str, provider: str) -> Integration | None:
+        async with self.sessions() as session:
+            return await integrations.get(session, user_id=user_id, provider=provider)
+
+    async def user_id(self, telegram_id: int) -> str:
+        from db.repositories import users
+
+        async with self.sessions() as session:
+            user = await users.get_by_telegram_id(session, telegram_user_id=telegram_id)
+            assert user is not None
+            return user.id
+
+
+def url_button(sent: Sent) -> str:
+    urls = [b["url"] for b in sent.buttons if "url" in b]
+    assert len(urls) == 1, sent.buttons
+    return str(urls[0])
+
+
+@pytest.fixture
+async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
+    api = LocalBotApi(TOKEN)
+    fakes = FakeProviders()
+    vault_spec = generate_key_spec("test")
+    vault = TokenVault.from_spec(vault_spec)
+    late = LateApp()
+    async with (
+        BackgroundServer(api.asgi()) as telegram,
+        BackgroundServer(fakes.asgi()) as providers,
+        BackgroundServer(late) as http,
+    ):
+        settings = Settings(_env_file=None, PUBLIC_BASE_URL=http.url)  # type: ignore[call-arg]
+        ctx = AppContext(settings=settings, sessions=sessions)
+        connector = Connector(
+            sessions=sessions,
+            vault=vault,
+            apps=fakes.apps(providers.url),
+            public_base_url=settings.public_base_url,
+            clock=ctx.clock,
+        )
+        app = build_application(
+            ctx, token=TOKEN, base_url=f"{telegram.url}/bot", base_file_url=f"{telegram.url}/file/bot"
+        )
+        deps = attach(ctx, app, connector)
+        late.app = build_http_app(deps)
+        try:
+            async with polling(app, poll_timeout_s=1):
+                deps.bot_url = f"https://t.me/{app.bot.username}"
+                yield ConnectHarness(
+                    api=api,
+                    app=app,
+                    ctx=ctx,
+                    sessions=sessions,
+                    connector=connector,
+                    vault=vault,
+                    vault_spec=vault_spec,
+                    fakes=fakes,
+                    http_url=http.url,
+                    providers_url=providers.url,
+                )
+        finally:
+            await connector.aclose()
+
+
+def only(items: list[Any]) -> Any:
+    assert len(items) == 1, items
+    return items[0]
