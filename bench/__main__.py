@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): every benchmark, one after the other."""
 
-from bench import science, webhook
+from bench import ingest, science, webhook
 
 science.main()
 webhook.main([])
+ingest.main([])

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import RowMapping, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import InvalidValue
 from db.models import DailyMetricSource, MetricSourceOrder
-from db.repositories._upsert import BATCH_ROWS, to_columns
+from db.repositories._bulk import bulk_upsert
 
 # The DailyMetric fields an order may be set for (attribute names).
 METRICS = ("hrv", "resting_hr", "sleep_score", "hours_slept", "recovery_score", "strain_score", "sp_o2")
@@ -52,36 +52,32 @@ async def clear_order(session: AsyncSession, *, user_id: str, metric: str | None
     await session.execute(stmt)
 
 
-async def upsert_values(session: AsyncSession, rows: Sequence[dict[str, Any]], *, fields: Sequence[str]) -> None:
+async def upsert_values(session: AsyncSession, rows: Sequence[dict[str, Any]], *, fields: Sequence[str]) -> int:
     """Write one kind of document's values: only ``fields`` are set, other sources' and documents' stay.
 
     Each row has ``user_id``, ``date``, ``source``, the ``fields`` and ``raw_json`` (``{document: object}``),
     which is merged into the stored object so the row keeps one raw object per document kind. Rows are
     de-duplicated by (user, date, source) first and written in key order, so concurrent writers lock rows in
-    the same order.
+    the same order. Returns rows written.
     """
-    unique: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        unique[(row["user_id"], row["date"], row["source"])] = row
-    batch = [
-        to_columns(DailyMetricSource, {k: row.get(k) for k in ("user_id", "date", "source", *fields, "raw_json")})
-        for _, row in sorted(unique.items())
-    ]
-    table = DailyMetricSource.__table__
-    for i in range(0, len(batch), BATCH_ROWS):
-        stmt = insert(DailyMetricSource).values(batch[i : i + BATCH_ROWS])
-        columns = [to_columns(DailyMetricSource, {f: None}).popitem()[0] for f in fields]
-        updates: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
-        updates["rawJson"] = table.c.rawJson.op("||")(stmt.excluded.rawJson)
-        updates["updatedAt"] = func.now()
-        await session.execute(stmt.on_conflict_do_update(index_elements=["userId", "date", "source"], set_=updates))
+    columns = ("user_id", "date", "source", *fields, "raw_json")
+    return await bulk_upsert(
+        session,
+        DailyMetricSource,
+        [{k: row.get(k) for k in columns} for row in rows],
+        key=("user_id", "date", "source"),
+        set_sql={"rawJson": '"DailyMetricSource"."rawJson" || EXCLUDED."rawJson"', "updatedAt": "now()"},
+    )
 
 
 async def values_on(
     session: AsyncSession, *, user_id: str, dates: Iterable[date] | None = None
-) -> Sequence[DailyMetricSource]:
-    """Every source's values for the given dates (all dates when ``None``)."""
-    stmt = select(DailyMetricSource).where(DailyMetricSource.user_id == user_id)
+) -> Sequence[RowMapping]:
+    """Every source's values (``date``, ``source`` and the metric fields) for the given dates (all when ``None``)."""
+    stmt = select(
+        DailyMetricSource.date, DailyMetricSource.source, *(getattr(DailyMetricSource, m) for m in METRICS)
+    ).where(DailyMetricSource.user_id == user_id)
     if dates is not None:
         stmt = stmt.where(DailyMetricSource.date.in_(sorted(set(dates))))
-    return (await session.scalars(stmt.order_by(DailyMetricSource.date, DailyMetricSource.source))).all()
+    stmt = stmt.order_by(DailyMetricSource.date, DailyMetricSource.source)
+    return (await session.execute(stmt)).mappings().all()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import validation
 from db.models import DailyMetric
-from db.repositories._upsert import upsert
+from db.repositories._bulk import bulk_upsert
 
 KEY = ("user_id", "date")
 
@@ -48,4 +48,4 @@ async def upsert_many(
     for row in rows:
         _validate(row)
     where = DailyMetric.source == only_overwrite_source if only_overwrite_source else None
-    return await upsert(session, DailyMetric, rows, key=KEY, where=where)
+    return await bulk_upsert(session, DailyMetric, rows, key=KEY, where=where)

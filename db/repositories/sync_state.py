@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,15 +70,20 @@ async def remember_pending(
     await session.execute(stmt)
 
 
+_FORGET = text(
+    'DELETE FROM "SyncPending" WHERE "integrationId" = :integration_id AND ("kind", "externalId") IN '
+    "(SELECT * FROM unnest(CAST(:kinds AS TEXT[]), CAST(:ids AS TEXT[])))"
+)
+
+
 async def forget_pending(session: AsyncSession, *, integration_id: str, items: Sequence[tuple[str, str]]) -> None:
-    """Drop (kind, external id) objects that have now arrived final."""
+    """Drop (kind, external id) objects that have now arrived final (one prepared statement, any page size)."""
     if not items:
         return
+    unique = sorted(set(items))
     await session.execute(
-        delete(SyncPending).where(
-            SyncPending.integration_id == integration_id,
-            tuple_(SyncPending.kind, SyncPending.external_id).in_(sorted(set(items))),
-        )
+        _FORGET,
+        {"integration_id": integration_id, "kinds": [k for k, _ in unique], "ids": [e for _, e in unique]},
     )
 
 

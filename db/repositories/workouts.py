@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import validation
 from db.models import Workout
+from db.repositories._bulk import bulk_upsert
 from db.repositories._upsert import insert_new as _insert_new
-from db.repositories._upsert import upsert
 
 KEY = ("user_id", "source", "external_id")
 
@@ -53,7 +53,7 @@ async def upsert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     """
     for row in rows:
         validation.check_instant_not_future("date", row["date"])
-    return await upsert(session, Workout, rows, key=KEY)
+    return await bulk_upsert(session, Workout, rows, key=KEY)
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:

@@ -104,7 +104,7 @@ async def recompute(session: AsyncSession, *, user_id: str, dates: Iterable[date
     chosen = await metric_sources.orders(session, user_id=user_id)
     days: dict[date, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in stored:
-        days[row.date][row.source] = {f: getattr(row, f) for f in METRIC_FIELDS}
+        days[row["date"]][row["source"]] = {f: row[f] for f in METRIC_FIELDS}
     merged_rows = []
     for day, by_source in sorted(days.items()):
         values, source = merge_day(by_source, chosen)
