@@ -156,3 +156,37 @@ async def test_a_401_after_a_sibling_refreshed_retries_with_the_new_token(connec
     assert h.fakes["oura"].refreshes == 1
     row = await h.integration(user_id, "oura")
     assert row is not None and row.sync_status == "OK"
+
+
+async def test_a_crash_between_rotation_and_commit_ends_in_one_reconnect_message(
+    connect_harness: ConnectHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider rotated the refresh token but we died before storing it: never a silent loop.
+
+    The next refresh presents the old (now used) refresh token, the provider revokes the grant, and the
+    connection moves to FAILED with exactly one message — not a revoked-but-"connected" state.
+    """
+    h = connect_harness
+    user_id = await h.connect(ANN, "whoop")
+    fake = h.fakes["whoop"]
+    await _expire(h, "whoop")
+    real_encrypt = h.vault.encrypt
+
+    def crash(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("process killed before the commit")
+
+    monkeypatch.setattr(h.vault, "encrypt", crash)
+    client = h.connector.client(user_id=user_id, provider="whoop")
+    with pytest.raises(RuntimeError):
+        await client.profile()
+    monkeypatch.setattr(h.vault, "encrypt", real_encrypt)
+    row = await h.integration(user_id, "whoop")
+    assert row is not None and row.sync_status == "OK"  # nothing was written
+
+    results = await asyncio.gather(*(client.profile() for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(r, ProviderAuthError) for r in results)
+    assert fake.refreshes == 2 and fake.live_grants() == []
+    row = await h.integration(user_id, "whoop")
+    assert row is not None and row.sync_status == "FAILED"
+    (told,) = await h.api.drain(ANN["id"], quiet=0.5)
+    assert "WHOOP needs reconnecting" in told.text
