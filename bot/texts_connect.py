@@ -24,7 +24,9 @@ def _when(moment: datetime | None, tz: str) -> str:
 def _state(info: ProviderInfo, connection: Connection | None) -> str:
     if connection is not None:
         return "needs reconnecting" if connection.status == "FAILED" else "connected"
-    return "not connected" if info.available else "unavailable"
+    if info.available:
+        return "not connected"
+    return "not connected (with a personal API key)" if info.api_key else "unavailable"
 
 
 def connect_menu(infos: Sequence[ProviderInfo], connections: Sequence[Connection]) -> str:
@@ -32,7 +34,7 @@ def connect_menu(infos: Sequence[ProviderInfo], connections: Sequence[Connection
     lines = ["<b>Connect your devices</b>", "I read only — I never post or change anything.", ""]
     for info in infos:
         lines.append(f"• <b>{esc(info.label)}</b> — {_state(info, by_name.get(info.name))}")
-    if any(not i.available for i in infos):
+    if any(not i.available and not i.api_key for i in infos):
         lines += ["", "<i>Unavailable</i> means this bot has no app registered with that provider yet."]
     lines += ["", "Tap a provider, or send <code>/connect whoop</code>. /status shows your connections."]
     return "\n".join(lines)

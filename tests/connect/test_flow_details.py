@@ -161,3 +161,13 @@ def test_strava_rate_limits_wait_for_the_next_quarter_hour() -> None:
 
     assert seconds_to_next_window(datetime(2026, 1, 1, 7, 14, 30, tzinfo=UTC)) == 30
     assert seconds_to_next_window(datetime(2026, 1, 1, 7, 15, 0, tzinfo=UTC)) == 900
+
+
+def test_the_menu_says_when_only_an_api_key_works() -> None:
+    infos = [
+        connect_module.ProviderInfo("whoop", "WHOOP", available=False, reads="", api_key=False),
+        connect_module.ProviderInfo("intervals", "Intervals.icu", available=False, reads="", api_key=True),
+    ]
+    text = texts_connect.connect_menu(infos, [])
+    assert "<b>WHOOP</b> — unavailable" in text
+    assert "<b>Intervals.icu</b> — not connected (with a personal API key)" in text
