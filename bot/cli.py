@@ -30,7 +30,7 @@ from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
 from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
-from bot.runtime import open_database, open_vault
+from bot.runtime import open_database, open_llm, open_vault
 from bot.scheduler import BriefScheduler
 from bot.serve import attach, build_connector, build_http_app
 from bot.settings import Settings
@@ -67,8 +67,8 @@ async def _run(settings: Settings) -> None:
     if settings.telegram_bot_token is None:
         raise UsageError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, or try `coach-watts chat`.")
     vault = open_vault(settings)
-    async with open_database(settings) as database:
-        ctx = AppContext(settings=settings, sessions=database.sessions)
+    async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
+        ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
         connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
@@ -165,8 +165,8 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
                 )
             else:
                 notice = "(Your database is empty: type /demo to load a demo athlete.)"
-        async with BackgroundServer(api.asgi()) as server:
-            ctx = AppContext(settings=settings, sessions=database.sessions)
+        async with BackgroundServer(api.asgi()) as server, open_llm(settings, database.sessions) as llm:
+            ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
             connector = build_connector(settings, ctx, open_vault(settings))
             app = build_application(
                 ctx,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from coach.llm.service import CoachLlm
 from integrations.connect import Connector
 
 BOT_DATA_KEY = "coach"
@@ -27,6 +28,8 @@ class AppContext:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Provider connections (/connect, the OAuth callback, token refresh); None when not set up.
     connector: Connector | None = None
+    # The Gemini coach; None without GEMINI_API_KEY (every answer then comes from the rules coach).
+    llm: CoachLlm | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]

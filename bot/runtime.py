@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Environment, Settings
+from coach.llm.client import GeminiClient, LlmConfig
+from coach.llm.service import CoachLlm
 from db import embedded
 from db.engine import create_engine, create_sessionmaker
 from db.errors import DatabaseUnavailable
@@ -83,3 +85,40 @@ def open_vault(settings: Settings) -> TokenVault:
         return TokenVault.from_spec(settings.token_encryption_keys.get_secret_value())
     assert settings.environment is Environment.DEVELOPMENT
     return TokenVault.from_spec(load_or_create_dev_keys(settings.data_dir))
+
+
+def llm_config(settings: Settings) -> LlmConfig | None:
+    """The Gemini settings, or ``None`` without a key (the coach then answers from its rules)."""
+    if settings.gemini_api_key is None:
+        return None
+    return LlmConfig(
+        api_key=settings.gemini_api_key.get_secret_value(),
+        model=settings.gemini_model,
+        base_url=settings.gemini_base_url,
+        timeout_s=settings.gemini_timeout_s,
+        deadline_s=settings.gemini_answer_deadline_s,
+        attempts=settings.gemini_attempts,
+        circuit_failures=settings.gemini_circuit_failures,
+        circuit_open_s=settings.gemini_circuit_open_s,
+        daily_tokens=settings.gemini_daily_tokens,
+    )
+
+
+@asynccontextmanager
+async def open_llm(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[CoachLlm | None]:
+    """The Gemini coach for the bot's lifetime; its model is checked against Gemini's list when online."""
+    config = llm_config(settings)
+    if config is None:
+        logger.info("GEMINI_API_KEY is not set: free-form answers come from the rules coach")
+        yield None
+        return
+    client = GeminiClient(config)
+    try:
+        if await client.check_model() is False:
+            logger.warning(
+                "GEMINI_MODEL %s is not in Gemini's model list; set a current model (answers fall back to the rules)",
+                config.model,
+            )
+        yield CoachLlm(client=client, sessions=sessions, daily_tokens=config.daily_tokens, band_sd=settings.hrv_band_sd)
+    finally:
+        await client.aclose()

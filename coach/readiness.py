@@ -317,3 +317,26 @@ def _confidence(action: Action, inputs: ReadinessInputs, missing: list[str]) -> 
     if inputs.form is not None and inputs.form.warming_up:
         base -= 0.1
     return round(min(0.95, max(0.3, base)), 2)
+
+
+# Signals no model may talk the athlete out of: a language model can phrase the answer, but when one of
+# these fired, its recommendation may not be less restrictive than what the rule decided.
+HARD_VETO_KEYS = frozenset({"illness", "hrv_low_rhr_high", "tsb_overload"})
+
+
+def severity(action: Action) -> int:
+    """How restrictive an action is (proceed 0 … rest 4)."""
+    return _SEVERITY[action]
+
+
+def hard_vetoes(suggestion: Suggestion | None) -> list[Factor]:
+    """The hard-veto factors that fired, most restrictive first."""
+    if suggestion is None:
+        return []
+    return [f for f in suggestion.factors if f.key in HARD_VETO_KEYS]
+
+
+def veto_floor(suggestion: Suggestion | None) -> Action | None:
+    """The least restrictive action still allowed by the hard vetoes, or ``None`` without a veto."""
+    vetoes = hard_vetoes(suggestion)
+    return vetoes[0].action if vetoes else None

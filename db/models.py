@@ -525,3 +525,49 @@ class OAuthState(Base):
     code_verifier: Mapped[str | None] = mapped_column("codeVerifier", Text)
     expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP, index=True)
     created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+# --------------------------------------------------------------------------- the Gemini coach (issue 6)
+
+
+class ChatTurn(Base):
+    """One message of a user's conversation with the coach, kept so a follow-up works after a restart.
+
+    Only the question and the coach's answer are kept (no tool results): the next turn re-reads the data.
+    The serial id orders turns written in one transaction (they share ``createdAt``).
+    """
+
+    __tablename__ = "ChatTurn"
+    __table_args__ = (
+        Index(None, "userId", "id"),
+        CheckConstraint("role IN ('user', 'model')", name="role_values"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    role: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+class LlmUsage(Base):
+    """Gemini tokens one user spent on one UTC day; the daily budget is checked against it."""
+
+    __tablename__ = "LlmUsage"
+    __table_args__ = (PrimaryKeyConstraint("userId", "day"),)
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    day: Mapped[dt.date] = mapped_column(Date)
+    tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    requests: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+
+
+class CoachNotice(Base):
+    """When a one-off notice (e.g. "free-form answers need a Gemini key") was last shown to a user."""
+
+    __tablename__ = "CoachNotice"
+    __table_args__ = (PrimaryKeyConstraint("userId", "kind"),)
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    kind: Mapped[str] = mapped_column(Text)
+    shown_at: Mapped[datetime] = mapped_column("shownAt", TZ_TIMESTAMP)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import build_application, polling
 from bot.asgi_server import BackgroundServer
+from bot.console.botapi import LocalBotApi
+from bot.context import AppContext
+from bot.settings import Settings
 from coach.llm.client import GeminiClient, LlmConfig
+from coach.llm.service import CoachLlm
+from tests.bot.conftest import NOW, TOKEN, Harness
 from tests.fakes.gemini import FakeGemini
 
 API_KEY = "AIzaFAKE-test-key-0123456789abcdefghij"
@@ -48,3 +56,40 @@ async def client(gemini: Gemini) -> AsyncIterator[GeminiClient]:
     c = GeminiClient(short_config(gemini.url))
     yield c
     await c.aclose()
+
+
+# --------------------------------------------------------------------------- the bot with the Gemini coach
+
+
+@asynccontextmanager
+async def running_bot(
+    sessions: async_sessionmaker[AsyncSession], llm: CoachLlm | None, settings: Settings | None = None
+) -> AsyncIterator[Harness]:
+    """The real Application polling a local Bot API, with ``llm`` as its Gemini coach."""
+    api = LocalBotApi(TOKEN)
+    ctx = AppContext(
+        settings=settings or Settings(_env_file=None),  # type: ignore[call-arg]
+        sessions=sessions,
+        clock=lambda: NOW,
+        llm=llm,
+    )
+    async with BackgroundServer(api.asgi()) as server:
+        app = build_application(ctx, token=TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot")
+        async with polling(app, poll_timeout_s=1):
+            yield Harness(api=api, app=app, ctx=ctx, sessions=sessions)
+
+
+@dataclass
+class CoachBot:
+    harness: Harness
+    fake: FakeGemini
+    llm: CoachLlm
+
+
+@pytest.fixture
+async def coach_bot(gemini: Gemini, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[CoachBot]:
+    client = GeminiClient(short_config(gemini.url))
+    llm = CoachLlm(client=client, sessions=sessions, daily_tokens=100_000)
+    async with running_bot(sessions, llm) as harness:
+        yield CoachBot(harness=harness, fake=gemini.fake, llm=llm)
+    await client.aclose()
