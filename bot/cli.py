@@ -19,10 +19,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
 
 from bot import texts_fit
-from bot.app import build_application, polling
+from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
@@ -34,6 +36,7 @@ from bot.runtime import open_database, open_llm, open_vault
 from bot.scheduler import BriefScheduler
 from bot.serve import attach, build_connector, build_http_app
 from bot.settings import Settings
+from bot.telegram_webhook import TelegramWebhook
 from coach import demo
 from db.errors import DatabaseUnavailable
 from db.models import User
@@ -66,6 +69,7 @@ def _secrets(settings: Settings) -> list[str]:
 async def _run(settings: Settings) -> None:
     if settings.telegram_bot_token is None:
         raise UsageError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, or try `coach-watts chat`.")
+    webhook_secret = _webhook_secret(settings)
     vault = open_vault(settings)
     async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
         ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
@@ -75,17 +79,25 @@ async def _run(settings: Settings) -> None:
             token=settings.telegram_bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.file_base_url,
+            polling=webhook_secret is None,
         )
         deps = attach(ctx, app, connector)
+        receiver = (
+            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock)
+            if webhook_secret is not None
+            else None
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            async with _http_server(settings, deps), polling(app):
+            routes = [receiver.route()] if receiver is not None else []
+            async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
                 deps.bot_url = f"https://t.me/{app.bot.username}"
-                logger.info("bot @%s is polling %s", app.bot.username, settings.telegram_api_base_url)
+                how = f"receives updates at {settings.telegram_webhook_url}" if receiver else "is polling"
+                logger.info("bot @%s %s (Bot API %s)", app.bot.username, how, settings.telegram_api_base_url)
                 # The morning briefs tick in this same event loop; every process may run one (see bot.scheduler).
                 scheduler = BriefScheduler(app, ctx)
                 scheduler.start()
@@ -104,16 +116,49 @@ async def _run(settings: Settings) -> None:
             await connector.aclose()
 
 
+def _webhook_secret(settings: Settings) -> str | None:
+    """The secret for webhook mode, None for polling; webhook mode without a secret does not start."""
+    if settings.telegram_webhook_url is None:
+        return None
+    if settings.telegram_webhook_secret is None:
+        raise UsageError(
+            "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not; set a secret of 1-256 letters, "
+            "digits, _ or - so that only Telegram can post updates (or unset the URL to poll)."
+        )
+    return settings.telegram_webhook_secret.get_secret_value()
+
+
+@asynccontextmanager
+async def _updates(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    receiver: TelegramWebhook | None,
+) -> AsyncIterator[None]:
+    """Updates by polling (the default) or through the webhook receiver (TELEGRAM_WEBHOOK_URL)."""
+    if receiver is None or settings.telegram_webhook_url is None or settings.telegram_webhook_secret is None:
+        async with polling(app):
+            yield
+        return
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    async with webhook(app, url=settings.telegram_webhook_url, secret=secret):
+        await receiver.start()
+        try:
+            yield
+        finally:
+            await receiver.stop()
+
+
 @asynccontextmanager
 async def _http_server(
-    settings: Settings, deps: HttpDeps, *, required: bool = True
+    settings: Settings, deps: HttpDeps, *, required: bool = True, webhook_routes: Sequence[BaseRoute] = ()
 ) -> AsyncIterator[BackgroundServer | None]:
     """The OAuth callback and health-check server, in this event loop, on HTTP_HOST:HTTP_PORT.
 
     The console (``required=False``) carries on without it when the port is taken (a running bot has
     it); only connecting providers from the console is then impossible.
     """
-    server = BackgroundServer(build_http_app(deps), host=settings.http_host, port=settings.http_port)
+    app = build_http_app(deps, webhook_routes=webhook_routes)
+    server = BackgroundServer(app, host=settings.http_host, port=settings.http_port)
     try:
         await server.start()
     except OSError as err:

@@ -95,6 +95,7 @@ class LocalBotApi:
         self.bot_user = bot_user or BOT_USER
         self.commands: list[JsonDict] = []
         self.webhook: JsonDict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        self.webhook_secret: str | None = None
         self.calls: list[tuple[str, JsonDict]] = []
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)
@@ -187,6 +188,9 @@ class LocalBotApi:
 
     async def _set_webhook(self, params: JsonDict) -> bool:
         self.webhook["url"] = params.get("url", "")
+        self.webhook["allowed_updates"] = params.get("allowed_updates") or []
+        # Not part of getWebhookInfo on Telegram either; kept so tests can post as Telegram would.
+        self.webhook_secret = params.get("secret_token")
         return True
 
     async def _get_webhook_info(self, params: JsonDict) -> JsonDict:
