@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, func, select, update
+from sqlalchemy import ColumnElement, RowMapping, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import validation
@@ -111,3 +111,13 @@ async def set_links(session: AsyncSession, links: Sequence[tuple[str, str | None
         await session.execute(
             update(Workout), [{"id": workout_id, "canonical_id": target} for workout_id, target in sorted(links)]
         )
+
+
+async def delete_by_key(session: AsyncSession, *, user_id: str, source: str, external_id: str) -> datetime | None:
+    """Delete one workout by its natural key; returns its start, or ``None`` when there was none."""
+    stmt = (
+        delete(Workout)
+        .where(Workout.user_id == user_id, Workout.source == source, Workout.external_id == external_id)
+        .returning(Workout.date)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.repositories import workouts
+from db.repositories import sync_state, workouts
 from integrations.fit.summary import WorkoutSummary
+from integrations.sync import history
 
 SOURCE = "fit"
 
@@ -85,8 +86,16 @@ def workout_row(summary: WorkoutSummary, *, user_id: str) -> dict[str, Any]:
 
 
 async def store(session: AsyncSession, *, user_id: str, summary: WorkoutSummary) -> bool:
-    """Store the workout unless this file was imported before; True when a row was added."""
-    return await workouts.insert_new(session, [workout_row(summary, user_id=user_id)]) == 1
+    """Store the workout unless this file was imported before; True when a row was added.
+
+    The file is one more copy of a session a provider may also have sent: it is linked with them
+    (`integrations.sync.history`), so the coach counts the session once.
+    """
+    await sync_state.lock_user(session, user_id=user_id, scope=history.LOCK_SCOPE)
+    added = await workouts.insert_new(session, [workout_row(summary, user_id=user_id)]) == 1
+    if added:
+        await history.relink(session, user_id=user_id, start=summary.start_time, end=summary.start_time)
+    return added
 
 
 async def exists(session: AsyncSession, *, user_id: str, summary: WorkoutSummary) -> bool:

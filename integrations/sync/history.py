@@ -55,3 +55,17 @@ async def relink(session: AsyncSession, *, user_id: str, start: datetime, end: d
     changes = [(row["id"], wanted[row["id"]]) for row in rows if row["canonical_id"] != wanted[row["id"]]]
     await workouts.set_links(session, changes)
     return len(changes)
+
+
+async def delete_workout(session: AsyncSession, *, user_id: str, source: str, external_id: str) -> bool:
+    """Delete one provider's record (a Strava ``delete`` event, WHOOP ``workout.deleted``) and relink its session.
+
+    When the deleted record spoke for the session, the richest remaining copy takes over. Returns whether a
+    record was deleted.
+    """
+    await sync_state.lock_user(session, user_id=user_id, scope=LOCK_SCOPE)
+    started = await workouts.delete_by_key(session, user_id=user_id, source=source, external_id=external_id)
+    if started is None:
+        return False
+    await relink(session, user_id=user_id, start=started, end=started)
+    return True

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import random
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,14 +19,20 @@ from coach import loads
 from coach.daily import assess_today, form_status
 from db.models import User, Workout
 from db.repositories import workouts
+from integrations.fit import store as fit_store
+from integrations.fit.summary import summarize_fit
 from integrations.records import Batch, WorkoutRecord
 from integrations.sync import sessions as rule
 from integrations.sync import writer
+from integrations.sync.history import delete_workout
 from tests.integrations.conftest import Athlete, make_athlete
-from tests.integrations.history_data import FIRST_DAY, history
+from tests.integrations.history_data import FIRST_DAY, history, strava_activity
 
 Sessions = async_sessionmaker[AsyncSession]
 UTC = ZoneInfo("UTC")
+EDGE_810 = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "fit" / "Edge810-Vector-2013-08-16-15-35-10.fit"
+).read_bytes()
 
 
 def _candidates(records: list[WorkoutRecord]) -> list[rule.Candidate]:
@@ -163,3 +170,30 @@ async def test_three_concurrent_writers_of_the_same_500_activities_leave_500_row
         )
         canonical = await workouts.count(session, user_id=athlete.user_id)
     assert (total, canonical) == (500, 500)
+
+
+async def test_deleting_the_record_that_speaks_for_a_session_hands_over_to_a_copy(
+    sessions: Sessions, athlete: Athlete
+) -> None:
+    h = history(seed=9, rides=2, distinct_pairs=0)
+    await _write(sessions, athlete, "strava", h.strava)
+    await _write(sessions, athlete, "intervals", h.intervals)
+    gone = h.intervals[0]
+    async with sessions.begin() as session:
+        assert await delete_workout(session, user_id=athlete.user_id, source="intervals", external_id=gone.external_id)
+        assert not await delete_workout(session, user_id=athlete.user_id, source="intervals", external_id="i0")
+    links = await _canonical(sessions, athlete.user_id)
+    assert links[("strava", h.strava[0].external_id)] is None
+    assert links[("strava", h.strava[1].external_id)] == ("intervals", h.intervals[1].external_id)
+    async with sessions() as session:
+        assert await workouts.count(session, user_id=athlete.user_id) == 2
+
+
+async def test_a_fit_upload_of_a_ride_strava_also_sent_counts_once(sessions: Sessions, athlete: Athlete) -> None:
+    summary = summarize_fit(EDGE_810, ftp_w=250)
+    copy = strava_activity(1, summary.start_time + timedelta(seconds=40), summary.duration_sec)
+    await _write(sessions, athlete, "strava", [copy])
+    async with sessions.begin() as session:
+        assert await fit_store.store(session, user_id=athlete.user_id, summary=summary)
+    links = await _canonical(sessions, athlete.user_id)
+    assert links == {("fit", summary.external_id): None, ("strava", copy.external_id): ("fit", summary.external_id)}
