@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): every benchmark, one after the other."""
 
-from bench import ingest, science, webhook
+from bench import brief, ingest, science, webhook
 
 science.main()
 webhook.main([])
 ingest.main([])
+brief.main([])

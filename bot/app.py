@@ -6,15 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot import texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
+from bot.ratelimit import PacedRateLimiter
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 # Telegram's broadcast limit for one bot (Bots FAQ): about 30 messages a second across all chats.
 MESSAGES_PER_SECOND = 30
+# We pace a little under it: network jitter must not put a 31st message into any one second, because a
+# 429 stops every send for its retry_after.
+PACED_PER_SECOND = 29.5
 
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
@@ -68,14 +72,12 @@ def build_application(
     """The bot, talking to the Bot API at ``base_url`` (PTB appends the token).
 
     Telegram allows about 30 messages a second overall; the rate limiter keeps us under it and retries
-    once after a ``RetryAfter``. PTB's default limiter is a 30-message bucket: after a quiet spell it lets
-    30 go at once and 30 more within the same second, which a burst of morning briefs turns into 429s;
-    one message per 1/30 s paces them evenly at the same average rate. ``rate_limited=False`` is for
-    benchmarks against a local Bot API server, which has no flood limits to respect.
+    once after a ``RetryAfter`` (`bot.ratelimit`: an even pace, and a flood wait that holds every request).
+    ``rate_limited=False`` is for benchmarks against a local Bot API server, which has no flood limits.
     """
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
     if rate_limited:
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=1)
+        limiter = PacedRateLimiter(PACED_PER_SECOND, max_retries=1)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if not polling:
         builder = builder.updater(None)

@@ -22,23 +22,24 @@ import contextlib
 import logging
 import os
 import secrets
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts_brief
 from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
-from coach.brief import compose, missing_signals, plan_day
+from bot.ratelimit import retry_after
+from coach.brief import compose, compose_many, missing_signals, plan_day
+from db.models import User
 from db.repositories import briefs, users
 
 logger = logging.getLogger(__name__)
@@ -65,13 +66,16 @@ class TickReport:
     lost: int
 
 
-# Builds the reply markup of one brief inside the sending transaction (the buttons' server-side state
-# must be committed before the message that carries them exists).
-Keyboard = Callable[..., Awaitable[InlineKeyboardMarkup | None]]
+# Builds the reply markups of a batch of briefs inside the sending transaction (the buttons' server-side
+# state must be committed before the message that carries them exists).
+Keyboards = Callable[..., Awaitable[dict[str, InlineKeyboardMarkup]]]
 
 
 class BriefScheduler:
     """Due-time planning, the claim, and sending, for one bot process."""
+
+    # About a second of sending: claims stay short, and two processes share a fan-out evenly.
+    BATCH = 30
 
     def __init__(
         self,
@@ -79,16 +83,16 @@ class BriefScheduler:
         ctx: AppContext,
         *,
         request_sync: SyncRequest = no_sync,
-        keyboard: Keyboard = brief_handlers.keyboard,
+        keyboards: Keyboards = brief_handlers.keyboards,
         owner: str | None = None,
-        batch: int = 50,
+        batch: int = BATCH,
         claim_lease: timedelta = timedelta(minutes=2),
         sending_lease: timedelta = timedelta(minutes=10),
     ) -> None:
         self.app = app
         self.ctx = ctx
         self.request_sync = request_sync
-        self.keyboard = keyboard
+        self.keyboards = keyboards
         # Which process holds a claim; unique per process and start, so a restarted process never
         # mistakes its predecessor's claims for its own.
         self.owner = owner or f"{os.getpid()}-{secrets.token_hex(4)}"
@@ -223,33 +227,98 @@ class BriefScheduler:
             raise self._sender.exception()  # type: ignore[misc]
 
     async def drain(self) -> int:
-        """Send pending briefs in batches until none is ready; returns how many this call sent."""
-        sent = 0
-        while True:
-            async with self.ctx.sessions.begin() as session:
-                claims = await briefs.claim(
-                    session, owner=self.owner, now=self.ctx.clock(), lease=self.claim_lease, limit=self.batch
-                )
-            if not claims:
-                return sent
-            results = await asyncio.gather(*(self._deliver(c) for c in claims))
-            sent += sum(results)
-            self.sent += sum(results)
+        """Send pending briefs until none is ready; returns how many this call sent.
 
-    async def _deliver(self, claim: briefs.Claim) -> bool:
-        """Compose and send one claimed brief; record the outcome. True when Telegram accepted it."""
+        A pipeline: while up to two batches of messages wait for the rate limiter, the next batch is
+        claimed and composed (three queries for the whole batch), so Telegram's 30/s is never kept waiting
+        on composing.
+        """
+        sent = 0
+        inflight: set[asyncio.Task[bool]] = set()
         try:
-            prepared = await self._prepare(claim)
-        except _NotOurs:
-            return False
+            while True:
+                claimed = 0
+                if len(inflight) < 2 * self.batch:
+                    claimed, prepared = await self._claim_and_prepare()
+                    inflight.update(asyncio.create_task(self._send(*p)) for p in prepared)
+                if not claimed and not inflight:
+                    return sent
+                if not claimed or len(inflight) >= 2 * self.batch:
+                    done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    results = sum(t.result() for t in done)
+                    sent += results
+                    self.sent += results
+        finally:
+            for task in inflight:
+                task.cancel()
+
+    async def _claim_and_prepare(self) -> tuple[int, list[tuple[briefs.Claim, str, InlineKeyboardMarkup | None]]]:
+        async with self.ctx.sessions.begin() as session:
+            claims = await briefs.claim(
+                session, owner=self.owner, now=self.ctx.clock(), lease=self.claim_lease, limit=self.batch
+            )
+        if not claims:
+            return 0, []
+        try:
+            return len(claims), await self._prepare_batch(claims)
         except Exception:
-            logger.exception("composing the brief %s failed", claim.id)
-            status = briefs.FAILED if claim.attempts >= MAX_ATTEMPTS else briefs.PENDING
-            await self._finish(claim, status, error="compose failed", retry_in=COMPOSE_RETRY)
-            return False
-        if prepared is None:
-            return False
-        text, markup = prepared
+            # One user's data must not hold back the others: compose them one by one.
+            logger.warning("composing a batch of briefs failed; composing them one by one", exc_info=True)
+        prepared = []
+        for claim in claims:
+            try:
+                one = await self._prepare(claim)
+            except _NotOurs:
+                continue
+            except Exception:
+                logger.exception("composing the brief %s failed", claim.id)
+                status = briefs.FAILED if claim.attempts >= MAX_ATTEMPTS else briefs.PENDING
+                await self._finish(claim, status, error="compose failed", retry_in=COMPOSE_RETRY)
+                continue
+            if one is not None:
+                prepared.append((claim, *one))
+        return len(claims), prepared
+
+    async def _prepare_batch(
+        self, claims: list[briefs.Claim]
+    ) -> list[tuple[briefs.Claim, str, InlineKeyboardMarkup | None]]:
+        """Compose a batch and move its claims to ``sending`` in one transaction."""
+        ctx = self.ctx
+        async with ctx.sessions.begin() as session:
+            found = await briefs.users_by_id(session, user_ids=[c.user_id for c in claims])
+            ready: list[tuple[briefs.Claim, User]] = []
+            for claim in claims:
+                user = found.get(claim.user_id)
+                if user is None or claim.chat_id is None or not user.active or not user.brief_enabled:
+                    await self._skip(session, claim)
+                else:
+                    ready.append((claim, user))
+            now = ctx.clock()
+            composed = await compose_many(session, [u for _, u in ready], now=now, band_sd=ctx.settings.hrv_band_sd)
+            markups = await self.keyboards(
+                session, items=[(u, c.chat_id, composed[u.id]) for c, u in ready if c.chat_id is not None], now=now
+            )
+            ours = await briefs.start_sending_many(
+                session,
+                missing={c.id: composed[u.id].missing for c, u in ready},
+                owner=self.owner,
+                now=now,
+                lease=self.sending_lease,
+            )
+        return [(c, texts_brief.morning_brief(composed[u.id]), markups.get(u.id)) for c, u in ready if c.id in ours]
+
+    async def _skip(self, session: AsyncSession, claim: briefs.Claim) -> None:
+        await briefs.finish(
+            session,
+            delivery_id=claim.id,
+            owner=self.owner,
+            status=briefs.SKIPPED,
+            now=self.ctx.clock(),
+            error="user no longer reachable or brief switched off",
+        )
+
+    async def _send(self, claim: briefs.Claim, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """Send one prepared brief and record the outcome. True when Telegram accepted it."""
         assert claim.chat_id is not None
         try:
             message = await self.app.bot.send_message(
@@ -271,7 +340,7 @@ class BriefScheduler:
             return False
         except RetryAfter as err:
             # Telegram refused it before delivering: safe to send again once the wait is over.
-            await self._finish(claim, briefs.PENDING, error="429 retry after", retry_in=_retry_after(err))
+            await self._finish(claim, briefs.PENDING, error="429 retry after", retry_in=retry_after(err))
             return False
         except TimedOut:
             # The request may have reached Telegram: re-sending could deliver twice, so don't.
@@ -288,6 +357,11 @@ class BriefScheduler:
         except TelegramError as err:
             await self._finish(claim, briefs.FAILED, error=type(err).__name__)
             return False
+        except Exception:
+            # Something unexpected after the claim moved to "sending": it may have gone out, so not again.
+            logger.exception("sending the brief %s failed", claim.id)
+            await self._finish(claim, briefs.UNKNOWN, error="unexpected error while sending; not re-sent")
+            return False
         await self._finish(claim, briefs.SENT, message_id=message.message_id)
         return True
 
@@ -297,18 +371,11 @@ class BriefScheduler:
         async with ctx.sessions.begin() as session:
             user = await users.get(session, user_id=claim.user_id)
             if user is None or claim.chat_id is None or not user.active or not user.brief_enabled:
-                await briefs.finish(
-                    session,
-                    delivery_id=claim.id,
-                    owner=self.owner,
-                    status=briefs.SKIPPED,
-                    now=ctx.clock(),
-                    error="user no longer reachable or brief switched off",
-                )
+                await self._skip(session, claim)
                 return None
             now = ctx.clock()
             brief = await compose(session, user, now=now, band_sd=ctx.settings.hrv_band_sd)
-            markup = await self.keyboard(session, user=user, chat_id=claim.chat_id, brief=brief, now=now)
+            markup = (await self.keyboards(session, items=[(user, claim.chat_id, brief)], now=now))[user.id]
             if not await briefs.start_sending(
                 session,
                 delivery_id=claim.id,
@@ -346,10 +413,3 @@ class BriefScheduler:
 
 class _NotOurs(Exception):
     pass
-
-
-def _retry_after(err: RetryAfter) -> timedelta:
-    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta: both are handled
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = err.retry_after
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

@@ -18,16 +18,16 @@ did not arrive. A user whose devices send nothing is not kept waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach.daily import Assessment, assess_today
+from coach.daily import Assessment, assess_many, assess_today
 from db.models import CheckIn, User
-from db.repositories import briefs, checkins
+from db.repositories import briefs
 
 SIGNAL_NAMES = {"sleep": "last night's sleep", "hrv": "this morning's HRV", "resting_hr": "this morning's resting HR"}
 
@@ -66,12 +66,38 @@ class Brief:
     check_in: CheckIn | None
 
 
+def night_from_rows(assessment: Assessment) -> briefs.NightData:
+    """Last night's signals and the expected ones, from the daily rows the assessment already read."""
+    today = assessment.today
+    since = today - timedelta(days=briefs.EXPECTATION_DAYS)
+    columns = {"sleep": "hours_slept", "hrv": "hrv", "resting_hr": "resting_hr"}
+    present = {n for n, c in columns.items() for r in assessment.daily if r.date == today and getattr(r, c) is not None}
+    expected = {
+        n for n, c in columns.items() for r in assessment.daily if since <= r.date < today and getattr(r, c) is not None
+    }
+    return briefs.NightData(present=frozenset(present), expected=frozenset(expected))
+
+
+def brief_of(assessment: Assessment) -> Brief:
+    return Brief(
+        local_date=assessment.today,
+        assessment=assessment,
+        missing=missing_signals(night_from_rows(assessment)),
+        check_in=assessment.check_in,
+    )
+
+
 async def compose(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Brief:
     """Today's brief for ``user``: the assessment, plus which of last night's data is still missing."""
-    assessment = await assess_today(session, user, now=now, band_sd=band_sd)
-    night = (await briefs.night_data(session, keys=[(user.id, assessment.today)]))[(user.id, assessment.today)]
-    check_in = await checkins.get(session, user_id=user.id, day=assessment.today)
-    return Brief(local_date=assessment.today, assessment=assessment, missing=missing_signals(night), check_in=check_in)
+    return brief_of(await assess_today(session, user, now=now, band_sd=band_sd))
+
+
+async def compose_many(
+    session: AsyncSession, users: Sequence[User], *, now: datetime, band_sd: float = 0.5
+) -> dict[str, Brief]:
+    """`compose` for a batch of users, reading their rows in three queries."""
+    assessed = await assess_many(session, users, now=now, band_sd=band_sd)
+    return {user_id: brief_of(a) for user_id, a in assessed.items()}
 
 
 def plan_day(

@@ -448,6 +448,11 @@ class SyncPending(Base):
 # --------------------------------------------------------------------------- morning brief and check-in
 
 
+# Revoking an older brief's buttons deletes by (user, kind) for every brief sent: an index keeps that from
+# scanning every outstanding button.
+Index(None, CallbackAction.user_id, CallbackAction.kind)
+
+
 class BriefDelivery(Base):
     """One morning brief for one user and one local date: the claim that makes it happen exactly once.
 

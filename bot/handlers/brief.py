@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,27 +57,35 @@ FEEL = "brief.feel"
 SORENESS = "brief.soreness"
 ILLNESS = "brief.illness"
 BUTTON_TTL = timedelta(hours=18)
+CHOICES = list(texts_brief.CHOICE_BUTTONS)
+
+
+async def keyboards(
+    session: AsyncSession, *, items: Sequence[tuple[User, int, Brief]], now: datetime
+) -> dict[str, InlineKeyboardMarkup]:
+    """Each brief's buttons — do it / easier / rest, and the check-in — by user id, in two statements.
+
+    The buttons of a user's older brief are revoked, so pressing them answers "expired".
+    """
+    await actions.revoke_many(session, user_ids=[user.id for user, _, _ in items], kinds=[CHOICE, CHECK_IN])
+    specs = []
+    for user, chat_id, brief in items:
+        day = brief.local_date.isoformat()
+        specs += [actions.NewAction(user.id, chat_id, CHOICE, {"date": day, "choice": c}) for c in CHOICES]
+        specs.append(actions.NewAction(user.id, chat_id, CHECK_IN, {"date": day}))
+    ids = iter(await actions.issue_many(session, actions=specs, now=now, ttl=BUTTON_TTL))
+    out = {}
+    for user, _, _ in items:
+        choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in CHOICES]
+        out[user.id] = InlineKeyboardMarkup([choices, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
+    return out
 
 
 async def keyboard(
     session: AsyncSession, *, user: User, chat_id: int, brief: Brief, now: datetime
 ) -> InlineKeyboardMarkup:
-    """The brief's buttons: do it / easier / rest, and the check-in. An older brief's buttons expire."""
-    for kind in (CHOICE, CHECK_IN):
-        await actions.revoke(session, user_id=user.id, kind=kind)
-    day = brief.local_date.isoformat()
-
-    async def issue(kind: str, payload: dict[str, object]) -> str:
-        return await actions.issue(
-            session, user_id=user.id, chat_id=chat_id, kind=kind, now=now, ttl=BUTTON_TTL, payload=payload
-        )
-
-    choices = [
-        buttons.button(label, await issue(CHOICE, {"date": day, "choice": choice}))
-        for choice, label in texts_brief.CHOICE_BUTTONS.items()
-    ]
-    check_in = buttons.button(texts_brief.CHECK_IN_BUTTON, await issue(CHECK_IN, {"date": day}))
-    return InlineKeyboardMarkup([choices, [check_in]])
+    """One brief's buttons (see `keyboards`)."""
+    return (await keyboards(session, items=[(user, chat_id, brief)], now=now))[user.id]
 
 
 async def _step_keyboard(

@@ -261,6 +261,25 @@ async def start_sending(
     return (await session.execute(stmt)).first() is not None
 
 
+async def start_sending_many(
+    session: AsyncSession, *, missing: dict[str, list[str]], owner: str, now: datetime, lease: timedelta
+) -> set[str]:
+    """`start_sending` for a batch (delivery id → missing data); returns the ids this process still held."""
+    if not missing:
+        return set()
+    stmt = (
+        update(BriefDelivery)
+        .where(BriefDelivery.id.in_(list(missing)), BriefDelivery.owner == owner, BriefDelivery.status == CLAIMED)
+        .values(status=SENDING, lease_until=now + lease)
+        .returning(BriefDelivery.id)
+    )
+    ours = {r[0] for r in (await session.execute(stmt)).all()}
+    if ours:
+        # What was missing when it went out (it may have arrived while the row waited): by primary key.
+        await session.execute(update(BriefDelivery), [{"id": i, "missing": missing[i]} for i in ours])
+    return ours
+
+
 async def finish(
     session: AsyncSession,
     *,
@@ -281,6 +300,12 @@ async def finish(
     await session.execute(
         update(BriefDelivery).where(BriefDelivery.id == delivery_id, BriefDelivery.owner == owner).values(**values)
     )
+
+
+async def users_by_id(session: AsyncSession, *, user_ids: Sequence[str]) -> dict[str, User]:
+    if not user_ids:
+        return {}
+    return {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(user_ids)))).all()}
 
 
 async def deactivate_user(session: AsyncSession, *, user_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -48,3 +49,12 @@ async def record(
         .execution_options(populate_existing=True)
     )
     return (await session.scalars(stmt)).one()
+
+
+async def get_many(session: AsyncSession, *, keys: Sequence[tuple[str, date]]) -> dict[tuple[str, date], CheckIn]:
+    """Check-ins for many (user, date) pairs in one query."""
+    if not keys:
+        return {}
+    stmt = select(CheckIn).where(CheckIn.user_id.in_({u for u, _ in keys}), CheckIn.date.in_({d for _, d in keys}))
+    wanted = set(keys)
+    return {(c.user_id, c.date): c for c in (await session.scalars(stmt)).all() if (c.user_id, c.date) in wanted}

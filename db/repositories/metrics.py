@@ -49,3 +49,20 @@ async def upsert_many(
         _validate(row)
     where = DailyMetric.source == only_overwrite_source if only_overwrite_source else None
     return await bulk_upsert(session, DailyMetric, rows, key=KEY, where=where)
+
+
+async def between_many(
+    session: AsyncSession, *, user_ids: Sequence[str], start: date, end: date
+) -> dict[str, list[DailyMetric]]:
+    """`between` for many users in one query, oldest first per user."""
+    out: dict[str, list[DailyMetric]] = {u: [] for u in user_ids}
+    if not user_ids:
+        return out
+    stmt = (
+        select(DailyMetric)
+        .where(DailyMetric.user_id.in_(user_ids), DailyMetric.date >= start, DailyMetric.date <= end)
+        .order_by(DailyMetric.user_id, DailyMetric.date)
+    )
+    for row in (await session.scalars(stmt)).all():
+        out[row.user_id].append(row)
+    return out

@@ -121,3 +121,25 @@ async def delete_by_key(session: AsyncSession, *, user_id: str, source: str, ext
         .returning(Workout.date)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def between_many(
+    session: AsyncSession, *, user_ids: Sequence[str], start: datetime, end: datetime
+) -> dict[str, list[Workout]]:
+    """`between` for many users in one query (one per session), oldest first per user."""
+    out: dict[str, list[Workout]] = {u: [] for u in user_ids}
+    if not user_ids:
+        return out
+    stmt = (
+        select(Workout)
+        .where(
+            Workout.user_id.in_(user_ids),
+            Workout.canonical_id.is_(None),
+            Workout.date >= start,
+            Workout.date < end,
+        )
+        .order_by(Workout.user_id, Workout.date)
+    )
+    for row in (await session.scalars(stmt)).all():
+        out[row.user_id].append(row)
+    return out
