@@ -137,7 +137,8 @@ class BriefScheduler:
 
     # ----------------------------------------------------------------- planning and claiming
 
-    async def tick(self) -> TickReport:
+    async def tick(self, *, send: bool = True) -> TickReport:
+        """Plan and claim what is due now, then (``send``) wake this process's sender."""
         settings = self.ctx.settings
         catch_up = timedelta(minutes=settings.brief_catch_up_min)
         wait = timedelta(minutes=settings.brief_freshness_wait_min)
@@ -195,7 +196,8 @@ class BriefScheduler:
                 await self._request_sync(row.user_id)
         for delivery_id in lost:
             logger.warning("brief %s: the process sending it stopped; not re-sent (at most once)", delivery_id)
-        self.wake()
+        if send:
+            self.wake()
         return TickReport(
             due=len(due),
             created=len(created),

@@ -188,7 +188,7 @@ async def test_a_crash_before_sending_is_recovered_and_a_crash_while_sending_is_
     sending = await make_user(sessions, 402)
     clock = Clock(utc(2026, 11, 20, 6, 0))
     async with bot_process(url, sessions, clock) as dead:
-        await dead.scheduler.tick()
+        await dead.scheduler.tick(send=False)  # it dies before its sender runs
         # The process dies right after claiming both rows; it got one of them as far as "sending".
         async with sessions.begin() as session:
             claims = await briefs.claim(session, owner="dead", now=clock(), lease=timedelta(minutes=2), limit=10)
