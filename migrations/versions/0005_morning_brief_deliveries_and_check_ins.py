@@ -1,8 +1,7 @@
 """Morning brief: one delivery row per (user, local date, kind), the morning check-in, User.active.
 
 The unique key on "BriefDelivery" is what makes a brief go out once, whatever the number of processes;
-"User"."active" turns false when Telegram says the user blocked the bot. An index on
-"CallbackAction"("userId", "kind") keeps revoking an older brief's buttons from scanning the table.
+"User"."active" turns false when Telegram says the user blocked the bot.
 
 Revision ID: 0005
 Revises: 0004
@@ -60,11 +59,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('userId', 'date', name=op.f('CheckIn_userId_date_key'))
     )
     op.add_column('User', sa.Column('active', sa.Boolean(), server_default=sa.text('true'), nullable=False))
-    op.create_index(op.f('CallbackAction_userId_kind_idx'), 'CallbackAction', ['userId', 'kind'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('CallbackAction_userId_kind_idx'), table_name='CallbackAction')
     op.drop_column('User', 'active')
     op.drop_table('CheckIn')
     op.drop_index(op.f('BriefDelivery_status_notBefore_idx'), table_name='BriefDelivery')
