@@ -40,7 +40,9 @@ def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:
     """Make the bot tell users about broken connections; return what the HTTP routes need."""
     ctx.connector = connector
     connector.set_auth_lost_handler(ReconnectNotifier(app.bot, ctx.sessions, ctx))
-    return HttpDeps(sessions=ctx.sessions, connector=connector, notify=notifier(app.bot))
+    return HttpDeps(
+        sessions=ctx.sessions, connector=connector, notify=notifier(app.bot), bot_token=app.bot.token, clock=ctx.clock
+    )
 
 
 __all__ = ["attach", "build_connector", "build_http_app", "notifier"]

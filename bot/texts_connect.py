@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.buttons import button
 from bot.texts import esc
@@ -79,6 +79,17 @@ def api_key_only(info: ProviderInfo) -> str:
 
 def link_keyboard(label: str, url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(f"Connect {label}", url=url)]])
+
+
+def mini_app_keyboard(label: str, url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"Connect {label}", web_app=WebAppInfo(url=url))]])
+
+
+def link_opened_by_someone_else(label: str) -> str:
+    return (
+        f"⚠️ Someone else opened your {esc(label)} connect link, so I stopped: nothing was connected and the "
+        "link no longer works. Never forward connect links. Send /connect when you want a new one."
+    )
 
 
 def unavailable(label: str) -> str:

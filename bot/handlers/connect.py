@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from bot import buttons, texts_connect
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.http import miniapp
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import ConnectFailed, Connector, NotAvailable
@@ -107,13 +108,33 @@ async def _send_link(update: Update, context: Context, provider: str) -> None:
     if not info.available:
         await reply(update, texts_connect.api_key_only(info) if info.api_key else texts_connect.unavailable(info.label))
         return
-    async with ctx.sessions.begin() as session:
-        user = await asking_user(session, update)
-    url = await connector.start(user_id=user.id, chat_id=chat.id, provider=provider)
+    public = ctx.settings.public_base_url.rstrip("/")
+    if public.startswith("https://"):
+        # A Mini App checks who opens the link before anyone is sent to the provider (bot.http.miniapp).
+        async with ctx.sessions.begin() as session:
+            user = await asking_user(session, update)
+            link_id = await actions.issue(
+                session,
+                user_id=user.id,
+                chat_id=chat.id,
+                kind=miniapp.KIND_LINK,
+                payload={"provider": provider},
+                now=ctx.clock(),
+                ttl=miniapp.LINK_TTL,
+                single_use=True,
+            )
+        markup = texts_connect.mini_app_keyboard(info.label, f"{public}/connect/{link_id}")
+    else:
+        # Development over plain http: Telegram opens Mini Apps only over https, so the button goes
+        # straight to the provider (the state still binds the flow to this user; see the README).
+        async with ctx.sessions.begin() as session:
+            user = await asking_user(session, update)
+        url = await connector.start(user_id=user.id, chat_id=chat.id, provider=provider)
+        markup = texts_connect.link_keyboard(info.label, url)
     await message.reply_text(
         texts_connect.connect_link(info),
         parse_mode=ParseMode.HTML,
-        reply_markup=texts_connect.link_keyboard(info.label, url),
+        reply_markup=markup,
         disable_web_page_preview=True,
     )
 

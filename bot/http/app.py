@@ -4,6 +4,7 @@ Routes:
 
 - ``GET /healthz`` — liveness for a load balancer or a supervisor.
 - ``GET /oauth/{provider}/callback`` — where providers send the user back after authorizing.
+- ``GET|POST /connect/{link}`` — the Mini App page behind a connect button (`bot.http.miniapp`).
 - ``/webhooks/…`` — the mount point for provider webhooks (``/webhooks/{provider}``) and the Telegram
   webhook: pass their routes as ``webhook_routes``; they get the same app and the same dependencies.
 """
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from bot.http import oauth, pages
+from bot.http import miniapp, oauth, pages
 from bot.http.deps import HttpDeps, deps_of, page
 
 
@@ -41,6 +42,7 @@ def build_http_app(deps: HttpDeps, *, webhook_routes: Sequence[BaseRoute] = ()) 
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/oauth/{provider}/callback", oauth.callback, methods=["GET"]),
+            *miniapp.ROUTES,
             Mount("/webhooks", routes=list(webhook_routes)),
         ],
         exception_handlers={404: _not_found},

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -30,6 +31,9 @@ class HttpDeps:
     notify: Notify
     # https://t.me/<bot username>, for the "back to the chat" button; set once the bot knows its name.
     bot_url: str | None = None
+    # The bot's token, to check Mini App ``initData`` signatures; None disables the connect page.
+    bot_token: str | None = field(default=None, repr=False)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def deps_of(request: Request) -> HttpDeps:

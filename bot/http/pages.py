@@ -80,5 +80,12 @@ def failed(label: str, *, bot_url: str | None) -> str:
     )
 
 
+def connect_page(script: str) -> str:
+    """The Mini App page: Telegram's script tells us who opened it; ours asks the server where to go."""
+    html = _page("Connecting…", ['<span id="msg">Checking it\'s you…</span>'], None)
+    tags = f'<script src="https://telegram.org/js/telegram-web-app.js"></script>\n<script>{script}</script>\n'
+    return html.replace("</body>", tags + "</body>")
+
+
 def not_found() -> str:
     return _page("Not found", ["There is nothing here. Coach Watts lives in Telegram."], None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +129,11 @@ def no_token_in_any_log_line() -> Iterator[None]:
     assert leaks == [], "a token reached a log line"
 
 
-@pytest.fixture
-async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
+PUBLIC_HTTPS = "https://coach.example"
+
+
+@asynccontextmanager
+async def _harness(sessions: async_sessionmaker[AsyncSession], *, https_links: bool) -> AsyncIterator[ConnectHarness]:
     api = LocalBotApi(TOKEN)
     fakes = FakeProviders()
     vault_spec = generate_key_spec("test")
@@ -140,13 +144,16 @@ async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIt
         BackgroundServer(fakes.asgi()) as providers,
         BackgroundServer(late) as http,
     ):
-        settings = Settings(_env_file=None, PUBLIC_BASE_URL=http.url)  # type: ignore[call-arg]
+        # With https_links the bot believes it is public over https (so buttons open the Mini App page);
+        # the test browser reaches the same server over plain http.
+        public = PUBLIC_HTTPS if https_links else http.url
+        settings = Settings(_env_file=None, PUBLIC_BASE_URL=public)  # type: ignore[call-arg]
         ctx = AppContext(settings=settings, sessions=sessions)
         connector = Connector(
             sessions=sessions,
             vault=vault,
             apps=fakes.apps(providers.url),
-            public_base_url=settings.public_base_url,
+            public_base_url=http.url,
             clock=ctx.clock,
         )
         app = build_application(
@@ -171,6 +178,18 @@ async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIt
                 )
         finally:
             await connector.aclose()
+
+
+@pytest.fixture
+async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
+    async with _harness(sessions, https_links=False) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def miniapp_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
+    async with _harness(sessions, https_links=True) as harness:
+        yield harness
 
 
 def only(items: list[Any]) -> Any:

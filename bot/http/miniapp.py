@@ -1,0 +1,124 @@
+"""``/connect/{link}``: the connect button opens this page as a Telegram Mini App, and only the person the
+link was made for is sent on to the provider.
+
+Why: a connect link forwarded to someone else would link *their* WHOOP to *your* coach (the COAT/COSF
+account-linking attacks). A plain link cannot tell who opened it; a Mini App can, because Telegram signs
+``initData`` with the bot's token (`bot.http.initdata`). So the button carries only an opaque, single-use
+id ("CallbackAction" of kind ``connect.link``, 10 minutes); the page posts ``initData`` back; if the signed
+user is the link's owner, the OAuth state is created only now and the page moves on to the provider. If it
+is someone else, nothing is created, the link is spent, and the owner is told.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from telegram.error import TelegramError
+
+from bot import texts_connect
+from bot.http import pages
+from bot.http.deps import SECURITY_HEADERS, deps_of
+from bot.http.initdata import InitDataRejected, verify
+from db.models import CallbackAction
+from db.repositories import actions, users
+from integrations.connect import NotAvailable
+
+logger = logging.getLogger(__name__)
+
+KIND_LINK = "connect.link"
+LINK_TTL = timedelta(minutes=10)
+# initData is signed when the Mini App opens; the page posts it at once.
+INIT_DATA_MAX_AGE = timedelta(minutes=10)
+
+SCRIPT = """(function () {
+  var tg = window.Telegram && window.Telegram.WebApp;
+  var say = function (text) { document.getElementById("msg").textContent = text; };
+  if (!tg || !tg.initData) { say("Open this link from the button in your Coach Watts chat in Telegram."); return; }
+  tg.ready();
+  fetch(location.pathname, {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+        body: "init_data=" + encodeURIComponent(tg.initData)})
+    .then(function (r) { return r.json(); })
+    .then(function (j) { if (j.url) { location.replace(j.url); } else { say(j.message); } })
+    .catch(function () { say("Something went wrong. Send /connect in the chat to try again."); });
+})();"""
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+PAGE_HEADERS = SECURITY_HEADERS | {
+    "Content-Security-Policy": (
+        f"default-src 'none'; script-src https://telegram.org 'sha256-{_SCRIPT_HASH}'; "
+        "connect-src 'self'; style-src 'unsafe-inline'"
+    ),
+    # Telegram shows Mini Apps in its own web view, not in a frame of another site.
+    "X-Frame-Options": "DENY",
+}
+
+
+def _answer(status: int, *, url: str | None = None, message: str | None = None) -> Response:
+    body = {"url": url} if url is not None else {"message": message}
+    return JSONResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(pages.connect_page(SCRIPT), headers=PAGE_HEADERS)
+
+
+async def open_link(request: Request) -> Response:
+    deps = deps_of(request)
+    link_id = request.path_params["link"]
+    if deps.bot_token is None:
+        return _answer(404, message="Not found.")
+    form = await request.form()
+    init_data = form.get("init_data")
+    now = deps.clock()
+    try:
+        who = verify(
+            init_data if isinstance(init_data, str) else "",
+            bot_token=deps.bot_token,
+            now=now,
+            max_age=INIT_DATA_MAX_AGE,
+        )
+    except InitDataRejected as err:
+        logger.warning("security: connect page refused (%s)", err.reason)
+        return _answer(401, message="Telegram could not confirm who you are. Open the link from the chat again.")
+    expired = "This link has expired or was already used. Send /connect in the chat for a fresh one."
+    async with deps.sessions.begin() as session:
+        link = await session.get(CallbackAction, link_id)
+        if link is None or link.kind != KIND_LINK or link.expires_at <= now or link.used_at is not None:
+            return _answer(400, message=expired)
+        opener = await users.get_by_telegram_id(session, telegram_user_id=who.telegram_id)
+        owner_chat = link.chat_id
+        provider = str(link.payload.get("provider", ""))
+        forwarded = opener is None or opener.id != link.user_id
+        # Spend the link either way: a forwarded link must not work for its owner afterwards either.
+        claimed = await actions.claim(session, action_id=link_id, user_id=link.user_id, chat_id=owner_chat, now=now)
+        owner_id = link.user_id
+    if claimed is None:
+        return _answer(400, message=expired)
+    label = deps.connector.label(provider)
+    if forwarded:
+        logger.warning("security: a %s connect link was opened by another Telegram account", provider)
+        try:
+            await deps.notify(owner_chat, texts_connect.link_opened_by_someone_else(label))
+        except TelegramError:
+            logger.warning("could not warn the owner of a forwarded connect link", exc_info=True)
+        return _answer(
+            403,
+            message=f"This {label} link was made for someone else, so nothing was connected. "
+            "To connect your own account, send /connect to the bot yourself.",
+        )
+    try:
+        url = await deps.connector.start(user_id=owner_id, chat_id=owner_chat, provider=provider)
+    except NotAvailable:
+        return _answer(404, message=f"{label} is not available on this bot.")
+    return _answer(200, url=url)
+
+
+ROUTES = [
+    Route("/connect/{link}", page, methods=["GET"]),
+    Route("/connect/{link}", open_link, methods=["POST"]),
+]
