@@ -100,6 +100,15 @@ class Reader:
             raise self.fail(f"'{key}' has no offset: {value_text!r}")
         return value.astimezone(UTC)
 
+    def utc(self, key: str) -> datetime:
+        """An ISO-8601 instant that is UTC by the provider's convention, with or without its ``Z``."""
+        value_text = self.text(key)
+        try:
+            value = datetime.fromisoformat(value_text)
+        except ValueError as err:
+            raise self.fail(f"'{key}' is not an ISO-8601 time: {value_text!r}") from err
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     def aware(self, key: str) -> datetime:
         """An ISO-8601 time with its own offset, kept in that offset (Oura's localized times)."""
         value_text = self.text(key)

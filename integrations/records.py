@@ -16,6 +16,7 @@ computed from the provider's own offset or zone, never from the UTC date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -123,6 +124,14 @@ class Batch:
     metrics: list[MetricRecord] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    rejected: list[MappingError] = field(default_factory=list)
+
+    def map(self, mapper: Callable[..., Mapped], payload: object, /, **kwargs: Any) -> None:
+        """Map one provider object into the batch; a drifted one is kept in ``rejected``, the rest still go."""
+        try:
+            self.add(mapper(payload, **kwargs))
+        except MappingError as err:
+            self.rejected.append(err)
 
     def add(self, item: Mapped | None) -> None:
         if isinstance(item, WorkoutRecord):

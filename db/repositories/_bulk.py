@@ -83,13 +83,15 @@ async def bulk_upsert(
     key: Sequence[str],
     where: ColumnElement[bool] | None = None,
     set_sql: dict[str, str] | None = None,
+    where_sql: str | None = None,
 ) -> int:
     """Upsert attribute-keyed ``rows`` on the unique ``key``; returns rows inserted or updated.
 
     Same contract as `db.repositories._upsert.upsert`: rows are de-duplicated by key (last wins), written in
     key order (concurrent writers lock rows in the same order), a column a row lacks is NULL, ``where``
     limits which existing rows may be overwritten. ``set_sql`` replaces the ``SET`` expression of some
-    columns (SQL text, e.g. merging JSON); other non-key columns take the new row's value.
+    columns (SQL text, e.g. merging JSON); other non-key columns take the new row's value. ``where_sql`` is
+    ``where`` as SQL text (for conditions on JSON the expression language cannot spell shortly).
     """
     table = model.__table__
     assert isinstance(table, Table)
@@ -104,10 +106,12 @@ async def bulk_upsert(
     columns = tuple(sorted({c for row in ordered for c in row} | set(defaults)))
     overrides = set_sql or {}
     updates = tuple((c, overrides.get(c, f"EXCLUDED.{_quote(c)}")) for c in columns if c not in (*key_columns, "id"))
-    where_sql = ""
+    condition = ""
     if where is not None:
-        where_sql = " WHERE " + str(where.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
-    statement = text(_statement(table, columns, key_columns, updates, where_sql) + " RETURNING 1")
+        condition = " WHERE " + str(where.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+    elif where_sql is not None:
+        condition = f" WHERE {where_sql}"
+    statement = text(_statement(table, columns, key_columns, updates, condition) + " RETURNING 1")
     is_json = [_array_type(table, c)[1] for c in columns]
     written = 0
     for start in range(0, len(ordered), CHUNK_ROWS):

@@ -52,13 +52,31 @@ async def clear_order(session: AsyncSession, *, user_id: str, metric: str | None
     await session.execute(stmt)
 
 
-async def upsert_values(session: AsyncSession, rows: Sequence[dict[str, Any]], *, fields: Sequence[str]) -> int:
+# A day has one main sleep per source. When a provider reports two (a split night), the longer one speaks for
+# the day whatever the order they arrive in; a new version of the stored sleep (same id) always replaces it.
+_LONGEST_SLEEP = (
+    "(stored.{raw} -> '{doc}' ->> 'id') IS NULL"
+    " OR (stored.{raw} -> '{doc}' ->> 'id') = (EXCLUDED.{raw} -> '{doc}' ->> 'id')"
+    " OR stored.{hours} IS NULL"
+    " OR (EXCLUDED.{hours} IS NOT NULL AND (EXCLUDED.{hours}, EXCLUDED.{raw} -> '{doc}' ->> 'id')"
+    " > (stored.{hours}, stored.{raw} -> '{doc}' ->> 'id'))"
+)
+
+
+async def upsert_values(
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    *,
+    fields: Sequence[str],
+    longest_sleep_of: str | None = None,
+) -> int:
     """Write one kind of document's values: only ``fields`` are set, other sources' and documents' stay.
 
     Each row has ``user_id``, ``date``, ``source``, the ``fields`` and ``raw_json`` (``{document: object}``),
     which is merged into the stored object so the row keeps one raw object per document kind. Rows are
     de-duplicated by (user, date, source) first and written in key order, so concurrent writers lock rows in
-    the same order. Returns rows written.
+    the same order. With ``longest_sleep_of`` (the document kind of a sleep period), a stored main sleep is
+    replaced only by a new version of itself or by a longer one. Returns rows written.
     """
     columns = ("user_id", "date", "source", *fields, "raw_json")
     return await bulk_upsert(
@@ -67,6 +85,11 @@ async def upsert_values(session: AsyncSession, rows: Sequence[dict[str, Any]], *
         [{k: row.get(k) for k in columns} for row in rows],
         key=("user_id", "date", "source"),
         set_sql={"rawJson": '"DailyMetricSource"."rawJson" || EXCLUDED."rawJson"', "updatedAt": "now()"},
+        where_sql=None
+        if longest_sleep_of is None
+        else _LONGEST_SLEEP.format(raw='"rawJson"', hours='"hoursSlept"', doc=longest_sleep_of).replace(
+            "stored.", '"DailyMetricSource".'
+        ),
     )
 
 

@@ -35,7 +35,8 @@ def map_activity(payload: object) -> WorkoutRecord | Skipped:
         return Skipped(SOURCE, "activity", external_id, "Strava-sourced activities are hidden from API clients")
     local = r.wall_clock("start_date_local")
     if r.has("start_date"):
-        start = r.instant("start_date")
+        # UTC by the API's convention; a value without its "Z" is still read as UTC.
+        start = r.utc("start_date")
     else:
         tz = zone(r.opt_str("timezone"))
         if tz is None:

@@ -28,6 +28,8 @@ from integrations.records import METRIC_FIELDS, MetricRecord
 
 DEFAULT_ORDER = ("whoop", "garmin", "oura", "intervals", "polar")
 LOCK_SCOPE = "daily"
+# Documents that describe one sleep period: if a source sends two main sleeps for a day, the longer one counts.
+MAIN_SLEEP_DOCUMENTS = frozenset({"sleep"})
 
 Values = Mapping[str, float | int | None]
 
@@ -81,6 +83,9 @@ async def write_metrics(session: AsyncSession, *, user_id: str, records: Sequenc
     for record in records:
         by_document[record.document].append(record)
     for document, items in sorted(by_document.items()):
+        main_sleep = document in MAIN_SLEEP_DOCUMENTS
+        if main_sleep:
+            items = _longest_per_day(items)
         fields = sorted({f for r in items for f in r.values})
         rows = [
             {
@@ -92,8 +97,25 @@ async def write_metrics(session: AsyncSession, *, user_id: str, records: Sequenc
             }
             for r in items
         ]
-        await metric_sources.upsert_values(session, rows, fields=fields)
+        await metric_sources.upsert_values(
+            session, rows, fields=fields, longest_sleep_of=document if main_sleep else None
+        )
     return await recompute(session, user_id=user_id, dates={r.local_date for r in records})
+
+
+def _longest_per_day(records: Sequence[MetricRecord]) -> list[MetricRecord]:
+    """One sleep period per (date, source): the longest, ties broken by the period's id (as the SQL does)."""
+    best: dict[tuple[date, str], MetricRecord] = {}
+    for record in records:
+        key = (record.local_date, record.source)
+        if key not in best or _sleep_rank(record) > _sleep_rank(best[key]):
+            best[key] = record
+    return list(best.values())
+
+
+def _sleep_rank(record: MetricRecord) -> tuple[float, str]:
+    hours = record.values.get("hours_slept")
+    return (-1.0 if hours is None else float(hours), str(record.raw_json.get("id", "")))
 
 
 async def recompute(session: AsyncSession, *, user_id: str, dates: Iterable[date] | None = None) -> int:

@@ -49,12 +49,16 @@ async def write_page(
     """Write one page and move ``stream``'s cursor to ``cursor``, in the caller's transaction (no commit).
 
     Objects still being scored are remembered for a later fetch; objects that arrive final are forgotten.
-    Daily values outside the seed's ranges are rejected one by one (counted), not the whole page.
+    Daily values outside the seed's ranges are rejected one by one, like the objects the mapping refused
+    (``batch.rejected``); both are counted in ``rejected``, and the rest of the page is written.
     """
     accepted: list[MetricRecord] = [m for m in batch.metrics if valid(m)]
-    rejected = len(batch.metrics) - len(accepted)
-    if rejected:
-        logger.warning("%s: %d daily records outside the valid ranges were not stored", stream, rejected)
+    out_of_range = len(batch.metrics) - len(accepted)
+    if out_of_range:
+        logger.warning("%s: %d daily records outside the valid ranges were not stored", stream, out_of_range)
+    for error in batch.rejected:
+        logger.warning("%s: %s", stream, error)
+    rejected = out_of_range + len(batch.rejected)
     written = await write_workouts(session, user_id=user_id, records=batch.workouts)
     days = await write_metrics(session, user_id=user_id, records=accepted)
     await sync_state.remember_pending(

@@ -63,3 +63,10 @@ def test_wellness_maps_rmssd_not_sdnn_and_keeps_empty_fields_empty() -> None:
         "sp_o2": 96.0,
     }
     assert "strain_score" not in full.values
+
+
+def test_start_date_without_its_z_is_still_utc() -> None:
+    record = mapping.map_activity(dict(ACTIVITIES[0], start_date="2026-03-14T06:30:05"))
+    assert isinstance(record, WorkoutRecord)
+    assert record.start == datetime(2026, 3, 14, 6, 30, 5, tzinfo=UTC)
+    assert record.utc_offset_s == 3600

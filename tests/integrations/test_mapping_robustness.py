@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from integrations.intervals import mapping as intervals
 from integrations.oura import mapping as oura
-from integrations.records import MappingError
+from integrations.records import Batch, MappingError
 from integrations.strava import mapping as strava
 from integrations.whoop import mapping as whoop
 from tests.integrations.conftest import load
@@ -65,3 +65,12 @@ def test_non_objects_are_refused() -> None:
             except MappingError:
                 continue
             raise AssertionError(f"{mapper} accepted {value!r}")
+
+
+def test_a_batch_keeps_drifted_objects_aside_and_maps_the_rest() -> None:
+    batch = Batch()
+    good = load("strava", "activities_page.json")[0]
+    for payload in (good, dict(good, moving_time="4205"), None):
+        batch.map(strava.map_activity, payload, ftp_w=265)
+    assert len(batch.workouts) == 1 and batch.workouts[0].tss is not None
+    assert [err.provider for err in batch.rejected] == ["strava", "strava"]

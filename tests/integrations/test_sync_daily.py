@@ -165,3 +165,25 @@ def test_merge_day_is_pure_and_never_averages() -> None:
         {"oura": {"hrv": 60.0, "sleep_score": 80}, "garmin": {"hrv": 50.0}, "polar": {"resting_hr": 51}}, {}
     )
     assert (values["hrv"], values["sleep_score"], values["resting_hr"], source) == (50.0, 80, 51, "garmin")
+
+
+async def test_two_main_sleeps_on_one_day_keep_the_longer_in_any_order(sessions: Sessions) -> None:
+    night = load("oura", "sleep.json")["data"][0]
+    split = dict(night, id="0b7e-second-long-sleep", total_sleep_duration=14400, average_hrv=51, lowest_heart_rate=50)
+    records = [oura.map_sleep(night), oura.map_sleep(split)]
+    seen = set()
+    for n, order in enumerate([records, records[::-1]]):
+        athlete = await make_athlete(sessions, f"split{n}")
+        for record in order:  # separate pages, as two webhook deliveries
+            assert isinstance(record, MetricRecord)
+            await _write(sessions, athlete, "oura", [record])
+        await _write(sessions, athlete, "oura", [r for r in order if isinstance(r, MetricRecord)])  # one page
+        row = await _day(sessions, athlete.user_id)
+        seen.add((row.hrv, row.resting_hr, round(row.hours_slept or 0, 6)))
+    assert seen == {(64.0, 46, round(25860 / 3600, 6))}
+    # A new version of the stored sleep replaces it even when it got shorter.
+    shorter = oura.map_sleep(dict(night, total_sleep_duration=20000, average_hrv=66))
+    assert isinstance(shorter, MetricRecord)
+    await _write(sessions, athlete, "oura", [shorter])
+    row = await _day(sessions, athlete.user_id)
+    assert (row.hrv, row.hours_slept) == (66.0, pytest.approx(20000 / 3600))
