@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
 from coach.llm.service import CoachLlm
+from coach.reports.content import Narrator
 from integrations.connect import Connector
 
 BOT_DATA_KEY = "coach"
@@ -30,6 +31,8 @@ class AppContext:
     connector: Connector | None = None
     # The Gemini coach; None without GEMINI_API_KEY (every answer then comes from the rules coach).
     llm: CoachLlm | None = None
+    # Prose on top of the rules' reports (the Gemini coach); None: reports are the rules' alone.
+    report_narrator: Narrator | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]

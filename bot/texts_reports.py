@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.texts import esc
 from coach.charts import FitnessSeries, HrvSeries
 from coach.history import CurveSummary
+from coach.reports.requests import RaceRequestError
 
 
 def _signed(value: float) -> str:
@@ -74,3 +76,52 @@ def no_curve_data(days: int) -> str:
         f"None of your workouts in the last {days} days has power, so I can't draw a power curve. "
         "Rides recorded with a power meter (or /demo) will show here."
     )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_queued(kind: str) -> str:
+    return f"⏳ Working on your {esc(kind)}…"
+
+
+def report_progress(kind: str, done: list[str], current: str | None) -> str:
+    lines = [f"⏳ Working on your {esc(kind)}…"]
+    lines += [f"✓ {esc(step)}" for step in done]
+    if current is not None:
+        lines.append(f"… {esc(current)}")
+    return "\n".join(lines)
+
+
+def report_done(kind: str, steps: list[str]) -> str:
+    return "\n".join([f"✅ Your {esc(kind)} is ready.", *(f"✓ {esc(s)}" for s in steps)])
+
+
+def report_failed(kind: str) -> str:
+    return f"Sorry — I couldn't finish your {esc(kind)}. Please try again in a minute."
+
+
+def report_resumed(kind: str) -> str:
+    return f"⏳ I was restarted while working on your {esc(kind)}; picking it up again…"
+
+
+def race_usage() -> str:
+    return (
+        "Tell me the race and its date, e.g. <code>/race Gran Fondo 2026-12-20</code>. "
+        "I'll plan a taper that brings your form (TSB) to +5…+25 on race day."
+    )
+
+
+def race_error(error: RaceRequestError) -> str:
+    return f"{esc(str(error))}\n\n" + race_usage()
+
+
+def report_usage() -> str:
+    return (
+        "Ask a question after the command, e.g. <code>/report am I ready for a hilly century?</code> "
+        "For the weekly review use /week; for a race taper use /race."
+    )
+
+
+def report_busy() -> str:
+    return "I'm still working on your previous report — it will arrive here in a moment."

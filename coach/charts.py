@@ -189,14 +189,15 @@ def fitness_png(series: FitnessSeries) -> bytes:
     if series.event_day is not None:
         for ax in (top, bottom):
             ax.axvline(_x1(series.event_day), color=TEXT, linewidth=1.6, linestyle=":")
-        top.text(
+        # Labelled low in the form panel: the top of the fitness panel belongs to the legend.
+        bottom.text(
             _x1(series.event_day),
-            top.get_ylim()[1] * 0.96,
-            f" {series.event_label or 'event'}",
+            bottom.get_ylim()[0],
+            f"{series.event_label or 'event'} ",
             color=TEXT,
-            fontsize=LABEL_PT,
+            fontsize=TICK_PT,
             ha="right",
-            va="top",
+            va="bottom",
         )
     _date_axis(bottom)
     if len(days):

@@ -576,3 +576,29 @@ class CoachNotice(Base):
     user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
     kind: Mapped[str] = mapped_column(Text)
     shown_at: Mapped[datetime] = mapped_column("shownAt", TZ_TIMESTAMP)
+
+
+# --- Reports: what was asked, where the answer goes, and who is working on it ---------------------------------
+
+
+class ReportRequest(Base):
+    """The delivery side of a "Report": the chat it answers, its parameters and its work lease.
+
+    A report runs after the command has been answered, so the process may stop half-way. Whoever holds the
+    lease (``leaseExpiresAt`` in the future) is working on it; once the lease lapses any process may claim the
+    report again (``SELECT … FOR UPDATE SKIP LOCKED``), finish it and send the result to ``chatId``.
+    """
+
+    __tablename__ = "ReportRequest"
+    __table_args__ = (Index(None, "leaseExpiresAt"),)
+
+    report_id: Mapped[str] = mapped_column(
+        "reportId", Text, ForeignKey("Report.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column("chatId", BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column("progressMessageId", BigInteger)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    lease_expires_at: Mapped[datetime] = mapped_column("leaseExpiresAt", TZ_TIMESTAMP)
+    last_error: Mapped[str | None] = mapped_column("lastError", Text)
+    delivered_at: Mapped[datetime | None] = mapped_column("deliveredAt", TZ_TIMESTAMP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, brief, charts, coaching, connect, errors, files
+from bot.handlers import account, brief, charts, coaching, connect, errors, files, reports
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -25,6 +25,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))
     app.add_handler(CommandHandler("hrv", charts.hrv, filters=private))
     app.add_handler(CommandHandler("curve", charts.curve, filters=private))
+    app.add_handler(CommandHandler("week", reports.week, filters=private))
+    app.add_handler(CommandHandler("race", reports.race, filters=private))
+    app.add_handler(CommandHandler("report", reports.report, filters=private))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, account.unknown_command))
     app.add_error_handler(errors.on_error)

@@ -1,0 +1,54 @@
+"""/week, /race and /report: validate, start the report in the background, and say so at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from bot import report_jobs, texts_reports
+from bot.context import Context, app_context
+from bot.handlers.common import asking_user, reply
+from coach.daily import local_today
+from coach.reports import ReportType
+from coach.reports.requests import RaceRequestError, parse_question, parse_race
+
+
+async def _submit(update: Update, context: Context, type: ReportType, params: dict[str, Any]) -> None:
+    ctx = app_context(context)
+    chat = update.effective_chat
+    assert chat is not None
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+    started = await report_jobs.jobs_of(context.application).submit(user, chat_id=chat.id, type=type, params=params)
+    if started is None:
+        await reply(update, texts_reports.report_busy())
+
+
+async def week(update: Update, context: Context) -> None:
+    await _submit(update, context, ReportType.WEEKLY_ANALYSIS, {})
+
+
+async def race(update: Update, context: Context) -> None:
+    ctx = app_context(context)
+    args = context.args or []
+    if not args:
+        await reply(update, texts_reports.race_usage())
+        return
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        today = local_today(user, ctx.clock())
+    try:
+        request = parse_race(args, today=today)
+    except RaceRequestError as err:
+        await reply(update, texts_reports.race_error(err))
+        return
+    await _submit(update, context, ReportType.RACE_PREP, {"race": request.to_json()})
+
+
+async def report(update: Update, context: Context) -> None:
+    question = parse_question(context.args or [])
+    if question is None:
+        await reply(update, texts_reports.report_usage())
+        return
+    await _submit(update, context, ReportType.CUSTOM, {"question": question})

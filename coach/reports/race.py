@@ -1,0 +1,292 @@
+"""Race preparation: a taper that brings form (TSB) to +5…+25 on race day, projected with the PMC model.
+
+Race-day form is the morning's: CTL − ATL at the end of the day before the race (science.md §4.3), the same
+readiness form the daily coach uses. The plan has two phases of daily loads, simulated with the same recurrence
+as the fitness chart (`coach.science.pmc`):
+
+- **build/hold** until the taper: the daily load that raises CTL about 3 per week (load ≈ CTL + 20; §4.4 calls
+  +3…+7/week sustainable), for at most 5 weeks (+15 CTL), then holding (load = CTL);
+- **taper**: ``days`` at ``fraction`` of the load that held CTL when the taper began, with the race-week rhythm
+  most coaches use — a rest day two days out and short openers the day before.
+
+Among tapers of 7–14 days at 40–60 % of the usual volume (Bosquet et al. 2007, meta-analysis: 8–14 days,
+volume cut by 41–60 %, intensity kept [lit]) — widened to 3–21 days and 30–80 % if none fits — the plan
+keeps the highest race-day CTL whose TSB lands in +5…+25, preferring
+TSB near +15 (Friel's A-race target, §4.5) on ties. With too few days left for the band, it says so and gives
+the freshest plan possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coach import history
+from coach.charts import FitnessSeries
+from coach.daily import assess_today, local_day_start, local_today
+from coach.reports.content import Progress, ReportContent
+from coach.reports.requests import RaceRequest
+from coach.science import pmc
+from coach.science.recovery import Band
+from db.models import User
+
+TARGET_TSB = (5.0, 25.0)
+IDEAL_TSB = 15.0
+BUILD_MARGIN = 20.0  # daily load above CTL that ramps CTL by about +3 per week
+BUILD_MAX_GAIN = 15.0
+TAPER_DAYS = range(7, 15)
+TAPER_DAYS_WIDE = range(3, 22)
+TAPER_FRACTIONS_PREFERRED = tuple(f / 100 for f in range(40, 65, 5))  # Bosquet: volume cut 41–60 %
+TAPER_FRACTIONS = tuple(f / 100 for f in range(30, 85, 5))
+OPENERS_FRACTION = 0.35
+RECOVERY_DAYS = 3  # with HRV below its range or resting HR up, the plan starts with easy days
+RECOVERY_FRACTION = 0.4  # the day before: 30–45 min with a few short race-pace efforts
+HISTORY_SHOWN_DAYS = 42
+
+
+@dataclass(frozen=True, slots=True)
+class TaperPlan:
+    taper_days: int
+    fraction: float
+    recovery_days: int
+    loads: list[float]  # one per day from today to the day before the race
+    projection: list[pmc.PmcDay]  # today … the day before the race
+    race_ctl: float
+    race_atl: float
+
+    @property
+    def race_tsb(self) -> float:
+        return self.race_ctl - self.race_atl
+
+    @property
+    def in_band(self) -> bool:
+        return TARGET_TSB[0] <= self.race_tsb <= TARGET_TSB[1]
+
+
+def _loads(ctl0: float, days: int, taper_days: int, fraction: float, recovery_days: int) -> list[float]:
+    build_days = max(0, days - taper_days)
+    loads: list[float] = []
+    ctl = ctl0
+    for i in range(build_days):
+        if i < recovery_days:  # recovery signals are red: easy days first, as the daily coach says
+            load = ctl * RECOVERY_FRACTION
+            loads.append(load)
+            ctl += pmc.K_CTL * (load - ctl)
+            continue
+        load = ctl + BUILD_MARGIN if ctl < ctl0 + BUILD_MAX_GAIN else ctl
+        loads.append(load)
+        ctl += pmc.K_CTL * (load - ctl)
+    hold = ctl
+    taper = [hold * fraction] * min(taper_days, days)
+    if len(taper) >= 2:
+        taper[-2] = 0.0  # rest two days out
+    if taper:
+        taper[-1] = min(taper[-1], hold * OPENERS_FRACTION)  # openers the day before
+    return loads + taper
+
+
+def simulate(
+    ctl0: float, atl0: float, start: date, days: int, taper_days: int, fraction: float, recovery_days: int = 0
+) -> TaperPlan:
+    loads = _loads(ctl0, days, taper_days, fraction, recovery_days)
+    ctls, atls = pmc.pmc_series(loads, ctl0=ctl0, atl0=atl0)
+    projection = [
+        pmc.PmcDay(day=start + timedelta(days=i), load=loads[i], ctl=ctls[i], atl=atls[i]) for i in range(days)
+    ]
+    return TaperPlan(
+        taper_days=min(taper_days, days),
+        fraction=fraction,
+        recovery_days=min(recovery_days, max(0, days - taper_days)),
+        loads=loads,
+        projection=projection,
+        race_ctl=ctls[-1] if ctls else ctl0,
+        race_atl=atls[-1] if atls else atl0,
+    )
+
+
+def plan_taper(ctl0: float, atl0: float, *, start: date, race_day: date, recovery_days: int = 0) -> TaperPlan:
+    """The best taper for a race on ``race_day``, training from ``start`` (today) to the day before."""
+    days = (race_day - start).days
+    assert days >= 1, "the race must be after today"
+    for taper_range, fractions in ((TAPER_DAYS, TAPER_FRACTIONS_PREFERRED), (TAPER_DAYS_WIDE, TAPER_FRACTIONS)):
+        candidates = [
+            simulate(ctl0, atl0, start, days, t, f, recovery_days)
+            for t in sorted({min(t, days) for t in taper_range})
+            for f in fractions
+        ]
+        good = [c for c in candidates if c.in_band]
+        if good:
+            return max(good, key=lambda c: (round(c.race_ctl, 1), -abs(c.race_tsb - IDEAL_TSB)))
+    # Nothing lands in the band: too little time (or already very fresh). Take the closest to it.
+    taper_lengths = sorted({min(t, days) for t in TAPER_DAYS_WIDE})
+    candidates = [
+        simulate(ctl0, atl0, start, days, t, f, recovery_days) for t in taper_lengths for f in (0.0, *TAPER_FRACTIONS)
+    ]
+    return min(candidates, key=lambda c: (_distance_to_band(c.race_tsb), -c.race_ctl))
+
+
+def _distance_to_band(tsb: float) -> float:
+    low, high = TARGET_TSB
+    return 0.0 if low <= tsb <= high else min(abs(tsb - low), abs(tsb - high))
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.0f}".replace("-", "−")
+
+
+def _weeks(plan: TaperPlan) -> list[tuple[date, date, float]]:
+    """The plan in calendar weeks of 7 days from today (the last may be shorter): (first, last, total load)."""
+    out = []
+    for i in range(0, len(plan.projection), 7):
+        chunk = plan.projection[i : i + 7]
+        out.append((chunk[0].day, chunk[-1].day, sum(d.load for d in chunk)))
+    return out
+
+
+def _day_note(index_from_race: int, load: float, taper: bool) -> str:
+    if index_from_race == 1:
+        return "openers: 30–45 min easy with 3 × 1 min at race pace"
+    if index_from_race == 2 and load == 0:
+        return "rest"
+    if not taper:
+        return "training as usual"
+    if index_from_race in (4, 6):
+        return "short race-pace efforts, e.g. 3 × 5 min, the rest easy"
+    return "easy endurance"
+
+
+def compose(race: RaceRequest, plan: TaperPlan, *, ctl0: float, atl0: float, today: date, warnings: list[str]) -> str:
+    days = (race.day - today).days
+    taper_start = race.day - timedelta(days=plan.taper_days)
+    lines = [
+        f"# Race plan: {race.name}",
+        "",
+        f"**{race.day:%A %d %B %Y}** — {days} day{'s' if days != 1 else ''} to go.",
+        "",
+    ]
+    lines += ["## Where you are", ""]
+    lines.append(
+        f"- Fitness (CTL) **{ctl0:.0f}**, fatigue (ATL) {atl0:.0f}, form (TSB) **{_signed(ctl0 - atl0)}** this morning"
+    )
+    lines += [f"- {w}" for w in warnings]
+    lines += ["", "## Race day, projected", ""]
+    verdict = (
+        "inside the race-ready band +5…+25"
+        if plan.in_band
+        else "outside the race-ready band +5…+25 — there is not enough time to get there"
+    )
+    lines.append(
+        f"- Form (TSB) **{_signed(plan.race_tsb)}**, {verdict}; fitness (CTL) {plan.race_ctl:.0f}, fatigue "
+        f"(ATL) {plan.race_atl:.0f}"
+    )
+    change = plan.race_ctl - ctl0
+    lines.append(f"- Fitness by race day: {_signed(change)} CTL against today")
+    lines += ["", "## The plan", ""]
+    if plan.recovery_days:
+        first_hard = today + timedelta(days=plan.recovery_days)
+        lines.append(
+            f"- **First {plan.recovery_days} days: recover.** Easy, about {plan.loads[0]:.0f} TSS a day, until your "
+            f"HRV and resting HR are back in range (then from {first_hard:%a %d %b})."
+        )
+    if days > plan.taper_days:
+        build_load = plan.loads[plan.recovery_days] if len(plan.loads) > plan.recovery_days else plan.loads[0]
+        lines.append(
+            f"- **Until {taper_start - timedelta(days=1):%a %d %b}: train.** Keep building gently — about "
+            f"{build_load * 7:.0f} TSS a week, raising fitness ~3 CTL a week — with an easier week every fourth."
+        )
+    lines.append(
+        f"- **Taper from {taper_start:%a %d %b} ({plan.taper_days} days):** cut the volume to about "
+        f"{plan.fraction:.0%} of your usual, keep a little intensity so the legs stay sharp."
+    )
+    lines += ["", "Weekly load (TSS) of the plan:", ""]
+    for first, last, total in _weeks(plan):
+        lines.append(f"- {first:%d %b} – {last:%d %b}: {total:.0f}")
+    lines += ["", "## The last days", ""]
+    last_days = plan.projection[-min(7, len(plan.projection)) :]
+    for day in last_days:
+        index = (race.day - day.day).days
+        note = _day_note(index, day.load, day.day >= taper_start)
+        lines.append(f"- {day.day:%a %d %b}: {day.load:.0f} TSS — {note} (form {_signed(day.ctl - day.atl)} after)")
+    lines.append(f"- **{race.day:%a %d %b}: race** — form {_signed(plan.race_tsb)} in the morning")
+    lines += [
+        "",
+        "_Projected with the fitness/fatigue model (CTL 42 days, ATL 7 days) from these daily loads; "
+        "real days vary, so check /fitness as the race nears._",
+    ]
+    return "\n".join(lines).strip() + "\n"
+
+
+def chart(pmc_days: list[pmc.PmcDay], plan: TaperPlan, race: RaceRequest, *, today: date) -> FitnessSeries:
+    """History of the last 6 weeks joined to the projection, through the race morning."""
+    past = [d for d in pmc_days if d.day < today][-HISTORY_SHOWN_DAYS:]
+    days = [*past, *plan.projection]
+    # The race morning's point: yesterday's CTL and ATL carried onto the race day.
+    race_point = pmc.PmcDay(day=race.day, load=0.0, ctl=plan.race_ctl, atl=plan.race_atl)
+    days.append(race_point)
+    return FitnessSeries(
+        days=[d.day for d in days],
+        ctl=[d.ctl for d in days],
+        atl=[d.atl for d in days],
+        tsb=[d.tsb for d in days],
+        projected_from=today,
+        event_day=race.day,
+        event_label=race.name[:24],
+    )
+
+
+async def build(
+    session: AsyncSession, user: User, race: RaceRequest, *, now: datetime, band_sd: float, progress: Progress
+) -> ReportContent:
+    today = local_today(user, now)
+    await progress("Reading your training load")
+    loads = await history.load_history(session, user, now=now)
+    yesterday = loads.on(today - timedelta(days=1))
+    ctl0, atl0 = (yesterday.ctl, yesterday.atl) if yesterday else (0.0, 0.0)
+    await progress("Checking recovery")
+    assessment = await assess_today(session, user, now=now, band_sd=band_sd)
+    warnings = []
+    red = (assessment.hrv is not None and assessment.hrv.band is Band.BELOW) or (
+        assessment.resting_hr is not None and assessment.resting_hr.elevated
+    )
+    if yesterday is None:
+        warnings.append("No training load recorded yet: the projection starts from zero fitness.")
+    elif len(loads.days) < pmc.WARMUP_DAYS:
+        warnings.append(f"Only {len(loads.days)} days of history: fitness reads low until there are 6 weeks.")
+    if assessment.hrv is not None and assessment.hrv.band is Band.BELOW:
+        warnings.append("Your HRV is below its normal range: take the next easy days seriously before building.")
+    if assessment.resting_hr is not None and assessment.resting_hr.elevated:
+        warnings.append("Resting HR is elevated: if you feel ill, rest first — the plan can wait a few days.")
+    await progress("Projecting the taper")
+    plan = plan_taper(ctl0, atl0, start=today, race_day=race.day, recovery_days=RECOVERY_DAYS if red else 0)
+    series = chart(loads.days, plan, race, today=today)
+    facts: dict[str, Any] = {
+        "race": race.to_json(),
+        "days_to_race": (race.day - today).days,
+        "now": {"ctl": round(ctl0, 1), "atl": round(atl0, 1), "tsb": round(ctl0 - atl0, 1)},
+        "race_day": {"ctl": round(plan.race_ctl, 1), "atl": round(plan.race_atl, 1), "tsb": round(plan.race_tsb, 1)},
+        "in_target_band": plan.in_band,
+        "recovery_days": plan.recovery_days,
+        "taper": {
+            "days": plan.taper_days,
+            "start": (race.day - timedelta(days=plan.taper_days)).isoformat(),
+            "volume_fraction": plan.fraction,
+        },
+        "daily_load": [{"date": d.day.isoformat(), "tss": round(d.load, 1)} for d in plan.projection],
+        "warnings": warnings,
+    }
+    caption = f"{race.name}: form {_signed(plan.race_tsb)} on race day (target +5…+25), fitness {plan.race_ctl:.0f}"
+    return ReportContent(
+        markdown=compose(race, plan, ctl0=ctl0, atl0=atl0, today=today, warnings=warnings),
+        facts=facts,
+        chart=series,
+        chart_caption=caption,
+    )
+
+
+def date_range(user: User, race: RaceRequest, *, now: datetime) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(user.timezone)
+    return local_day_start(local_today(user, now), tz), local_day_start(race.day + timedelta(days=1), tz)
