@@ -1,6 +1,7 @@
 """A report on the athlete's own question. The rules answer what they can; free-form needs the Gemini coach.
 
-Without a narrator (no Gemini key, or Gemini down) the report says so plainly, then gives what the rules do
+With a narrator its answer leads, followed by the numbers it rests on. Without one (no Gemini key, Gemini
+down, or no answer) the report says so plainly, then gives what the rules do
 know — today's call and the numbers behind it, and the state of training load — and points to the reports
 that answer the common questions. It never pretends to have understood the question.
 """
@@ -15,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import history
 from coach.daily import assess_today, local_day_start, local_today
-from coach.reports.content import Progress, ReportContent
+from coach.reports.content import Narrator, Progress, ReportContent
+from coach.reports.kinds import ReportType
 from db.models import User
 
 CONTEXT_DAYS = 42
@@ -26,38 +28,57 @@ def _signed(value: float) -> str:
 
 
 async def build(
-    session: AsyncSession, user: User, question: str, *, now: datetime, band_sd: float, progress: Progress
+    session: AsyncSession,
+    user: User,
+    question: str,
+    *,
+    now: datetime,
+    band_sd: float,
+    progress: Progress,
+    narrator: Narrator | None = None,
 ) -> ReportContent:
+    """The rules' numbers, and the narrator's answer to the question when there is one."""
     await progress("Reading your numbers")
     assessment = await assess_today(session, user, now=now, band_sd=band_sd)
     loads = await history.load_history(session, user, now=now)
-    lines = ["# Your question", "", f"> {question}", ""]
-    lines += [
-        "## What I can say without the Gemini coach",
-        "",
-        "Free-form answers come from the Gemini coach, which is not available right now (it needs a Gemini "
-        "API key). The rules coach can tell you this:",
-        "",
-    ]
+    numbers: list[str] = []
     facts: dict[str, Any] = {"question_chars": len(question)}
     s = assessment.suggestion
     if s is not None:
-        lines.append(f"- **Today: {s.action.value.replace('_', ' ')}** — {s.reason}")
+        numbers.append(f"- **Today: {s.action.value.replace('_', ' ')}** — {s.reason}")
         facts["today"] = s.to_json()
     if loads.days:
         last = loads.days[-1]
-        lines.append(
+        numbers.append(
             f"- Fitness (CTL) {last.ctl:.0f}, fatigue (ATL) {last.atl:.0f}, form (TSB) {_signed(last.tsb)} "
             f"after {last.day:%d %b}"
         )
         facts["pmc"] = {"ctl": round(last.ctl, 1), "atl": round(last.atl, 1), "tsb": round(last.tsb, 1)}
     if assessment.hrv is not None:
         low, high = assessment.hrv.range_rmssd_ms
-        lines.append(
+        numbers.append(
             f"- HRV 7-day mean {assessment.hrv.baseline_rmssd_ms:.0f} ms (normal range {low:.0f}–{high:.0f} ms)"
         )
+        facts["hrv"] = {"baseline_ms": round(assessment.hrv.baseline_rmssd_ms, 1), "band": assessment.hrv.band.value}
     if s is None and not loads.days:
-        lines.append("- Nothing yet: I have no training or recovery data for you (try /demo).")
+        numbers.append("- Nothing yet: I have no training or recovery data for you (try /demo).")
+    answer = None
+    if narrator is not None:
+        await progress("Asking the coach")
+        rules = "\n".join(numbers)
+        answer = await narrator.narrate(kind=ReportType.CUSTOM, facts=facts, rules_markdown=rules, question=question)
+    lines = ["# Your question", "", f"> {question}", ""]
+    if answer:
+        lines += ["## Answer", "", answer.strip(), "", "## The numbers it rests on", "", *numbers]
+    else:
+        lines += [
+            "## What I can say without the Gemini coach",
+            "",
+            "Free-form answers come from the Gemini coach, which is not available right now (it needs a Gemini "
+            "API key). The rules coach can tell you this:",
+            "",
+            *numbers,
+        ]
     lines += [
         "",
         "## Reports that answer the usual questions",
@@ -66,7 +87,11 @@ async def build(
         "- /race — a taper plan for a race date",
         "- /fitness, /hrv, /curve — the charts",
     ]
-    return ReportContent(markdown="\n".join(lines) + "\n", facts=facts)
+    return ReportContent(
+        markdown="\n".join(lines) + "\n",
+        facts=facts,
+        model_version=narrator.model_version if answer and narrator is not None else None,
+    )
 
 
 def date_range(user: User, *, now: datetime) -> tuple[datetime, datetime]:

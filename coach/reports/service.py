@@ -98,23 +98,23 @@ async def build(
     narrator: Narrator | None = None,
 ) -> ReportContent:
     """The report's content from the rules; a narrator, when given, adds a section and never replaces one."""
-    question: str | None = None
     if job.type is ReportType.WEEKLY_ANALYSIS:
         content = await weekly.build(session, user, now=now, band_sd=band_sd, progress=progress)
     elif job.type is ReportType.RACE_PREP:
         race_request = RaceRequest.from_json(job.params["race"])
         content = await race.build(session, user, race_request, now=now, band_sd=band_sd, progress=progress)
     elif job.type is ReportType.CUSTOM:
+        # The question is the narrator's to answer; the rules supply the numbers around it.
         question = str(job.params.get("question") or "")
-        content = await custom.build(session, user, question, now=now, band_sd=band_sd, progress=progress)
+        return await custom.build(
+            session, user, question, now=now, band_sd=band_sd, progress=progress, narrator=narrator
+        )
     else:
         raise ValueError(f"report type {job.type} is not built here")
     if narrator is None:
         return content
     await progress("Writing the coach's notes")
-    prose = await narrator.narrate(
-        kind=job.type, facts=content.facts, rules_markdown=content.markdown, question=question
-    )
+    prose = await narrator.narrate(kind=job.type, facts=content.facts, rules_markdown=content.markdown, question=None)
     if not prose:
         return content
     return ReportContent(
