@@ -18,7 +18,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MESSAGES_PER_SECOND = 30
 # We pace a little under it: network jitter must not put a 31st message into any one second, because a
 # 429 stops every send for its retry_after.
-PACED_PER_SECOND = 29.5
+PACED_PER_SECOND = 29
 
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]

@@ -45,13 +45,13 @@ def retry_after(err: RetryAfter) -> timedelta:
 class _Pace:
     """Evenly spaced turns (GCRA): one every ``1/per_second`` s, in arrival order.
 
-    A turn may start up to a quarter interval early, which absorbs event-loop lateness without ever
+    A turn may start up to half an interval early, which absorbs event-loop lateness without ever
     putting more than ``per_second`` rounded up into one second (with ``per_second`` just under the limit).
     """
 
     def __init__(self, per_second: float) -> None:
         self.interval = 1 / per_second
-        self.tolerance = self.interval / 4
+        self.tolerance = self.interval / 2
         self._theoretical_arrival = 0.0
         self._lock = asyncio.Lock()  # FIFO: turns are handed out in the order they were asked for
 

@@ -74,8 +74,11 @@ Keyboards = Callable[..., Awaitable[dict[str, InlineKeyboardMarkup]]]
 class BriefScheduler:
     """Due-time planning, the claim, and sending, for one bot process."""
 
-    # About a second of sending: claims stay short, and two processes share a fan-out evenly.
-    BATCH = 30
+    # A third of a second of sending per claim: reading a batch's rows blocks the event loop for a moment,
+    # and a long block makes paced sends late; claims stay short, and two processes share a fan-out evenly.
+    BATCH = 10
+    # Briefs composed ahead of the rate limiter: two seconds of sending.
+    WINDOW = 60
 
     def __init__(
         self,
@@ -231,7 +234,7 @@ class BriefScheduler:
     async def drain(self) -> int:
         """Send pending briefs until none is ready; returns how many this call sent.
 
-        A pipeline: while up to two batches of messages wait for the rate limiter, the next batch is
+        A pipeline: while up to two seconds of messages wait for the rate limiter, the next batch is
         claimed and composed (three queries for the whole batch), so Telegram's 30/s is never kept waiting
         on composing.
         """
@@ -240,12 +243,12 @@ class BriefScheduler:
         try:
             while True:
                 claimed = 0
-                if len(inflight) < 2 * self.batch:
+                if len(inflight) < self.WINDOW:
                     claimed, prepared = await self._claim_and_prepare()
                     inflight.update(asyncio.create_task(self._send(*p)) for p in prepared)
                 if not claimed and not inflight:
                     return sent
-                if not claimed or len(inflight) >= 2 * self.batch:
+                if not claimed or len(inflight) >= self.WINDOW:
                     done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     results = sum(t.result() for t in done)
                     sent += results
