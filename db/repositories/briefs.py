@@ -89,6 +89,8 @@ class NightData:
 # The recovery signals a device delivers for a night, by DailyMetric column.
 SIGNALS = {"sleep": DailyMetric.hours_slept, "hrv": DailyMetric.hrv, "resting_hr": DailyMetric.resting_hr}
 EXPECTATION_DAYS = 14
+# Rows and ids per statement: PostgreSQL's wire protocol allows 32,767 parameters in one.
+CHUNK = 1000
 
 
 async def recipients(session: AsyncSession) -> Sequence[Recipient]:
@@ -103,18 +105,18 @@ async def existing(
     session: AsyncSession, *, keys: Iterable[tuple[str, date]], kind: str = MORNING
 ) -> dict[tuple[str, date], Existing]:
     wanted = set(keys)
-    if not wanted:
-        return {}
+    user_ids = sorted({u for u, _ in wanted})
     d = BriefDelivery
-    stmt = select(d.user_id, d.local_date, d.id, d.status, d.wait_until).where(
-        BriefDelivery.kind == kind,
-        BriefDelivery.local_date.in_({d for _, d in wanted}),
-        BriefDelivery.user_id.in_({u for u, _ in wanted}),
-    )
     found = {}
-    for user_id, local_date, id_, status, wait_until in (await session.execute(stmt)).all():
-        if (user_id, local_date) in wanted:
-            found[(user_id, local_date)] = Existing(id_, status, wait_until)
+    for at in range(0, len(user_ids), CHUNK):
+        stmt = select(d.user_id, d.local_date, d.id, d.status, d.wait_until).where(
+            d.kind == kind,
+            d.local_date.in_({day for _, day in wanted}),
+            d.user_id.in_(user_ids[at : at + CHUNK]),
+        )
+        for user_id, local_date, id_, status, wait_until in (await session.execute(stmt)).all():
+            if (user_id, local_date) in wanted:
+                found[(user_id, local_date)] = Existing(id_, status, wait_until)
     return found
 
 
@@ -127,33 +129,48 @@ async def night_data(session: AsyncSession, *, keys: Iterable[tuple[str, date]])
     for user_id, day in keys:
         by_date.setdefault(day, set()).add(user_id)
     out: dict[tuple[str, date], NightData] = {}
-    for day, user_ids in by_date.items():
-        columns: list[Any] = [DailyMetric.user_id]
-        for column in SIGNALS.values():
-            columns.append(func.bool_or(and_(DailyMetric.date == day, column.is_not(None))))
-            columns.append(func.bool_or(and_(DailyMetric.date < day, column.is_not(None))))
-        stmt = (
-            select(*columns)
-            .where(
-                DailyMetric.user_id.in_(user_ids),
-                DailyMetric.date >= day - timedelta(days=EXPECTATION_DAYS),
-                DailyMetric.date <= day,
-            )
-            .group_by(DailyMetric.user_id)
+    for day, all_ids in by_date.items():
+        for at in range(0, len(all_ids), CHUNK):
+            user_ids = sorted(all_ids)[at : at + CHUNK]
+            out |= await _night_data(session, day, user_ids)
+    return out
+
+
+async def _night_data(session: AsyncSession, day: date, user_ids: list[str]) -> dict[tuple[str, date], NightData]:
+    out: dict[tuple[str, date], NightData] = {}
+    columns: list[Any] = [DailyMetric.user_id]
+    for column in SIGNALS.values():
+        columns.append(func.bool_or(and_(DailyMetric.date == day, column.is_not(None))))
+        columns.append(func.bool_or(and_(DailyMetric.date < day, column.is_not(None))))
+    stmt = (
+        select(*columns)
+        .where(
+            DailyMetric.user_id.in_(user_ids),
+            DailyMetric.date >= day - timedelta(days=EXPECTATION_DAYS),
+            DailyMetric.date <= day,
         )
-        for row in (await session.execute(stmt)).all():
-            flags = row[1:]
-            names = list(SIGNALS)
-            present = frozenset(n for i, n in enumerate(names) if flags[2 * i])
-            expected = frozenset(n for i, n in enumerate(names) if flags[2 * i + 1])
-            out[(row[0], day)] = NightData(present=present, expected=expected)
-        for user_id in user_ids:
-            out.setdefault((user_id, day), NightData(frozenset(), frozenset()))
+        .group_by(DailyMetric.user_id)
+    )
+    for row in (await session.execute(stmt)).all():
+        flags = row[1:]
+        names = list(SIGNALS)
+        present = frozenset(n for i, n in enumerate(names) if flags[2 * i])
+        expected = frozenset(n for i, n in enumerate(names) if flags[2 * i + 1])
+        out[(row[0], day)] = NightData(present=present, expected=expected)
+    for user_id in user_ids:
+        out.setdefault((user_id, day), NightData(frozenset(), frozenset()))
     return out
 
 
 async def create(session: AsyncSession, *, rows: Sequence[NewDelivery], kind: str = MORNING) -> list[NewDelivery]:
     """Insert the rows nobody has taken yet; returns those this call created (the others lost the race)."""
+    created: list[NewDelivery] = []
+    for at in range(0, len(rows), CHUNK):
+        created += await _create(session, rows[at : at + CHUNK], kind)
+    return created
+
+
+async def _create(session: AsyncSession, rows: Sequence[NewDelivery], kind: str) -> list[NewDelivery]:
     if not rows:
         return []
     stmt = (
@@ -182,15 +199,16 @@ async def create(session: AsyncSession, *, rows: Sequence[NewDelivery], kind: st
 
 async def make_pending(session: AsyncSession, *, ids: Sequence[str]) -> int:
     """Waiting → pending (the data arrived, or the wait is over). Only one process wins each row."""
-    if not ids:
-        return 0
-    stmt = (
-        update(BriefDelivery)
-        .where(BriefDelivery.id.in_(ids), BriefDelivery.status == WAITING)
-        .values(status=PENDING)
-        .returning(BriefDelivery.id)
-    )
-    return len((await session.execute(stmt)).all())
+    made = 0
+    for at in range(0, len(ids), CHUNK):
+        stmt = (
+            update(BriefDelivery)
+            .where(BriefDelivery.id.in_(ids[at : at + CHUNK]), BriefDelivery.status == WAITING)
+            .values(status=PENDING)
+            .returning(BriefDelivery.id)
+        )
+        made += len((await session.execute(stmt)).all())
+    return made
 
 
 async def expire_leases(session: AsyncSession, *, now: datetime) -> tuple[int, list[str]]:

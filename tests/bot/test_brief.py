@@ -117,9 +117,15 @@ async def test_user_without_devices_is_not_kept_waiting(
     assert len(local.replies(104)) == 1
 
 
+@pytest.mark.parametrize("chunk", [briefs.CHUNK, 3])
 async def test_two_processes_send_one_brief(
-    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+    api: tuple[LocalBotApi, str],
+    sessions: async_sessionmaker[AsyncSession],
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Large fan-outs go to PostgreSQL in chunks (a statement takes at most 32,767 parameters): small ones here.
+    monkeypatch.setattr(briefs, "CHUNK", chunk)
     local, url = api
     ids = [await make_user(sessions, 200 + i) for i in range(20)]
     for uid in ids:
