@@ -68,12 +68,14 @@ class TelegramWebhook:
         clock: Callable[[], datetime],
         workers: int = WORKERS,
         lease: timedelta = LEASE,
+        sweep_every_s: float | None = SWEEP_EVERY_S,
     ) -> None:
         self._app = app
         self._sessions = sessions
         self._secret = secret.encode()
         self._clock = clock
         self._lease = lease
+        self._sweep_every_s = sweep_every_s  # None: only explicit `sweep()` calls (tests that drive it)
         self._queues: list[asyncio.Queue[int]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -86,7 +88,10 @@ class TelegramWebhook:
         self._tasks = [
             asyncio.create_task(self._work(q), name=f"telegram-webhook-{i}") for i, q in enumerate(self._queues)
         ]
-        self._tasks.append(asyncio.create_task(self._sweep_forever(), name="telegram-webhook-sweep"))
+        if self._sweep_every_s is not None:
+            self._tasks.append(
+                asyncio.create_task(self._sweep_forever(self._sweep_every_s), name="telegram-webhook-sweep")
+            )
 
     async def idle(self) -> None:
         """Wait until every queued update has been processed (tests and a graceful stop)."""
@@ -157,10 +162,10 @@ class TelegramWebhook:
             done += await self.process(update_id)
         return done
 
-    async def _sweep_forever(self) -> None:
+    async def _sweep_forever(self, every_s: float) -> None:
         while True:
             try:
                 await self.sweep()
             except Exception:  # a failed sweep (database restarting) is retried next round
                 logger.exception("stranded-update sweep failed")
-            await asyncio.sleep(SWEEP_EVERY_S)
+            await asyncio.sleep(every_s)
