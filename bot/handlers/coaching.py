@@ -14,6 +14,7 @@ from coach import demo
 from coach.daily import Assessment, assess_today
 from coach.intent import Intent, classify
 from coach.llm import answer as llm_answer
+from coach.llm import daily
 from db.repositories import notices
 
 NEEDS_KEY = "needs_gemini_key"
@@ -40,12 +41,23 @@ async def _with_notice(ctx: AppContext, user_id: str, html: str) -> str:
 
 
 async def today(update: Update, context: Context) -> None:
+    """Today's suggestion: Gemini's structured one when it passes the checks, else the rules'; stored."""
     ctx = app_context(context)
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
-    html = texts.today(assessment)
-    await reply(update, await _with_notice(ctx, user.id, html) if ctx.llm is None else html)
+        user_id = user.id
+    if ctx.llm is not None:
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    suggestion = await daily.suggest_today(
+        ctx.sessions, ctx.llm, user_id=user_id, assessment=assessment, now=ctx.clock()
+    )
+    html = texts.today(daily.with_suggestion(assessment, suggestion))
+    if ctx.llm is None or (suggestion is not None and not suggestion.from_model):
+        html = await _with_notice(ctx, user_id, html)
+    await reply(update, html)
 
 
 async def load_demo(update: Update, context: Context) -> None:

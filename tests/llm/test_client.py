@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from google.genai import types
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.runtime import open_llm
+from bot.settings import Settings
 from coach.llm.client import Circuit, GeminiClient, LlmError, LlmUnavailable
 from tests.fakes import gemini as fake
 from tests.llm.conftest import API_KEY, Gemini, short_config
@@ -132,3 +135,18 @@ def test_circuit_opens_after_consecutive_failures_and_closes_after_a_good_trial(
     assert circuit.allow()
     circuit.success()
     assert circuit.allow() and circuit.allow()
+
+
+async def test_start_up_checks_the_configured_model_and_passes_the_base_url(
+    gemini: Gemini, sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, GEMINI_API_KEY=API_KEY, GEMINI_BASE_URL=gemini.url, GEMINI_MODEL="gemini-2.5-flash"
+    )
+    async with open_llm(settings, sessions) as llm:
+        assert llm is not None and llm.model == "gemini-2.5-flash"
+    assert "GEMINI_MODEL gemini-2.5-flash is not in Gemini's model list" in caplog.text
+    assert [r.path for r in gemini.fake.requests] == ["/v1beta/models"]
+    assert API_KEY not in caplog.text
+    async with open_llm(Settings(_env_file=None), sessions) as none:  # type: ignore[call-arg]
+        assert none is None
