@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.daily import Assessment
 from coach.llm.client import LlmError
 from coach.llm.service import BudgetSpent, CoachLlm
-from coach.llm.tools import MAX_TOOL_CALLS_PER_TURN, ToolOutcome, ToolScope, declarations, run_tool
+from coach.llm.tools import MAX_TOOL_CALLS_PER_TURN, TOOLS, ToolOutcome, ToolScope, declarations, run_tool
 from coach.readiness import Action, Factor, hard_vetoes, severity, veto_floor
 from db.repositories import conversation
 
@@ -208,7 +208,7 @@ async def _converse(
             calls += 1
             if calls > MAX_TOOL_CALLS_PER_TURN:
                 outcome = ToolOutcome(
-                    call.name if call.name in tools_called else "unknown_tool",
+                    call.name if call.name in TOOLS else "unknown_tool",
                     False,
                     {"error": f"limit of {MAX_TOOL_CALLS_PER_TURN} tool calls per answer reached; answer now"},
                 )

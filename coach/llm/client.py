@@ -79,6 +79,10 @@ class Circuit:
         self._trial_running = True  # half-open: exactly one request finds out whether Gemini is back
         return True
 
+    def abandon(self) -> None:
+        """A request was cancelled before it ended: it proved nothing, so a half-open trial may run again."""
+        self._trial_running = False
+
     def success(self) -> None:
         self._consecutive = 0
         self._open_until = None
@@ -164,6 +168,9 @@ class GeminiClient:
                 if err.code not in RETRYABLE:
                     raise LlmError(last) from None
                 delay = server_delay if server_delay is not None else self._backoff(attempt)
+            except asyncio.CancelledError:
+                self.circuit.abandon()
+                raise
             except (TimeoutError, httpx.TransportError, httpx2.TransportError) as err:
                 last = type(err).__name__
                 logger.warning("Gemini request failed: %s (attempt %d)", last, attempt + 1)

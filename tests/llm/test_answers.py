@@ -19,7 +19,7 @@ from db.models import ChatTurn, LlmUsage
 from db.repositories import users
 from tests.bot.conftest import NOW
 from tests.fakes import gemini as fake
-from tests.llm.conftest import CoachBot, Gemini, running_bot, short_config
+from tests.llm.conftest import API_KEY, CoachBot, Gemini, running_bot, short_config
 
 ANN = LocalBotApi.user(4242, "Ann")
 NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?")
@@ -99,6 +99,8 @@ async def test_a_two_tool_answer_reaches_the_user_with_the_tools_numbers(coach_b
     assert first["generationConfig"]["responseMimeType"] == "application/json"
     sent = gemini.sent_text()
     assert "Ann" not in sent and str(ANN["id"]) not in sent and "@telegram.invalid" not in sent
+    assert API_KEY not in sent  # the key travels in the x-goog-api-key header only
+    assert {r.api_key for r in gemini.requests} == {API_KEY}
 
 
 async def test_the_conversation_survives_a_restart(gemini: Gemini, sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from google.genai import types
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -150,3 +152,16 @@ async def test_start_up_checks_the_configured_model_and_passes_the_base_url(
     assert API_KEY not in caplog.text
     async with open_llm(Settings(_env_file=None), sessions) as none:  # type: ignore[call-arg]
         assert none is None
+
+
+async def test_a_cancelled_trial_request_does_not_wedge_the_circuit(gemini: Gemini) -> None:
+    now = [0.0]
+    client = GeminiClient(short_config(gemini.url, circuit_failures=1, circuit_open_s=10), clock=lambda: now[0])
+    client.circuit.failure()
+    now[0] = 11.0  # half-open: the next request is the trial
+    gemini.fake.script(fake.hang(30))
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):  # the caller gives up first (e.g. the answer's own deadline)
+            await client.generate(CONTENTS, CONFIG, deadline=now[0] + 5)
+    assert client.circuit.allow()  # the cancelled trial proved nothing: another may run
+    await client.aclose()
