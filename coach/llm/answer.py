@@ -208,7 +208,7 @@ async def _converse(
             calls += 1
             if calls > MAX_TOOL_CALLS_PER_TURN:
                 outcome = ToolOutcome(
-                    call.name if call.name in TOOLS else "unknown_tool",
+                    call.name if call.name is not None and call.name in TOOLS else "unknown_tool",
                     False,
                     {"error": f"limit of {MAX_TOOL_CALLS_PER_TURN} tool calls per answer reached; answer now"},
                 )
