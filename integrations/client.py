@@ -9,12 +9,19 @@ a token) and never a body.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import httpx2
 
-from integrations.errors import ProviderAuthError, ProviderError, ProviderRateLimited, ProviderUnavailable
+from integrations.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFound,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
 from integrations.oauth.provider import OAuthProvider, ProviderApp
 
 logger = logging.getLogger(__name__)
@@ -121,6 +128,8 @@ class ProviderClient:
             raise ProviderRateLimited(name, f"{self.label} asks us to slow down ({status}).", retry_after=wait)
         if status >= 500:
             raise ProviderUnavailable(name, f"{self.label} is having trouble ({status}).")
+        if status == 404:
+            raise ProviderNotFound(name, f"{self.label} has no such resource ({status}).")
         if status >= 400:
             raise ProviderError(name, f"{self.label} rejected the request ({status}).")
         if status == 204 or not response.content:
@@ -136,3 +145,42 @@ class ProviderClient:
     async def revoke(self) -> bool:
         """End our access at the provider; False when the provider has no way to do that."""
         return False
+
+
+JsonObject = dict[str, Any]
+
+
+def object_of(provider: str, body: Any) -> JsonObject:
+    """One provider object; anything else is an answer we cannot read (retried like a 5xx)."""
+    if not isinstance(body, dict):
+        raise ProviderUnavailable(provider, f"{provider} sent an object that is not a JSON object.")
+    return body
+
+
+def records_of(provider: str, body: Any, records: str, token: str) -> tuple[list[JsonObject], str | None]:
+    """``{records: [...], next_token: ...}`` → (records, next token or None); a malformed page is unreadable."""
+    if not isinstance(body, dict) or not isinstance(body.get(records), list):
+        raise ProviderUnavailable(provider, f"{provider} sent a page without its '{records}' list.")
+    items = body[records]
+    if not all(isinstance(item, dict) for item in items):
+        raise ProviderUnavailable(provider, f"{provider} sent a page with an entry that is not an object.")
+    nxt = body.get(token)
+    return items, (str(nxt) if nxt else None)
+
+
+def list_of(provider: str, body: Any) -> list[JsonObject]:
+    """A bare JSON array of objects (Strava, Intervals.icu)."""
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise ProviderUnavailable(provider, f"{provider} sent a page that is not a list of objects.")
+    return body
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+
+def path_id(provider: str, value: object) -> str:
+    """An object id fit for a URL path; ids arrive in webhook bodies, so nothing else gets into a path."""
+    text = str(value)
+    if not _SAFE_ID.fullmatch(text) or text in (".", ".."):
+        raise ProviderError(provider, f"{provider} named an object with an unusable id.")
+    return text

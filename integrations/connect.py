@@ -102,6 +102,7 @@ class Connection:
     status: str | None
     error: str | None
     auth_method: str
+    auth_lost: bool = False  # only reconnecting helps (a FAILED sync alone is retried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,10 +303,18 @@ class Connector:
 
     # ----------------------------------------------------------------------------- using and ending
 
-    def client(self, *, user_id: str, provider: str) -> ProviderClient:
-        """An API client for one user's connection; its token is refreshed when due, single-flight."""
+    def client(self, *, user_id: str, provider: str, http: httpx2.AsyncClient | None = None) -> ProviderClient:
+        """An API client for one user's connection; its token is refreshed when due, single-flight.
+
+        ``http``: the sync passes a client whose transport counts requests against the provider app's
+        rate limits (`integrations.limits`).
+        """
         app = self._apps[provider]
-        return CLIENTS[provider](self._http, app, UserCredentials(self.tokens, user_id, provider))
+        return CLIENTS[provider](http or self._http, app, UserCredentials(self.tokens, user_id, provider))
+
+    def app(self, provider: str) -> ProviderApp | None:
+        """The provider app's configuration (webhook signatures are keyed with its client secret)."""
+        return self._apps.get(provider)
 
     async def connections(self, *, user_id: str) -> list[Connection]:
         async with self._sessions() as session:
@@ -319,6 +328,7 @@ class Connector:
                 status=row.sync_status,
                 error=row.error_message,
                 auth_method=row.auth_method,
+                auth_lost=integrations.auth_lost(row),
             )
             for row in rows
         ]

@@ -3,7 +3,8 @@
     ProviderError                 the provider could not give us what we asked for
     ├── ProviderAuthError         the token or grant is refused (revoked, expired for good): reconnect
     ├── ProviderRateLimited       too many requests; `retry_after` says when to try again, if known
-    └── ProviderUnavailable       5xx, timeouts, network trouble, answers we cannot read: try later
+    ├── ProviderUnavailable       5xx, timeouts, network trouble, answers we cannot read: try later
+    └── ProviderNotFound          404: the object is gone, or (on a collection) the endpoint was retired
 
 Each provider's client translates its vendor's errors into this tree in one place (its ``_request``),
 so callers decide once: an auth error becomes a "reconnect" button, a rate limit a later retry, and
@@ -35,3 +36,8 @@ class ProviderRateLimited(ProviderError):
 
 class ProviderUnavailable(ProviderError):
     """The provider is down, slow, or answered something we cannot read; trying later may work."""
+
+
+class ProviderNotFound(ProviderError):
+    """404. For one object: it was deleted. For a collection we page through: the endpoint was retired or moved,
+    which a sync must report as a failure, never as "0 records, success"."""

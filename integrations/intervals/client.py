@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from integrations.client import Profile, ProviderClient
+from datetime import date
+
+from integrations.client import JsonObject, Profile, ProviderClient, list_of, object_of, path_id
 from integrations.errors import ProviderUnavailable
 from integrations.intervals import oauth
+
+OWNER = "0"  # the athlete the token or key belongs to
 
 
 class IntervalsClient(ProviderClient):
@@ -19,3 +23,26 @@ class IntervalsClient(ProviderClient):
     async def revoke(self) -> bool:
         await self._request("DELETE", oauth.REVOKE_PATH)
         return True
+
+    # ----------------------------------------------------------------------------- data
+
+    async def activities(self, *, oldest: date, newest: date, athlete: str = OWNER) -> list[JsonObject]:
+        """Activities whose local start date is in [oldest, newest]; there is no cursor, so callers page by date."""
+        params = {"oldest": oldest.isoformat(), "newest": newest.isoformat()}
+        body = await self._request("GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/activities", params=params)
+        return list_of(self.label, body)
+
+    async def wellness(self, *, oldest: date, newest: date, athlete: str = OWNER) -> list[JsonObject]:
+        """Wellness records (one per date, ``newest`` inclusive)."""
+        params = {"oldest": oldest.isoformat(), "newest": newest.isoformat()}
+        body = await self._request(
+            "GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/wellness.json", params=params
+        )
+        return list_of(self.label, body)
+
+    async def activity(self, activity_id: str) -> JsonObject:
+        return object_of(self.label, await self._request("GET", "{api}/activity/" + path_id(self.label, activity_id)))
+
+    async def wellness_day(self, day: date, *, athlete: str = OWNER) -> JsonObject:
+        body = await self._request("GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/wellness/{day.isoformat()}")
+        return object_of(self.label, body)

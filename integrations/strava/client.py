@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import httpx2
 
-from integrations.client import Profile, ProviderClient
+from integrations.client import JsonObject, Profile, ProviderClient, list_of, object_of, path_id
 from integrations.errors import ProviderUnavailable
 from integrations.strava import oauth
 
 WINDOW_S = 15 * 60
+PER_PAGE = 200  # the documented maximum; fewer requests against a read limit of 100 per quarter hour
 
 
 def seconds_to_next_window(now: datetime) -> float:
@@ -35,3 +36,23 @@ class StravaClient(ProviderClient):
         # The legacy deauthorize endpoint is the documented one ([V]); it ends every token of the athlete.
         await self._request("POST", oauth.DEAUTHORIZE_PATH)
         return True
+
+    # ----------------------------------------------------------------------------- data
+
+    async def athlete(self) -> JsonObject:
+        return object_of(self.label, await self._request("GET", oauth.PROFILE_PATH))
+
+    async def activities(
+        self, *, after: datetime, before: datetime, page: int, per_page: int = PER_PAGE
+    ) -> list[JsonObject]:
+        """``GET /athlete/activities``: newest first; a page shorter than ``per_page`` is the last."""
+        params = {
+            "after": str(int(after.timestamp())),
+            "before": str(int(before.timestamp())),
+            "page": str(page),
+            "per_page": str(per_page),
+        }
+        return list_of(self.label, await self._request("GET", "{api}/athlete/activities", params=params))
+
+    async def activity(self, activity_id: str) -> JsonObject:
+        return object_of(self.label, await self._request("GET", "{api}/activities/" + path_id(self.label, activity_id)))
