@@ -23,7 +23,7 @@ def _when(moment: datetime | None, tz: str) -> str:
 
 def _state(info: ProviderInfo, connection: Connection | None) -> str:
     if connection is not None:
-        return "needs reconnecting" if connection.status == "FAILED" else "connected"
+        return "needs reconnecting" if connection.auth_lost else "connected"
     if info.available:
         return "not connected"
     return "not connected (with a personal API key)" if info.api_key else "unavailable"
@@ -48,7 +48,7 @@ def menu_keyboard(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | 
 
 
 def menu_button_text(info: ProviderInfo, connection: Connection | None) -> str:
-    if connection is not None and connection.status == "FAILED":
+    if connection is not None and connection.auth_lost:
         return f"Reconnect {info.label}"
     if connection is not None:
         return f"{info.label} ✓ (connect again)"
@@ -185,7 +185,14 @@ def status(connections: Sequence[Connection], tz: str) -> str:
         return "No providers connected yet. /connect to add WHOOP, Strava, Intervals.icu or Oura."
     lines = ["<b>Your connections</b>"]
     for c in connections:
-        state = "needs reconnecting" if c.status == "FAILED" else "active"
+        if c.auth_lost:
+            state = "needs reconnecting"
+        elif c.status == "SYNCING":
+            state = "syncing now"
+        elif c.status == "FAILED":
+            state = "last sync failed (I'll retry)"
+        else:
+            state = "active"
         how = " (API key)" if c.auth_method == "api_key" else ""
         lines.append(
             f"\n<b>{esc(c.label)}</b>{how} — {state}\n"

@@ -219,6 +219,9 @@ class Integration(Base):
     # ("oauth", or "api_key" for an Intervals.icu personal key, which has no refresh and no expiry).
     connected_at: Mapped[datetime] = mapped_column("connectedAt", TZ_TIMESTAMP, server_default=func.now())
     auth_method: Mapped[str] = mapped_column("authMethod", Text, server_default=text("'oauth'"), default="oauth")
+    # Sync engine: set when the provider refused the grant for good (only reconnecting helps). A sync that
+    # failed for any other reason (provider down, endpoint retired) is FAILED too, but is tried again.
+    auth_lost_at: Mapped[datetime | None] = mapped_column("authLostAt", TZ_TIMESTAMP)
 
 
 class Workout(Base):
@@ -602,3 +605,43 @@ class ReportRequest(Base):
     lease_expires_at: Mapped[datetime] = mapped_column("leaseExpiresAt", TZ_TIMESTAMP)
     last_error: Mapped[str | None] = mapped_column("lastError", Text)
     delivered_at: Mapped[datetime | None] = mapped_column("deliveredAt", TZ_TIMESTAMP)
+
+
+# --------------------------------------------------------------------------- provider webhooks (sync engine)
+
+
+class ProviderEvent(Base):
+    """A verified provider webhook event, stored before the provider gets its 200, then processed from here.
+
+    ``eventKey`` is the provider's own identity of the delivery (WHOOP ``trace_id``; Strava owner, object,
+    aspect and event time; …), so a redelivery hits the unique key and is acknowledged without a second
+    row. Processing re-fetches the object from the provider, so duplicates and out-of-order deliveries
+    converge to the provider's current state.
+    """
+
+    __tablename__ = "ProviderEvent"
+    __table_args__ = (
+        UniqueConstraint("provider", "eventKey"),
+        Index(None, "receivedAt", postgresql_where=text('"processedAt" IS NULL')),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    provider: Mapped[str] = mapped_column(Text)
+    event_key: Mapped[str] = mapped_column("eventKey", Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
+    claimed_until: Mapped[datetime | None] = mapped_column("claimedUntil", TZ_TIMESTAMP)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncClaim(Base):
+    """Who runs a periodic sync job (reconciliation) for a period: the first insert wins, others skip it."""
+
+    __tablename__ = "SyncClaim"
+
+    job: Mapped[str] = mapped_column(Text, primary_key=True)
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    owner: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column("claimedAt", TZ_TIMESTAMP, server_default=func.now())

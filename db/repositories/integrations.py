@@ -18,6 +18,11 @@ SYNC_OK = "OK"
 SYNC_FAILED = "FAILED"
 
 
+def auth_lost(row: Integration) -> bool:
+    """The provider refused the grant for good: only reconnecting helps (a failed sync alone is retried)."""
+    return row.auth_lost_at is not None
+
+
 async def get(session: AsyncSession, *, user_id: str, provider: str) -> Integration | None:
     stmt = select(Integration).where(Integration.user_id == user_id, Integration.provider == provider)
     return (await session.scalars(stmt)).one_or_none()
@@ -67,6 +72,7 @@ async def upsert(
         "connected_at": connected_at,
         "sync_status": SYNC_OK,
         "error_message": None,
+        "auth_lost_at": None,
     }
     columns = {attr: Integration.__mapper__.columns[attr].name for attr in values}
     stmt = insert(Integration).values(user_id=user_id, provider=provider, **values)

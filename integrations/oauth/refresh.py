@@ -90,7 +90,7 @@ class TokenManager:
             row = await integrations.get(session, user_id=user_id, provider=provider)
         if row is None:
             raise ProviderAuthError(provider, "This provider is not connected.")
-        if row.sync_status == integrations.SYNC_FAILED:
+        if integrations.auth_lost(row):
             raise ProviderAuthError(provider, row.error_message or "The connection needs to be renewed.")
         if not self._due(row):
             return self._header(row, self._open(row))
@@ -114,7 +114,7 @@ class TokenManager:
                 row = await integrations.get_for_update(session, user_id=user_id, provider=provider)
                 if row is None:
                     raise ProviderAuthError(provider, "This provider is not connected.")
-                if row.sync_status == integrations.SYNC_FAILED:
+                if integrations.auth_lost(row):
                     raise ProviderAuthError(provider, row.error_message or "The connection needs to be renewed.")
                 tokens = self._open(row)
                 current = self._header(row, tokens)
@@ -132,7 +132,7 @@ class TokenManager:
                     except ProviderAuthError as err:
                         failure, cause = f"{label} ended our access; please reconnect.", err
                 if failure is not None:
-                    notify = _mark_failed(row, failure)
+                    notify = _mark_failed(row, failure, self._clock())
                 else:
                     ids = {"user_id": row.user_id, "provider": row.provider}
                     row.access_token = self._vault.encrypt(fresh.access_token, field=ACCESS, **ids)
@@ -151,11 +151,15 @@ class TokenManager:
             return _bearer(fresh.access_token)
 
 
-def _mark_failed(row: Integration, message: str) -> bool:
-    """Mark the connection FAILED; True for the first to do so (under the row lock): it tells the user."""
-    first = row.sync_status != integrations.SYNC_FAILED
+def _mark_failed(row: Integration, message: str, now: datetime) -> bool:
+    """Mark the grant lost (FAILED); True for the first to do so (under the row lock): it tells the user.
+
+    A sync that failed for another reason is FAILED too, but without ``authLostAt``: its tokens still work.
+    """
+    first = row.auth_lost_at is None
     row.sync_status = integrations.SYNC_FAILED
     row.error_message = message
+    row.auth_lost_at = now
     return first
 
 
