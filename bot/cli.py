@@ -34,8 +34,9 @@ from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
 from bot.runtime import open_database, open_llm, open_vault
 from bot.scheduler import BriefScheduler
-from bot.serve import attach, build_connector, build_http_app
-from bot.settings import Settings
+from bot.serve import attach, attach_sync, build_connector, build_http_app
+from bot.settings import PROVIDERS, Settings
+from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
 from coach import demo
 from db.errors import DatabaseUnavailable
@@ -43,6 +44,7 @@ from db.models import User
 from db.repositories import metrics, users, workouts
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
+from integrations.sync.engine import FAILED, SyncEngine
 from integrations.tokens import rotate_keys
 from integrations.vault import generate_key_spec
 from migrations import runner
@@ -87,6 +89,7 @@ async def _run(settings: Settings) -> None:
             if webhook_secret is not None
             else None
         )
+        syncs = attach_sync(ctx, app, connector)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -99,12 +102,20 @@ async def _run(settings: Settings) -> None:
                 how = f"receives updates at {settings.telegram_webhook_url}" if receiver else "is polling"
                 logger.info("bot @%s %s (Bot API %s)", app.bot.username, how, settings.telegram_api_base_url)
                 # The morning briefs tick in this same event loop; every process may run one (see bot.scheduler).
-                scheduler = BriefScheduler(app, ctx)
+                scheduler = BriefScheduler(app, ctx, request_sync=syncs.request_sync)
                 scheduler.start()
+                Reconciler(
+                    syncs.engine,
+                    ctx.sessions,
+                    days=settings.sync_reconcile_days,
+                    hour=settings.sync_reconcile_hour,
+                    clock=ctx.clock,
+                ).install(scheduler.aps)
                 try:
                     await stop.wait()
                 finally:
                     await scheduler.stop()
+                    await syncs.stop()
         except InvalidToken as err:
             raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err
         except NetworkError as err:
@@ -113,6 +124,7 @@ async def _run(settings: Settings) -> None:
                 "check TELEGRAM_API_BASE_URL and the network."
             ) from err
         finally:
+            await syncs.engine.aclose()
             await connector.aclose()
 
 
@@ -220,10 +232,13 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
                 base_file_url=f"{server.url}/file/bot",
             )
             deps = attach(ctx, app, connector)
+            syncs = attach_sync(ctx, app, connector)
             try:
                 async with _http_server(settings, deps, required=False), polling(app):
                     await console.run(notice=notice)
             finally:
+                await syncs.stop()
+                await syncs.engine.aclose()
                 await connector.aclose()
 
 
@@ -335,6 +350,40 @@ def _new_key() -> None:
     )
 
 
+# --------------------------------------------------------------------------- sync
+
+
+async def _sync(settings: Settings, *, who: str | None, provider: str | None, days: int | None) -> int:
+    """Sync connections now: every one, one user's, or one provider's; exit 1 when any failed."""
+    vault = open_vault(settings)
+    async with open_database(settings) as database:
+        ctx = AppContext(settings=settings, sessions=database.sessions)
+        connector = build_connector(settings, ctx, vault)
+        engine = SyncEngine(
+            sessions=database.sessions,
+            connector=connector,
+            clock=ctx.clock,
+            backfill_days=settings.sync_backfill_days,
+        )
+        try:
+            pairs = await engine.connections([provider] if provider else None)
+            if who is not None:
+                user = await _import_user(database.sessions, who, create=False)
+                assert user is not None
+                pairs = [(u, p) for u, p in pairs if u == user.id]
+            if not pairs:
+                print("Nothing to sync: no matching connection (a connection that needs reconnecting is skipped).")
+                return 0
+            results = await engine.sync_many(pairs, days=days)
+        finally:
+            await engine.aclose()
+            await connector.aclose()
+    for r in results:
+        line = f"{r.user_id} {r.provider}: {r.status}, {r.workouts} workouts, {r.nights} days"
+        print(line + (f" — {r.error}" if r.error else ""))
+    return 1 if any(r.status == FAILED for r in results) else 0
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -355,6 +404,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--json", action="store_true", help="print one JSON object per file")
     fit.add_argument("--dry-run", action="store_true", help="compute and print, store nothing")
+    sync_cmd = sub.add_parser("sync", help="sync provider connections now (backfill first, then by cursor)")
+    sync_cmd.add_argument("--user", metavar="ID", help="only this user (user id or Telegram id)")
+    sync_cmd.add_argument("--provider", choices=PROVIDERS, help="only this provider")
+    sync_cmd.add_argument("--days", type=int, metavar="N", help="re-read the last N days (leaves cursors as they are)")
     rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored provider token under the active key")
     rotate.add_argument("--new-key", action="store_true", help="only print a new key for TOKEN_ENCRYPTION_KEYS")
     return parser
@@ -392,6 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings, args.files, who=args.user, ftp_w=args.ftp, as_json=args.json, dry_run=args.dry_run
         ),
         "rotate-keys": lambda: _rotate_keys(settings),
+        "sync": lambda: _sync(settings, who=args.user, provider=args.provider, days=args.days),
     }
     try:
         status = asyncio.run(commands[args.command]())

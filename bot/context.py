@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from bot.sync_chat import ChatSyncs
 from coach.llm.service import CoachLlm
 from coach.reports.content import Narrator
 from integrations.connect import Connector
@@ -29,6 +30,8 @@ class AppContext:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Provider connections (/connect, the OAuth callback, token refresh); None when not set up.
     connector: Connector | None = None
+    # Provider syncs started from the chat (/sync, the first import after /connect); None when not set up.
+    syncs: ChatSyncs | None = None
     # The Gemini coach; None without GEMINI_API_KEY (every answer then comes from the rules coach).
     llm: CoachLlm | None = None
     # Prose on top of the rules' reports (the Gemini coach); None: reports are the rules' alone.

@@ -122,6 +122,12 @@ class BriefScheduler:
         scheduler.start()
         self._scheduler = scheduler
 
+    @property
+    def aps(self) -> AsyncIOScheduler:
+        """The running APScheduler, for other periodic jobs of this process (the sync reconciliation)."""
+        assert self._scheduler is not None, "start() first"
+        return self._scheduler
+
     async def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)

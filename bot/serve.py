@@ -15,7 +15,9 @@ from bot.handlers.connect import ReconnectNotifier
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps, Notify
 from bot.settings import PROVIDERS, Settings
+from bot.sync_chat import ChatSyncs
 from integrations.connect import Connector
+from integrations.sync.engine import SyncEngine
 from integrations.vault import TokenVault
 
 
@@ -27,6 +29,17 @@ def build_connector(settings: Settings, ctx: AppContext, vault: TokenVault) -> C
         public_base_url=settings.public_base_url,
         clock=ctx.clock,
     )
+
+
+def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> ChatSyncs:  # type: ignore[type-arg]
+    """The sync engine behind /sync, the first import after /connect and the brief's "fetch last night"."""
+    engine = SyncEngine(
+        sessions=ctx.sessions, connector=connector, clock=ctx.clock, backfill_days=ctx.settings.sync_backfill_days
+    )
+    syncs = ChatSyncs(engine, app.bot, ctx.sessions)
+    ctx.syncs = syncs
+    connector.set_after_connect(syncs.after_connect)
+    return syncs
 
 
 def notifier(bot: Bot) -> Notify:
@@ -45,4 +58,4 @@ def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:
     )
 
 
-__all__ = ["attach", "build_connector", "build_http_app", "notifier"]
+__all__ = ["attach", "attach_sync", "build_connector", "build_http_app", "notifier"]

@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     oura_api_base_url: str = Field(default="https://api.ouraring.com", alias="OURA_API_BASE_URL")
     oura_oauth_base_url: str = Field(default="https://cloud.ouraring.com", alias="OURA_OAUTH_BASE_URL")
 
+    # --- Sync engine: how far back a first import reads, the daily re-pull, and provider webhooks.
+    sync_backfill_days: int = Field(default=90, ge=1, le=3650, alias="SYNC_BACKFILL_DAYS")
+    sync_reconcile_days: int = Field(default=3, ge=1, le=30, alias="SYNC_RECONCILE_DAYS")
+    sync_reconcile_hour: int = Field(default=4, ge=0, le=23, alias="SYNC_RECONCILE_HOUR")
+    # Strava: the verify_token given when creating our push subscription, and that subscription's id.
+    strava_webhook_verify_token: SecretStr | None = Field(default=None, alias="STRAVA_WEBHOOK_VERIFY_TOKEN")
+    strava_subscription_id: int | None = Field(default=None, alias="STRAVA_SUBSCRIPTION_ID")
+    # Oura: the verification_token given when creating our webhook subscriptions.
+    oura_webhook_verification_token: SecretStr | None = Field(default=None, alias="OURA_WEBHOOK_VERIFICATION_TOKEN")
+    # Intervals.icu: the webhook secret from the app's settings, sent back in every event body.
+    intervals_webhook_secret: SecretStr | None = Field(default=None, alias="INTERVALS_WEBHOOK_SECRET")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -107,6 +119,10 @@ class Settings(BaseSettings):
         "token_encryption_keys",
         "gemini_api_key",
         "gemini_base_url",
+        "strava_webhook_verify_token",
+        "strava_subscription_id",
+        "oura_webhook_verification_token",
+        "intervals_webhook_secret",
         *(f"{p}_client_{part}" for p in PROVIDERS for part in ("id", "secret")),
         mode="before",
     )
@@ -150,6 +166,11 @@ class Settings(BaseSettings):
         """Every configured secret, for the log filter."""
         values = [self.telegram_bot_token, self.database_url, self.token_encryption_keys, self.gemini_api_key]
         values += [getattr(self, f"{p}_client_secret") for p in PROVIDERS]
+        values += [
+            self.strava_webhook_verify_token,
+            self.oura_webhook_verification_token,
+            self.intervals_webhook_secret,
+        ]
         out = [v.get_secret_value() for v in values if v is not None]
         if self.token_encryption_keys is not None:
             out += [part.partition(":")[2] for part in self.token_encryption_keys.get_secret_value().split(",")]

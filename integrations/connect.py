@@ -156,6 +156,10 @@ class Connector:
             sessions=sessions, vault=vault, flows=self._flows, clock=clock, on_auth_lost=on_auth_lost
         )
 
+    def set_after_connect(self, hook: AfterConnect) -> None:
+        """Who starts the first import once a connection is proven (the sync engine, once it exists)."""
+        self._after_connect = hook
+
     def set_auth_lost_handler(self, handler: AuthLost) -> None:
         """Who tells the user that a connection broke (the bot, once it exists)."""
         self.tokens.on_auth_lost = handler

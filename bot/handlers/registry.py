@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, brief, charts, coaching, connect, errors, files, reports
+from bot.handlers import account, brief, charts, coaching, connect, errors, files, reports, sync
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -20,6 +20,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("connect", connect.connect, filters=private))
     app.add_handler(CommandHandler("disconnect", connect.disconnect, filters=private))
     app.add_handler(CommandHandler("status", connect.status, filters=private))
+    app.add_handler(CommandHandler("sync", sync.sync, filters=private))
     app.add_handler(CallbackQueryHandler(buttons.dispatch))
     app.add_handler(MessageHandler(private & filters.Document.ALL, files.document))
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Integration, SyncCursor, SyncPending
+from db.models import Integration, SyncClaim, SyncCursor, SyncPending
 
 SYNCING = "SYNCING"
 SUCCESS = "SUCCESS"
@@ -105,3 +105,10 @@ async def lock_user(session: AsyncSession, *, user_id: str, scope: str) -> None:
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{scope}:{user_id}"}
     )
+
+
+async def claim_job(session: AsyncSession, *, job: str, period: str, owner: str) -> bool:
+    """Take ``job`` for ``period`` (e.g. the daily reconciliation for a UTC date); False if another process has it."""
+    stmt = insert(SyncClaim).values(job=job, period=period, owner=owner).on_conflict_do_nothing()
+    result = await session.execute(stmt.returning(SyncClaim.owner))
+    return result.first() is not None

@@ -1,0 +1,27 @@
+"""/sync: bring every connection of the asking user up to date, with one progress message."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import texts_sync
+from bot.context import Context, app_context
+from bot.handlers.common import asking_user, reply
+from db.repositories import integrations
+
+
+async def sync(update: Update, context: Context) -> None:
+    ctx = app_context(context)
+    chat = update.effective_chat
+    assert chat is not None
+    if ctx.syncs is None:
+        await reply(update, texts_sync.not_set_up())
+        return
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        rows = await integrations.list_for_user(session, user_id=user.id)
+    if not rows:
+        await reply(update, texts_sync.nothing_to_sync())
+        return
+    # The run reports in its own message, edited as pages arrive; the handler returns at once.
+    ctx.syncs.start(user.id, chat.id)
