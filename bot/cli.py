@@ -34,7 +34,7 @@ from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
 from bot.runtime import open_database, open_llm, open_vault
 from bot.scheduler import BriefScheduler
-from bot.serve import attach, attach_sync, build_connector, build_http_app
+from bot.serve import attach, attach_sync, build_connector, build_http_app, provider_webhooks
 from bot.settings import PROVIDERS, Settings
 from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
@@ -96,7 +96,10 @@ async def _run(settings: Settings) -> None:
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
+            hooks = provider_webhooks(settings, syncs, ctx.clock)
             routes = [receiver.route()] if receiver is not None else []
+            routes += hooks.routes()
+            await hooks.inbox.start()
             async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
                 deps.bot_url = f"https://t.me/{app.bot.username}"
                 how = f"receives updates at {settings.telegram_webhook_url}" if receiver else "is polling"
@@ -115,6 +118,7 @@ async def _run(settings: Settings) -> None:
                     await stop.wait()
                 finally:
                     await scheduler.stop()
+                    await hooks.inbox.stop()
                     await syncs.stop()
         except InvalidToken as err:
             raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err

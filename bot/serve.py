@@ -6,6 +6,10 @@ code: the HTTP server is a task in the bot's event loop (`bot.asgi_server.Backgr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import SecretStr
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import Application
@@ -14,10 +18,12 @@ from bot.context import AppContext
 from bot.handlers.connect import ReconnectNotifier
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps, Notify
+from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
 from bot.settings import PROVIDERS, Settings
 from bot.sync_chat import ChatSyncs
 from integrations.connect import Connector
 from integrations.sync.engine import SyncEngine
+from integrations.sync.events import EventInbox
 from integrations.vault import TokenVault
 
 
@@ -42,6 +48,23 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
     return syncs
 
 
+def provider_webhooks(settings: Settings, syncs: ChatSyncs, clock: Callable[[], datetime]) -> ProviderWebhooks:
+    """``/webhooks/{whoop,strava,oura,intervals}`` and the inbox behind them (start it with the bot)."""
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    secrets = WebhookSecrets(
+        whoop_client_secret=secret(settings.whoop_client_secret),
+        oura_client_secret=secret(settings.oura_client_secret),
+        oura_verification_token=secret(settings.oura_webhook_verification_token),
+        strava_verify_token=secret(settings.strava_webhook_verify_token),
+        strava_subscription_id=settings.strava_subscription_id,
+        intervals_secret=secret(settings.intervals_webhook_secret),
+    )
+    return ProviderWebhooks(EventInbox(syncs.engine, clock=clock), secrets, clock=clock)
+
+
 def notifier(bot: Bot) -> Notify:
     async def notify(chat_id: int, html: str) -> None:
         await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
@@ -58,4 +81,4 @@ def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:
     )
 
 
-__all__ = ["attach", "attach_sync", "build_connector", "build_http_app", "notifier"]
+__all__ = ["attach", "attach_sync", "build_connector", "build_http_app", "notifier", "provider_webhooks"]

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 import math
 import random
@@ -473,3 +475,27 @@ def whoop_days(
                 }
             )
     return out
+
+
+# ----------------------------------------------------------------------------------------------- webhook senders
+
+
+def whoop_delivery(secret: str, payload: JsonDict, *, at: datetime | None = None) -> tuple[dict[str, str], bytes]:
+    """Headers and body of a WHOOP webhook delivery, signed as WHOOP signs it."""
+    body = json.dumps(payload).encode()
+    timestamp = str(int((at or datetime.now(UTC)).timestamp() * 1000))
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    headers = {
+        "X-WHOOP-Signature": base64.b64encode(digest).decode(),
+        "X-WHOOP-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
+    return headers, body
+
+
+def oura_delivery(secret: str, payload: JsonDict, *, at: datetime | None = None) -> tuple[dict[str, str], bytes]:
+    """Headers and body of an Oura webhook delivery: uppercase hex HMAC-SHA256 over timestamp + body."""
+    body = json.dumps(payload).encode()
+    timestamp = str(int((at or datetime.now(UTC)).timestamp()))
+    signature = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).hexdigest().upper()
+    return {"x-oura-signature": signature, "x-oura-timestamp": timestamp, "Content-Type": "application/json"}, body

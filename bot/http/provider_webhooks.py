@@ -1,0 +1,138 @@
+"""``/webhooks/{whoop,strava,oura,intervals}``: verify, store, answer; the work happens from the stored rows.
+
+Verification and parsing are in `integrations.sync.webhooks`; storing and processing in
+`integrations.sync.events`. A delivery that is not authentic gets 401 (403 for a Strava event naming
+another subscription) with nothing stored and nothing fetched, and one log line without payload or
+secret. The 200 goes out only after the event row is committed (Strava wants it within 2 s, WHOOP and
+Oura within about 10 s; the fetch is never on that path).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from integrations.sync import webhooks
+from integrations.sync.events import EventInbox
+from integrations.sync.webhooks import MAX_BODY_BYTES, Event, Malformed, Refused
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSecrets:
+    """What each provider's deliveries are checked against; None turns that provider's webhook off."""
+
+    whoop_client_secret: str | None = None
+    oura_client_secret: str | None = None
+    oura_verification_token: str | None = None
+    strava_verify_token: str | None = None
+    strava_subscription_id: int | None = None
+    intervals_secret: str | None = None
+
+
+class ProviderWebhooks:
+    def __init__(self, inbox: EventInbox, secrets: WebhookSecrets, *, clock: Callable[[], datetime]) -> None:
+        self.inbox = inbox
+        self.secrets = secrets
+        self.clock = clock
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/whoop", self._whoop, methods=["POST"]),
+            Route("/oura", self._oura_handshake, methods=["GET"]),
+            Route("/oura", self._oura, methods=["POST"]),
+            Route("/strava", self._strava_handshake, methods=["GET"]),
+            Route("/strava", self._strava, methods=["POST"]),
+            Route("/intervals", self._intervals, methods=["POST"]),
+        ]
+
+    async def _accept(
+        self, provider: str, request: Request, parse: Callable[[bytes], list[Event]], *, owners_checked: bool = False
+    ) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return Response(status_code=413)
+        try:
+            events = parse(body)
+        except Refused as err:
+            logger.warning("security: %s webhook refused (%s)", provider, err)
+            return Response(status_code=403 if "subscription" in str(err) else 401)
+        except Malformed as err:
+            logger.warning("%s webhook not readable: %s", provider, err)
+            return Response(status_code=400)
+        if owners_checked:
+            events = [e for e in events if await self.inbox.known_owner(provider, e.owner)]
+            if not events:
+                logger.info("%s webhook for an athlete we do not know: ignored", provider)
+                return Response(status_code=200)
+        await self.inbox.receive(events)  # committed before the 200
+        return Response(status_code=200)
+
+    @staticmethod
+    def _off(provider: str) -> Response:
+        logger.warning("security: %s webhook called but not configured", provider)
+        return Response(status_code=401)
+
+    # ----------------------------------------------------------------- WHOOP
+
+    async def _whoop(self, request: Request) -> Response:
+        secret = self.secrets.whoop_client_secret
+        if not secret:
+            return self._off("whoop")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return await self._accept("whoop", request, lambda b: webhooks.whoop_events(secret, headers, b, self.clock()))
+
+    # ----------------------------------------------------------------- Oura
+
+    async def _oura_handshake(self, request: Request) -> Response:
+        token = self.secrets.oura_verification_token
+        given = request.query_params.get("verification_token", "")
+        challenge = request.query_params.get("challenge")
+        if not token or challenge is None or not hmac.compare_digest(given.encode(), token.encode()):
+            logger.warning("security: Oura webhook verification refused")
+            return Response(status_code=401)
+        return JSONResponse({"challenge": challenge})
+
+    async def _oura(self, request: Request) -> Response:
+        secret = self.secrets.oura_client_secret
+        if not secret:
+            return self._off("oura")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return await self._accept("oura", request, lambda b: webhooks.oura_events(secret, headers, b, self.clock()))
+
+    # ----------------------------------------------------------------- Strava
+
+    async def _strava_handshake(self, request: Request) -> Response:
+        token = self.secrets.strava_verify_token
+        q = request.query_params
+        given = q.get("hub.verify_token", "")
+        if not token or q.get("hub.mode") != "subscribe" or "hub.challenge" not in q:
+            return Response(status_code=401 if not token else 400)
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            logger.warning("security: Strava subscription handshake with a wrong verify token")
+            return Response(status_code=401)
+        return JSONResponse({"hub.challenge": q["hub.challenge"]})
+
+    async def _strava(self, request: Request) -> Response:
+        subscription = self.secrets.strava_subscription_id
+        if subscription is None:
+            return self._off("strava")
+        return await self._accept(
+            "strava", request, lambda b: webhooks.strava_events(subscription, b), owners_checked=True
+        )
+
+    # ----------------------------------------------------------------- Intervals.icu
+
+    async def _intervals(self, request: Request) -> Response:
+        secret = self.secrets.intervals_secret
+        if not secret:
+            return self._off("intervals")
+        return await self._accept("intervals", request, lambda b: webhooks.intervals_events(secret, b))

@@ -1,0 +1,225 @@
+"""Provider webhooks: verified and stored before the 200, processed by re-fetching, converging whatever the order."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from bot.asgi_server import BackgroundServer
+from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
+from db.models import ProviderEvent, Workout
+from integrations.sync.events import EventInbox
+from tests.fakes.providers.data import oura_delivery, strava_activities, whoop_days, whoop_delivery
+from tests.sync.conftest import SyncHarness
+
+WHOOP_SECRET = "whoop-secret-value"  # the fake WHOOP app's client secret
+OURA_SECRET = "oura-secret-value"
+SUBSCRIPTION = 120475
+
+
+@dataclass
+class Hooks:
+    h: SyncHarness
+    inbox: EventInbox
+    url: str
+
+    async def post(self, provider: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(f"{self.url}/webhooks/{provider}", content=body, headers=headers or {})
+
+    async def get(self, provider: str, params: dict[str, str]) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.get(f"{self.url}/webhooks/{provider}", params=params)
+
+    async def stored(self) -> int:
+        async with self.h.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(ProviderEvent)) or 0)
+
+    async def workouts(self, user_id: str) -> dict[str, int]:
+        async with self.h.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Workout.external_id, Workout.duration_sec).where(Workout.user_id == user_id)
+                )
+            ).all()
+        return {external_id: duration for external_id, duration in rows}
+
+
+@pytest.fixture
+async def hooks(sync_harness: SyncHarness) -> AsyncIterator[Hooks]:
+    engine = sync_harness.engine()
+    inbox = EventInbox(engine, clock=lambda: datetime.now(UTC))
+    secrets = WebhookSecrets(
+        whoop_client_secret=WHOOP_SECRET,
+        oura_client_secret=OURA_SECRET,
+        oura_verification_token="oura-verify",
+        strava_verify_token="strava-verify",
+        strava_subscription_id=SUBSCRIPTION,
+        intervals_secret="intervals-hook-secret",
+    )
+    web = ProviderWebhooks(inbox, secrets, clock=lambda: datetime.now(UTC))
+    app = Starlette(routes=[Mount("/webhooks", routes=web.routes())])
+    await inbox.start()
+    async with BackgroundServer(app) as server:
+        yield Hooks(sync_harness, inbox, server.url)
+    await inbox.stop()
+    await engine.aclose()
+
+
+def _data_requests(h: SyncHarness, provider: str) -> int:
+    return sum(h.stores[provider].pages.values())
+
+
+async def test_shuffled_duplicate_whoop_deliveries_converge_to_the_providers_final_state(hooks: Hooks) -> None:
+    h = hooks.h
+    ann = await h.athlete("whoop", external_id="48213")
+    store = h.stores["whoop"]
+    data = whoop_days(12, end=datetime.now(UTC) - timedelta(days=1), workouts_per_day=2)
+    store.put("workout", *data["workout"])
+    events = [
+        {"user_id": 48213, "id": w["id"], "type": "workout.updated", "trace_id": str(uuid.uuid4())}
+        for w in data["workout"]
+    ]
+    # Four workouts are deleted at WHOOP: their "deleted" events exist, and their "updated" ones may come later.
+    for w in data["workout"][:4]:
+        store.delete("workout", w["id"])
+        events.append({"user_id": 48213, "id": w["id"], "type": "workout.deleted", "trace_id": str(uuid.uuid4())})
+    # One workout was shortened at WHOOP after its first event: the provider's last state is what counts.
+    edited = data["workout"][5]
+    start = datetime.fromisoformat(edited["start"].replace("Z", "+00:00"))
+    store.put("workout", edited | {"end": (start + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")})
+    rng = random.Random(3)
+    deliveries = [e for e in events for _ in range(rng.randint(1, 5))]
+    rng.shuffle(deliveries)
+
+    for payload in deliveries:
+        headers, body = whoop_delivery(WHOOP_SECRET, payload)
+        response = await hooks.post("whoop", body, headers)
+        assert response.status_code == 200
+    await hooks.inbox.idle()
+
+    assert await hooks.stored() == len(events)  # each event once, however often it came
+    expected = {w["id"]: w for w in store.collections["workout"]}
+    stored = await hooks.workouts(ann)
+    assert set(stored) == set(expected)
+    for external_id, w in expected.items():
+        begin, end = (datetime.fromisoformat(w[k].replace("Z", "+00:00")) for k in ("start", "end"))
+        assert stored[external_id] == round((end - begin).total_seconds())
+    assert stored[edited["id"]] == 1800
+
+
+async def test_a_bad_or_stale_whoop_signature_is_401_with_nothing_stored_or_fetched(hooks: Hooks) -> None:
+    h = hooks.h
+    await h.athlete("whoop", external_id="48213")
+    payload = {
+        "user_id": 48213,
+        "id": "00000000-0000-4000-8000-000000000001",
+        "type": "workout.updated",
+        "trace_id": "t",
+    }
+    headers, body = whoop_delivery(WHOOP_SECRET, payload)
+    altered = body.replace(b"updated", b"updatee")
+    stale_headers, stale_body = whoop_delivery(WHOOP_SECRET, payload, at=datetime.now(UTC) - timedelta(minutes=6))
+    wrong_key_headers, _ = whoop_delivery("not-the-secret", payload)
+
+    for h_, b_ in ((headers, altered), (stale_headers, stale_body), (wrong_key_headers, body), ({}, body)):
+        assert (await hooks.post("whoop", b_, h_)).status_code == 401
+    await hooks.inbox.idle()
+
+    assert await hooks.stored() == 0
+    assert _data_requests(h, "whoop") == 0
+
+
+async def test_strava_handshake_subscription_and_owner_checks_then_refetch_with_the_owners_token(hooks: Hooks) -> None:
+    h = hooks.h
+    ann = await h.athlete("strava", external_id="8142337")
+    ann_grant = h.fakes["strava"].grants[-1]
+    bob = await h.athlete("strava", external_id="999")
+    (ride,) = strava_activities(1, end=datetime.now(UTC))
+    h.stores["strava"].put("activity", ride)
+
+    ok = await hooks.get(
+        "strava", {"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": "strava-verify"}
+    )
+    assert ok.status_code == 200 and ok.json() == {"hub.challenge": "abc"}
+    bad = await hooks.get("strava", {"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": "nope"})
+    assert bad.status_code == 401
+
+    def event(owner: int, subscription: int = SUBSCRIPTION) -> bytes:
+        return httpx.Request("POST", "http://x", json={
+            "aspect_type": "create", "event_time": 1_770_000_000, "object_id": ride["id"], "object_type": "activity",
+            "owner_id": owner, "subscription_id": subscription, "updates": {},
+        }).content  # fmt: skip
+
+    assert (await hooks.post("strava", event(8142337, subscription=1))).status_code == 403
+    assert (await hooks.post("strava", event(424242))).status_code == 200  # unknown athlete: a no-op
+    await hooks.inbox.idle()
+    assert await hooks.stored() == 0 and _data_requests(h, "strava") == 0
+
+    assert (await hooks.post("strava", event(8142337))).status_code == 200
+    assert (await hooks.post("strava", event(8142337))).status_code == 200  # Strava's retry: same event
+    await hooks.inbox.idle()
+
+    assert await hooks.stored() == 1
+    assert set(await hooks.workouts(ann)) == {str(ride["id"])} and await hooks.workouts(bob) == {}
+    fetches = [r for r in h.fakes["strava"].requests if r.path.endswith(f"/activities/{ride['id']}")]
+    assert len(fetches) == 1 and fetches[0].authorization == "Bearer " + next(iter(ann_grant.access_tokens))
+    # Deleted at Strava: the delete event removes it here too.
+    h.stores["strava"].delete("activity", str(ride["id"]))
+    body = event(8142337).replace(b'"create"', b'"delete"')
+    assert (await hooks.post("strava", body)).status_code == 200
+    await hooks.inbox.idle()
+    assert await hooks.workouts(ann) == {}
+
+
+async def test_oura_handshake_and_signed_event(hooks: Hooks) -> None:
+    h = hooks.h
+    ann = await h.athlete("oura", external_id="oura-48213")
+    workout = {
+        "id": "w-1", "activity": "cycling", "calories": 620.0, "day": "2026-03-14", "distance": 30100.0,
+        "end_datetime": "2026-03-14T08:05:00+01:00", "intensity": "moderate", "label": None, "source": "confirmed",
+        "start_datetime": "2026-03-14T07:00:00+01:00",
+    }  # fmt: skip
+    h.stores["oura"].put("workout", workout)
+    ok = await hooks.get("oura", {"verification_token": "oura-verify", "challenge": "xyz"})
+    assert ok.status_code == 200 and ok.json() == {"challenge": "xyz"}
+    assert (await hooks.get("oura", {"verification_token": "wrong", "challenge": "xyz"})).status_code == 401
+
+    payload = {"event_type": "create", "data_type": "workout", "object_id": "w-1",
+               "event_time": "2026-03-14T08:06:00+00:00", "user_id": "oura-48213"}  # fmt: skip
+    headers, body = oura_delivery(OURA_SECRET, payload)
+    bad_headers = dict(headers, **{"x-oura-signature": headers["x-oura-signature"].lower()[:-1] + "0"})
+    assert (await hooks.post("oura", body, bad_headers)).status_code == 401
+    assert (await hooks.post("oura", body, headers)).status_code == 200
+    await hooks.inbox.idle()
+    assert set(await hooks.workouts(ann)) == {"w-1"}
+
+
+async def test_intervals_secret_in_the_body(hooks: Hooks) -> None:
+    h = hooks.h
+    ann = await h.athlete("intervals", external_id="i4242")
+    activity = {
+        "id": "i555", "start_date_local": "2026-03-14T07:30:00", "start_date": "2026-03-14T06:30:00Z",
+        "type": "Ride", "name": "Tempo", "moving_time": 3600, "elapsed_time": 3700, "source": "GARMIN_CONNECT",
+        "icu_training_load": 80, "icu_intensity": 85.0,
+    }  # fmt: skip
+    h.stores["intervals"].put("activity", activity)
+
+    def delivery(secret: str) -> bytes:
+        return httpx.Request("POST", "http://x", json={"secret": secret, "events": [
+            {"athlete_id": "i4242", "type": "ACTIVITY_ANALYZED", "timestamp": "2026-03-14T08:00:00Z",
+             "activity": {"id": "i555"}}]}).content  # fmt: skip
+
+    assert (await hooks.post("intervals", delivery("guess"))).status_code == 401
+    assert (await hooks.post("intervals", delivery("intervals-hook-secret"))).status_code == 200
+    await hooks.inbox.idle()
+    assert set(await hooks.workouts(ann)) == {"i555"}
