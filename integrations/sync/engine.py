@@ -24,6 +24,7 @@ One run syncs one (user, provider) connection:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -355,9 +356,12 @@ class SyncEngine:
         else:
             start = cursor.end - OVERLAP if cursor.end is not None else now - timedelta(days=self.backfill_days)
             window, token, keep = Window(start, now), None, None
+        page = await self._fetch(stream, ctx, window, token)
         while True:
-            page = await self._fetch(stream, ctx, window, token)
             nxt = page.next_token
+            # The next page is read while this one is written (reads are safe to repeat; the cursor moves
+            # only with a committed page).
+            ahead = asyncio.create_task(self._fetch(stream, ctx, window, nxt)) if nxt is not None else None
             if keep is not None:
                 stored = keep.dump() if (keep.end or keep.running) else None
             elif nxt is not None:
@@ -376,14 +380,21 @@ class SyncEngine:
                 )
                 outcome.add(stream.name, result)
 
-            await self._db(commit)
-            workouts.update(w.external_id for w in page.batch.workouts)
-            nights.update(m.local_date for m in page.batch.metrics)
-            state.workouts, state.nights, state.pages = len(workouts), len(nights), state.pages + 1
-            await progress(replace(state))
-            if nxt is None:
+            try:
+                await self._db(commit)
+                workouts.update(w.external_id for w in page.batch.workouts)
+                nights.update(m.local_date for m in page.batch.metrics)
+                state.workouts, state.nights, state.pages = len(workouts), len(nights), state.pages + 1
+                await progress(replace(state))
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                    with contextlib.suppress(BaseException):
+                        await ahead
+                raise
+            if ahead is None:
                 return
-            token = nxt
+            page = await ahead
 
     async def _fetch(self, stream: Stream, ctx: RunContext, window: Window, token: str | None) -> Page:
         """One page with retries; a database hiccup while the token is read is waited out too."""

@@ -33,7 +33,7 @@ from integrations.whoop.client import WhoopClient
 
 logger = logging.getLogger(__name__)
 
-INTERVALS_CHUNK_DAYS = 90  # Intervals.icu has no cursor: one request per 90 days of activities or wellness
+INTERVALS_CHUNK_DAYS = 365  # Intervals.icu has no cursor: one request per year of activities or wellness
 
 
 @dataclass(frozen=True, slots=True)

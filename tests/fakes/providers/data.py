@@ -113,13 +113,13 @@ class DataStore:
     def put(self, collection: str, *items: JsonDict) -> None:
         """Add or replace objects (by ``id``, or the WHOOP recovery's ``sleep_id``)."""
         store = self.collections.setdefault(collection, [])
+        where = {_key(existing): i for i, existing in enumerate(store)}
         for item in items:
             key = _key(item)
-            for i, existing in enumerate(store):
-                if _key(existing) == key:
-                    store[i] = item
-                    break
+            if key in where:
+                store[where[key]] = item
             else:
+                where[key] = len(store)
                 store.append(item)
 
     def delete(self, collection: str, key: str) -> None:
