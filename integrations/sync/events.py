@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Integration, ProviderEvent, User, Workout
-from db.repositories import integrations, sync_state
+from db.models import Integration, ProviderEvent, User
+from db.repositories import integrations
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound
 from integrations.intervals import mapping as intervals_mapping
 from integrations.intervals.client import IntervalsClient
@@ -36,7 +36,7 @@ from integrations.retry import call_with_retries
 from integrations.strava import mapping as strava_mapping
 from integrations.strava.client import StravaClient
 from integrations.sync.engine import SyncEngine
-from integrations.sync.history import LOCK_SCOPE, relink
+from integrations.sync.history import delete_workout
 from integrations.sync.streams import OURA_MAPPERS, RunContext, map_whoop
 from integrations.sync.webhooks import Event
 from integrations.sync.writer import write_page
@@ -274,21 +274,6 @@ class EventInbox:
         workout_kinds = {"whoop": {"workout"}, "strava": {"activity"}, "oura": {"workout"}}
         if kind in workout_kinds.get(provider, set()) or (provider == "intervals" and kind.startswith("ACTIVITY_")):
             async with self.sessions.begin() as session:
-                await sync_state.lock_user(session, user_id=row.user_id, scope=LOCK_SCOPE)
-                gone = (
-                    await session.execute(
-                        delete(Workout)
-                        .where(
-                            and_(
-                                Workout.user_id == row.user_id,
-                                Workout.source == provider,
-                                Workout.external_id == object_id,
-                            )
-                        )
-                        .returning(Workout.date)
-                    )
-                ).all()
-                for (when,) in gone:
-                    await relink(session, user_id=row.user_id, start=when, end=when)
+                gone = await delete_workout(session, user_id=row.user_id, source=provider, external_id=object_id)
             return "deleted" if gone else "already gone"
         return "gone at the provider"
