@@ -315,6 +315,10 @@ class SyncEngine:
             except ProviderError as err:
                 outcome.errors.append(f"{state.label} could not be read ({err}); I'll try again later.")
                 break
+            except Exception:  # a bug or the database gone for good: never leave the connection SYNCING
+                logger.exception("sync of %s for %s stopped", provider, user_id)
+                outcome.errors.append(f"The {state.label} sync stopped unexpectedly; I'll try again later.")
+                break
 
         async def finish() -> str:
             async with self.sessions.begin() as session:
