@@ -6,7 +6,7 @@ import asyncio
 import os
 import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from db.engine import create_engine, create_sessionmaker
 from integrations.limits import PROVIDER_WINDOWS, RateLimiter
 from integrations.sync.engine import SUCCESS, Progress
 from migrations import runner
-from tests.fakes.providers.data import StravaLimits, strava_activities
+from tests.fakes.providers.data import StravaLimits, strava_activities, whoop_days
 from tests.sync.conftest import SyncHarness, harness
 
 NOW = datetime.now(UTC)
@@ -132,3 +132,25 @@ async def test_a_database_restart_mid_sync_ends_with_every_record_and_no_page_fe
         assert pids  # the server really was restarted during the sync
         assert store.max_fetches() <= 2
     await engine.dispose()
+
+
+async def test_a_whoop_429_is_waited_out_as_its_headers_say_while_strava_keeps_moving(
+    sync_harness: SyncHarness,
+) -> None:
+    h = sync_harness
+    user_id = await h.athlete("whoop", "strava", external_id="48213")
+    for kind, items in whoop_days(10, end=NOW - timedelta(days=1)).items():
+        h.stores["whoop"].put(kind, *items)
+    h.stores["strava"].put("activity", *strava_activities(50, end=NOW))
+    h.stores["whoop"].faults.rate_limit_next = 2  # X-RateLimit-Remaining: 0, X-RateLimit-Reset: 2
+    t = FakeTime()
+    whoop = RateLimiter("whoop", PROVIDER_WINDOWS["whoop"], clock=t.clock, sleep=t.sleep)
+    engine = h.engine(limiters={"whoop": whoop}, sleep=t.sleep)
+    started = t.now
+
+    results = {r.provider: r for r in await engine.sync_user(user_id)}
+
+    assert results["whoop"].status == SUCCESS and results["strava"].status == SUCCESS
+    assert await h.days(user_id) == 10 and await h.workouts(user_id) == 10 + 50
+    assert t.now - started >= 2  # the limiter kept WHOOP closed until the reset it was told
+    await engine.aclose()
