@@ -252,8 +252,13 @@ class EventInbox:
                 return await map_whoop(ctx, "recovery", recovery)
             return None
         if provider == "strava":
+            if kind == "athlete":
+                # A deauthorization is unsigned: instead of believing it, ask Strava with the athlete's token.
+                # If access really ended, the refused call marks the connection lost and tells the user once.
+                await ctx.client.profile()
+                return None
             if kind != "activity":
-                return None  # athlete events (deauthorization) change no data
+                return None
             activity = await cast(StravaClient, ctx.client).activity(object_id)
             return strava_mapping.map_activity(activity, ftp_w=ctx.ftp_w)
         if provider == "oura":

@@ -223,3 +223,29 @@ async def test_intervals_secret_in_the_body(hooks: Hooks) -> None:
     assert (await hooks.post("intervals", delivery("intervals-hook-secret"))).status_code == 200
     await hooks.inbox.idle()
     assert set(await hooks.workouts(ann)) == {"i555"}
+
+
+async def test_a_strava_deauthorization_is_checked_with_strava_before_the_connection_is_marked_lost(
+    hooks: Hooks,
+) -> None:
+    h = hooks.h
+    ann = await h.athlete("strava", external_id="8142337")
+
+    def deauth(n: int) -> bytes:
+        return httpx.Request("POST", "http://x", json={
+            "aspect_type": "update", "event_time": 1_770_000_000 + n, "object_id": 8142337,
+            "object_type": "athlete", "owner_id": 8142337, "subscription_id": SUBSCRIPTION,
+            "updates": {"authorized": "false"},
+        }).content  # fmt: skip
+
+    # A forged deauthorization: Strava still accepts the token, so nothing changes.
+    assert (await hooks.post("strava", deauth(1))).status_code == 200
+    await hooks.inbox.idle()
+    assert not (await h.integration(ann, "strava")).auth_lost_at
+    # The athlete really removed us at Strava.
+    for grant in h.fakes["strava"].grants:
+        grant.revoked = True
+    assert (await hooks.post("strava", deauth(2))).status_code == 200
+    await hooks.inbox.idle()
+    row = await h.integration(ann, "strava")
+    assert row.auth_lost_at is not None and row.sync_status == "FAILED"
