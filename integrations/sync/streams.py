@@ -85,14 +85,12 @@ async def _mapped(
     provider: str, items: list[JsonObject], mapper: Callable[[JsonObject], Awaitable[Mapped | None]]
 ) -> tuple[Batch, int]:
     batch = Batch()
-    rejected = 0
     for item in items:
         try:
             batch.add(await mapper(item))
-        except MappingError as err:
-            rejected += 1
-            logger.warning("%s: an object was not stored: %s", provider, err)
-    return batch, rejected
+        except MappingError as err:  # set aside and counted by the write path; the rest of the page goes
+            batch.rejected.append(err)
+    return batch, len(batch.rejected)
 
 
 # ----------------------------------------------------------------------------------------------- WHOOP
