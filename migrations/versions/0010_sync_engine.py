@@ -4,8 +4,8 @@
 "SyncClaim" lets one process run a periodic job (the daily reconciliation) per period;
 "Integration"."authLostAt" tells a refused grant (reconnect) from a sync that merely failed (retry).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-25 07:15:03.536742
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
