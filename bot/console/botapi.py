@@ -228,7 +228,8 @@ class LocalBotApi:
 
     async def _record(self, method: str, chat_id: int, message: JsonDict, params: JsonDict) -> None:
         async with self._new_reply:
-            self._chats.setdefault(chat_id, _ChatLog()).sent.append(Sent(method, chat_id, message, params))
+            # A snapshot: later edits of the same message are their own entries, in the order they happened.
+            self._chats.setdefault(chat_id, _ChatLog()).sent.append(Sent(method, chat_id, dict(message), params))
             self._new_reply.notify_all()
 
     def _chat_id(self, params: JsonDict) -> int:
