@@ -24,9 +24,10 @@ from telegram.ext import Application
 from bot import telegram_html, texts_reports
 from bot.context import BOT_DATA_KEY, AppContext
 from coach import charts
+from coach.llm.narrate import ReportNarrator
 from coach.reports import TITLES, ReportType
 from coach.reports import service as reports
-from coach.reports.content import ReportContent
+from coach.reports.content import Narrator, ReportContent
 from db.models import User
 
 logger = logging.getLogger(__name__)
@@ -140,8 +141,16 @@ class ReportJobs:
                 now=self.ctx.clock(),
                 band_sd=self.ctx.settings.hrv_band_sd,
                 progress=step,
-                narrator=self.ctx.report_narrator,
+                narrator=self._narrator(job.user_id),
             )
+
+    def _narrator(self, user_id: str) -> Narrator | None:
+        """The configured narrator (tests), else Gemini for this user when a key is set, else none."""
+        if self.ctx.report_narrator is not None:
+            return self.ctx.report_narrator
+        if self.ctx.llm is None:
+            return None
+        return ReportNarrator(self.ctx.llm, user_id=user_id, now=self.ctx.clock())
 
     async def _deliver(self, chat_id: int, content: ReportContent) -> None:
         for message in telegram_html.to_messages(content.markdown):

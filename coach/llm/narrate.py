@@ -71,3 +71,37 @@ async def narrate(
     if not text:
         return None
     return _URL.sub("[link removed]", text)[:max_chars]
+
+
+# What each report asks of the narrator; the question of a /report comes from the user and is data too.
+_REPORT_TASKS = {
+    "WEEKLY_ANALYSIS": "In 3-5 sentences, explain this week's training and recovery and what to change next week.",
+    "RACE_PREP": "In 3-5 sentences, explain this race plan and taper, and what matters most in the coming weeks.",
+    "CUSTOM": "Answer the athlete's question from the facts, in under 8 sentences.",
+}
+
+
+class ReportNarrator:
+    """`coach.reports`' narrator for one athlete, on Gemini: their daily token budget pays for it.
+
+    It sees the report's computed facts and the rules' markdown (the athlete's own numbers and workout
+    titles), and for ``/report`` their question — nothing identifying.
+    """
+
+    def __init__(self, llm: CoachLlm, *, user_id: str, now: datetime) -> None:
+        self._llm = llm
+        self._user_id = user_id
+        self._now = now
+
+    @property
+    def model_version(self) -> str:
+        return self._llm.model
+
+    async def narrate(
+        self, *, kind: str, facts: Mapping[str, Any], rules_markdown: str, question: str | None
+    ) -> str | None:
+        task = _REPORT_TASKS.get(str(kind), _REPORT_TASKS["CUSTOM"])
+        material: dict[str, Any] = {"report_facts": dict(facts), "report_text": rules_markdown}
+        if question:
+            material["athlete_question"] = question[:MAX_TASK_CHARS]
+        return await narrate(self._llm, user_id=self._user_id, now=self._now, task=task, facts=material)
