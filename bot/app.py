@@ -13,7 +13,8 @@ from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 from bot.ratelimit import PacedRateLimiter
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# Channel posts only to answer a command there with the hint to talk privately.
+ALLOWED_UPDATES = ["message", "callback_query", "channel_post"]
 # Telegram's broadcast limit for one bot (Bots FAQ): about 30 messages a second across all chats.
 MESSAGES_PER_SECOND = 30
 # We pace a little under it: network jitter must not put a 31st message into any one second, because a

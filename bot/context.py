@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,6 +16,10 @@ from coach.reports.content import Narrator
 from integrations.connect import Connector
 
 BOT_DATA_KEY = "coach"
+
+# Revokes a user's provider tokens at the providers before /deleteme deletes the user; returns the names of
+# the providers it could not reach (their tokens are deleted here all the same).
+RevokeTokens = Callable[[str], Awaitable[list[str]]]
 
 
 def utc_now() -> datetime:
@@ -36,6 +40,8 @@ class AppContext:
     llm: CoachLlm | None = None
     # Prose on top of the rules' reports (the Gemini coach); None: reports are the rules' alone.
     report_narrator: Narrator | None = None
+    # Set by the provider connections when they exist; None means there is nothing to revoke remotely.
+    revoke_tokens: RevokeTokens | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]

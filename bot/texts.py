@@ -7,6 +7,7 @@ Every value that comes from data or from the user passes through `esc`, so a wor
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from coach.daily import Assessment
 from coach.demo import DemoLoad
@@ -51,8 +52,24 @@ COMMANDS = [
     ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
     ("status", "Your connections and their last sync"),
     ("help", "What I can do"),
-    ("start", "Link this chat to your account"),
+    ("start", "Set up, or carry on with setup"),
+    ("export", "Download everything I hold about you"),
+    ("deleteme", "Delete your account and all your data"),
+    ("privacy", "What I store, where, and what I share"),
 ]
+
+# /help's longer word on a command; a command without one is explained by its menu description.
+HELP_DETAILS = {
+    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers",
+    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex and brief time; tap one to "
+    "change it, or type e.g. <code>/settings ftp 250</code>",
+    "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
+    "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
+    "you left half-way",
+    "export": "sends a ZIP with everything I hold about you, as JSON and CSV (tokens left out)",
+    "deleteme": "deletes your account and everything in it, after you confirm; connected services lose access",
+    "privacy": "what I store, where it is kept, and exactly what goes to the AI model",
+}
 
 
 def welcome(first_name: str | None, *, created: bool) -> str:
@@ -69,13 +86,13 @@ def welcome(first_name: str | None, *, created: bool) -> str:
 
 def help_text() -> str:
     lines = ["<b>What I can do</b>"]
-    lines += [f"/{name} — {esc(desc)}" for name, desc in COMMANDS]
+    lines += [f"/{name} — {HELP_DETAILS.get(name, esc(desc))}" for name, desc in COMMANDS]
     lines += [
         "",
         "You can also just ask: <i>how should I train today?</i>, <i>should I do intervals?</i>, "
         "<i>am I ready for a hard ride?</i>",
         "",
-        "Settings: " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
+        "Settings you can type: " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
     ]
     return "\n".join(lines)
 
@@ -160,22 +177,38 @@ def demo_loaded(result: DemoLoad) -> str:
     )
 
 
-def settings(user: User) -> str:
-    def show(value: object, unit: str = "") -> str:
-        return "not set" if value is None else f"{esc(str(value))}{unit}"
+def show(user: User, name: str) -> str:
+    """One setting's current value, for people."""
+    if name == "brief":
+        return f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
+    value: object = getattr(user, SETTINGS[name].attribute)
+    if value is None:
+        return "not set"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    units = {"ftp": " W", "maxhr": " bpm", "restinghr": " bpm", "lthr": " bpm", "weight": " kg"}
+    if isinstance(value, float):
+        return f"{value:g}{units[name]}"
+    return f"{value}{units.get(name, '')}"
 
-    brief = f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
+
+def profile_lines(user: User) -> str:
+    names = {"brief": "Morning brief", "timezone": "Time zone", "sport": "Sport focus"}
+    lines = []
+    for name, spec in SETTINGS.items():
+        label = names.get(name, spec.label[:1].upper() + spec.label[1:])
+        lines.append(f"• {esc(label)}: {esc(show(user, name))}")
+    return "\n".join(lines)
+
+
+def settings(user: User) -> str:
     return "\n".join(
         [
             "<b>Your settings</b>",
-            f"• FTP: {show(user.ftp, ' W')}",
-            f"• Max HR: {show(user.max_hr, ' bpm')}",
-            f"• Weight: {show(user.weight, ' kg')}",
-            f"• Time zone: {esc(user.timezone)}",
-            f"• Morning brief: {brief}",
-            f"• Language: {esc(user.language)}",
+            profile_lines(user),
             "",
-            "Change one with " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
+            "Change one with /settings and its buttons, or type e.g. "
+            + ", ".join(f"<code>{esc(s.example)}</code>" for s in list(SETTINGS.values())[:3]),
         ]
     )
 

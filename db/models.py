@@ -144,6 +144,10 @@ class User(Base):
     def _check_sex(self, _key: str, value: str | None) -> str | None:
         return validation.check_sex(value)
 
+    @validates("dob")
+    def _check_dob(self, _key: str, value: datetime | None) -> datetime | None:
+        return validation.check_dob(value)
+
     @validates("sport_focus")
     def _check_sport_focus(self, _key: str, value: str | None) -> str | None:
         return validation.check_sport_focus(value)
@@ -645,3 +649,26 @@ class SyncClaim(Base):
     period: Mapped[str] = mapped_column(Text, primary_key=True)
     owner: Mapped[str] = mapped_column(Text)
     claimed_at: Mapped[datetime] = mapped_column("claimedAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+# --- Onboarding and settings dialogs ---------------------------------------------------------------------------
+
+
+class DialogState(Base):
+    """The question the bot is waiting for an answer to, per user: one row, or none.
+
+    Kept in PostgreSQL rather than in python-telegram-bot's memory so a restart (or a second bot process)
+    picks the conversation up where it was; ``expiresAt`` lets an abandoned question lapse, so a message
+    typed days later is read as a message, not as an answer.
+    """
+
+    __tablename__ = "DialogState"
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk(), primary_key=True)
+    flow: Mapped[str] = mapped_column(Text)  # "onboarding" or "settings"
+    step: Mapped[str] = mapped_column(Text)  # the setting being asked for (coach.profile.SETTINGS key)
+    chat_id: Mapped[int] = mapped_column("chatId", BigInteger)
+    # The message that asked, so its buttons can be taken away once it is answered by typing.
+    message_id: Mapped[int | None] = mapped_column("messageId", BigInteger)
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP)
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP)

@@ -27,6 +27,8 @@ LTHR_RANGE_BPM = (80, 220)  # inclusive bounds
 # Sex selects the Banister TRIMP constants (coach.science.heart_rate); None means "not said".
 SEXES = ("female", "male")
 SPORT_FOCUSES = ("cycling", "running", "triathlon", "other")
+# Age-graded metrics and max-HR estimates make sense from 10 to 110 years; outside that it is a typo.
+AGE_RANGE_YEARS = (10, 110)  # inclusive bounds
 
 # A record dated a few minutes ahead is clock skew between devices, not a future workout.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -82,6 +84,19 @@ def check_sex(value: str | None) -> str | None:
 def check_sport_focus(value: str | None) -> str | None:
     if value is not None and value not in SPORT_FOCUSES:
         raise InvalidValue("sport focus", ", ".join(SPORT_FOCUSES), value)
+    return value
+
+
+def check_dob(value: datetime | None, *, today: date | None = None) -> datetime | None:
+    """A date of birth giving an age of 10 to 110 years (the seed stores it as a timestamp)."""
+    if value is None:
+        return None
+    lo, hi = AGE_RANGE_YEARS
+    today = today or datetime.now(UTC).date()
+    born = value.date()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if not lo <= age <= hi:
+        raise InvalidValue("date of birth", f"a date giving an age of {lo} to {hi} years", born.isoformat())
     return value
 
 

@@ -7,10 +7,10 @@ and answers in Telegram's envelope (``{"ok": true, "result": …}`` or ``{"ok": 
 
 Methods: getMe, deleteWebhook, setWebhook, getWebhookInfo, getUpdates (long poll), sendMessage,
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
-sendChatAction, sendPhoto, sendDocument, getFile (+ file download), deleteMessage, close, logOut.
+sendChatAction, sendPhoto, sendDocument, sendLocation, getFile (+ file download), deleteMessage, close, logOut.
 
 The other side — a person or a test — uses the Python methods: `send_text`, `press_button`,
-`send_document`, and `next_reply` / `replies` to read what the bot sent.
+`send_document`, `send_location`, `post_in_channel`, and `next_reply` / `replies` to read what the bot sent.
 """
 
 from __future__ import annotations
@@ -80,6 +80,25 @@ class Sent:
         markup = self.message.get("reply_markup") or {}
         return [b for row in markup.get("inline_keyboard", []) for b in row]
 
+    @property
+    def keyboard(self) -> list[JsonDict]:
+        """The buttons of a reply keyboard (``{"text", "request_location"?}``), as sent with the message."""
+        markup = self.params.get("reply_markup") or {}
+        return [b if isinstance(b, dict) else {"text": b} for row in markup.get("keyboard", []) for b in row]
+
+    @property
+    def removes_keyboard(self) -> bool:
+        return bool((self.params.get("reply_markup") or {}).get("remove_keyboard"))
+
+    def button(self, text: str) -> JsonDict:
+        """The inline button labelled ``text`` as it was sent, even if an edit took it away since."""
+        markup = self.params.get("reply_markup") or {}
+        sent = [b for row in markup.get("inline_keyboard", []) for b in row]
+        for b in sent:
+            if b.get("text") == text:
+                return dict(b)
+        raise KeyError(f"no button {text!r} among {[b.get('text') for b in sent]}")
+
 
 @dataclass(slots=True)
 class _ChatLog:
@@ -125,6 +144,7 @@ class LocalBotApi:
             "sendChatAction": self._true,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendLocation": self._send_location,
             "getFile": self._get_file,
             "deleteMessage": self._delete_message,
             "close": self._true,
@@ -246,10 +266,21 @@ class LocalBotApi:
         if len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         extra: JsonDict = {"text": text}
-        if params.get("reply_markup"):
-            extra["reply_markup"] = params["reply_markup"]
+        if (markup := params.get("reply_markup")) and "inline_keyboard" in markup:
+            # Only inline keyboards belong to the message; a reply keyboard belongs to the chat's input field.
+            extra["reply_markup"] = markup
         message = self._message(chat_id, extra)
         await self._record("sendMessage", chat_id, message, params)
+        return message
+
+    async def _send_location(self, params: JsonDict) -> JsonDict:
+        chat_id = self._chat_id(params)
+        try:
+            latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ApiError(400, "Bad Request: wrong latitude or longitude") from err
+        message = self._message(chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
+        await self._record("sendLocation", chat_id, message, params)
         return message
 
     def _existing(self, params: JsonDict) -> JsonDict:
@@ -386,6 +417,21 @@ class LocalBotApi:
             "file_size": len(content),
         }
         return await self.push_update({"message": self._incoming(user, None, {"document": document})})
+
+    async def send_location(self, user: JsonDict, latitude: float, longitude: float) -> JsonDict:
+        """The person shares a location (the attachment menu, or a ``request_location`` keyboard button)."""
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self.push_update({"message": self._incoming(user, None, {"location": location})})
+
+    async def post_in_channel(self, channel: JsonDict, text: str) -> JsonDict:
+        """A post in a channel the bot administers: a ``channel_post`` with ``sender_chat`` and no ``from``."""
+        extra: JsonDict = {"text": text}
+        if text.startswith("/"):
+            extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        message_id = next(self._message_ids)
+        post = {"message_id": message_id, "date": int(time.time()), "chat": channel, "sender_chat": channel} | extra
+        self._messages[(channel["id"], message_id)] = post
+        return await self.push_update({"channel_post": post})
 
     async def press_button(self, user: JsonDict, message: JsonDict, data: str) -> JsonDict:
         """The person taps an inline button carrying ``data`` under ``message``."""

@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
 
 from bot import texts
+from bot import texts_profile as tp
 from bot.context import Context, app_context
+from bot.handlers import profile
 from bot.handlers.common import asking_user, reply
-from coach.profile import apply_setting
+from coach import places
+from coach.profile import PlaceNotFound, apply_setting
 from db.errors import InvalidValue
-from db.repositories import users
+from db.repositories import dialogs, users
 
 logger = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: Context) -> None:
-    """Link this Telegram user to an account, once; a deep-link payload (``/start <payload>``) is accepted."""
+    """Link this Telegram user to an account, once, and set them up; a deep-link payload is accepted.
+
+    A new athlete (or one who never set anything) goes into the guided setup; one who left it half-way
+    carries on at the question they left; everyone else is welcomed back.
+    """
     ctx = app_context(context)
     tg_user, chat = update.effective_user, update.effective_chat
     assert tg_user is not None and chat is not None
     if context.args:
         logger.debug("start payload received (%d chars)", len(context.args[0]))
+    out = None
     async with ctx.sessions.begin() as session:
+        now = ctx.clock()
         result = await users.link_telegram_user(
             session, telegram_user_id=tg_user.id, chat_id=chat.id, name=tg_user.first_name
         )
-    await reply(update, texts.welcome(tg_user.first_name, created=result.created))
+        user = result.user
+        state = await dialogs.current(session, user_id=user.id, now=now)
+        if state is not None and state.flow in (profile.ONBOARDING, profile.PAUSED):
+            greeting = tp.welcome_back_resume(tg_user.first_name)
+            out = await profile.open_setup(session, user, chat.id, now, say=greeting)
+        elif result.created or profile.profile_is_empty(user):
+            out = await profile.open_setup(session, user, chat.id, now, say=tp.welcome(tg_user.first_name))
+    if out is None:
+        await reply(update, texts.welcome(tg_user.first_name, created=False))
+        return
+    await profile.send_outbox(context, chat.id, out, user.id)
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -35,27 +55,38 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def settings(update: Update, context: Context) -> None:
-    """``/settings`` shows; ``/settings <name> <value>`` changes one setting, or changes nothing."""
+    """``/settings`` shows them with a button each; ``/settings <name> <value>`` changes one, or nothing."""
     ctx = app_context(context)
+    chat = update.effective_chat
+    assert chat is not None
     args = context.args or []
+    if args and args[0].lower() == "timezone":
+        await asyncio.to_thread(places.warm_up)
+    out = None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
+        now = ctx.clock()
         if not args:
-            await reply(update, texts.settings(user))
-            return
-        if len(args) < 2:
-            await reply(update, texts.settings_usage())
-            return
-        try:
-            spec = apply_setting(user, args[0], " ".join(args[1:]))
-        except KeyError:
-            await reply(update, texts.unknown_setting(args[0]))
-            return
-        except InvalidValue as err:
-            await reply(update, texts.invalid_setting(err))
-            return
-        await session.flush()
-        text = texts.setting_saved(spec.label, user)
+            out = await profile.settings_view(session, user, chat.id, now)
+        elif len(args) < 2:
+            text = texts.settings_usage()
+        else:
+            try:
+                async with session.begin_nested():
+                    spec = apply_setting(user, args[0], " ".join(args[1:]))
+                    await session.flush()
+            except KeyError:
+                text = texts.unknown_setting(args[0])
+            except PlaceNotFound as err:
+                # Offer the nearest places as buttons; typing another city answers too.
+                out = await profile.ask_place_again(session, user, chat.id, now, err)
+            except InvalidValue as err:
+                text = texts.invalid_setting(err)
+            else:
+                text = texts.setting_saved(spec.label, user)
+    if out is not None:
+        await profile.send_outbox(context, chat.id, out, user.id)
+        return
     await reply(update, text)
 
 

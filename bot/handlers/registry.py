@@ -5,12 +5,20 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, brief, charts, coaching, connect, errors, files, reports, sync
+from bot.handlers import account, brief, charts, coaching, connect, data_rights, errors, files, profile, reports, sync
+
+# Runs before every other group: a typed answer to an open setup or settings question is consumed there
+# (ApplicationHandlerStop); anything else falls through to the ordinary handlers.
+DIALOG_GROUP = -10
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(~private & (filters.COMMAND | filters.TEXT), errors.not_private))
+    elsewhere = (filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT)) | (
+        filters.ChatType.CHANNEL & filters.COMMAND
+    )
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, profile.on_text), group=DIALOG_GROUP)
+    app.add_handler(MessageHandler(elsewhere, errors.not_private))
     app.add_handler(CommandHandler("start", account.start, filters=private))
     app.add_handler(CommandHandler("help", account.help_command, filters=private))
     app.add_handler(CommandHandler("settings", account.settings, filters=private))
@@ -21,6 +29,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("disconnect", connect.disconnect, filters=private))
     app.add_handler(CommandHandler("status", connect.status, filters=private))
     app.add_handler(CommandHandler("sync", sync.sync, filters=private))
+    app.add_handler(CommandHandler("export", data_rights.export, filters=private))
+    app.add_handler(CommandHandler("deleteme", data_rights.deleteme, filters=private))
+    app.add_handler(CommandHandler("privacy", data_rights.privacy, filters=private))
     app.add_handler(CallbackQueryHandler(buttons.dispatch))
     app.add_handler(MessageHandler(private & filters.Document.ALL, files.document))
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))
@@ -29,6 +40,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("week", reports.week, filters=private))
     app.add_handler(CommandHandler("race", reports.race, filters=private))
     app.add_handler(CommandHandler("report", reports.report, filters=private))
+    app.add_handler(MessageHandler(private & filters.LOCATION, profile.on_location))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, account.unknown_command))
     app.add_error_handler(errors.on_error)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -26,6 +27,30 @@ class Harness:
     app: Application  # type: ignore[type-arg]
     ctx: AppContext
     sessions: async_sessionmaker[AsyncSession]
+    server_url: str = ""
+    _running: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    def _build(self) -> Application:  # type: ignore[type-arg]
+        return build_application(
+            self.ctx, token=TOKEN, base_url=f"{self.server_url}/bot", base_file_url=f"{self.server_url}/file/bot"
+        )
+
+    async def start(self) -> None:
+        await self._running.enter_async_context(polling(self.app, poll_timeout_s=1))
+
+    async def stop(self) -> None:
+        await self._running.aclose()
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new Application on the same Bot API server and database.
+
+        Nothing of the old Application survives (no PTB memory, no persistence): what the bot remembers
+        after this is what it kept in PostgreSQL.
+        """
+        await self.stop()
+        self._running = AsyncExitStack()
+        self.app = self._build()
+        await self.start()
 
     async def ask(self, user: JsonDict, text: str) -> list[Sent]:
         """Send ``text`` as ``user`` and return every reply until the bot goes quiet."""
@@ -39,5 +64,9 @@ async def harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[H
     ctx = AppContext(settings=Settings(_env_file=None), sessions=sessions, clock=lambda: NOW)  # type: ignore[call-arg]
     async with BackgroundServer(api.asgi()) as server:
         app = build_application(ctx, token=TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot")
-        async with polling(app, poll_timeout_s=1):
-            yield Harness(api=api, app=app, ctx=ctx, sessions=sessions)
+        harness = Harness(api=api, app=app, ctx=ctx, sessions=sessions, server_url=server.url)
+        await harness.start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()

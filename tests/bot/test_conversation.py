@@ -81,7 +81,7 @@ async def test_invalid_settings_get_a_clear_error_and_change_nothing(harness: Ha
         "/settings ftp 900": "Nothing changed: FTP must be more than 0 and less than 500 W; got 900.",
         "/settings ftp lots": "Nothing changed: FTP must be a whole number of watts; got 'lots'.",
         "/settings weight 12": "Nothing changed: weight must be more than 30 and less than 200 kg; got 12.0.",
-        "/settings timezone Mars/Base": "Nothing changed: time zone must be an IANA name such as Europe/Berlin",
+        "/settings timezone Mars/Base": "I couldn't find <i>Mars/Base</i>",
         "/settings brief 25:99": "Nothing changed: brief must be on, off or a time like 07:30; got '25:99'.",
         "/settings colour red": "Nothing changed: I don't know a setting called colour.",
     }

@@ -1,0 +1,241 @@
+"""What the bot says in the guided setup, in /settings, and about the athlete's data (export, delete, privacy).
+
+Pure functions returning Telegram HTML; every value from data or from the user passes through `esc`.
+"""
+
+from __future__ import annotations
+
+from bot.texts import esc, profile_lines
+from coach.places import Place
+from coach.profile import ONBOARDING_STEPS, PlaceNotFound
+from db.errors import InvalidValue
+from db.models import User
+from db.validation import (
+    AGE_RANGE_YEARS,
+    FTP_RANGE_W,
+    LTHR_RANGE_BPM,
+    MAX_HR_RANGE_BPM,
+    RESTING_HR_RANGE_BPM,
+    WEIGHT_RANGE_KG,
+)
+
+# The short names on the /settings buttons.
+BUTTON_LABELS = {
+    "timezone": "Time zone",
+    "sport": "Sport",
+    "ftp": "FTP",
+    "maxhr": "Max HR",
+    "restinghr": "Resting HR",
+    "lthr": "Threshold HR",
+    "weight": "Weight",
+    "dob": "Birth date",
+    "sex": "Sex",
+    "brief": "Brief time",
+}
+
+SKIP = "Skip"
+FINISH_LATER = "Finish later"
+CANCEL = "Cancel"
+REMOVE = "Remove"
+SHARE_LOCATION = "📍 Share my location"
+
+QUESTIONS = {
+    "timezone": (
+        "<b>Where are you?</b> I count your days and send your morning brief in your local time.\n"
+        "Tap <i>Share my location</i> (I only use it to find your time zone and don't keep it), or type your "
+        "city, country or time zone — e.g. <i>Munich</i>, <i>Portugal</i> or <i>America/New_York</i>."
+    ),
+    "sport": "<b>What do you mainly train for?</b>",
+    "ftp": (
+        "<b>Your FTP</b> (functional threshold power) in watts, e.g. <code>250</code>. It sets your power "
+        f"zones and the training load of rides ({FTP_RANGE_W[0] + 1}–{FTP_RANGE_W[1] - 1} W). "
+        "No power meter, or don't know it? Skip."
+    ),
+    "maxhr": (
+        "<b>Your maximum heart rate</b> in bpm, e.g. <code>186</code>: the highest you have seen at the end of "
+        f"an all-out effort ({MAX_HR_RANGE_BPM[0]}–{MAX_HR_RANGE_BPM[1]} bpm)."
+    ),
+    "restinghr": (
+        "<b>Your resting heart rate</b> in bpm, e.g. <code>48</code>, measured lying down just after waking "
+        f"({RESTING_HR_RANGE_BPM[0]}–{RESTING_HR_RANGE_BPM[1]} bpm). Skip if you don't know: a connected watch "
+        "tells me every morning."
+    ),
+    "lthr": (
+        "<b>Your threshold heart rate (LTHR)</b> in bpm, e.g. <code>170</code>: your average over a hard "
+        f"30–60 minute effort ({LTHR_RANGE_BPM[0]}–{LTHR_RANGE_BPM[1]} bpm). It sets the load of sessions "
+        "without power. Skip if you don't know."
+    ),
+    "weight": (
+        f"<b>Your weight</b> in kg, e.g. <code>71.5</code>, for watts per kilo "
+        f"(more than {WEIGHT_RANGE_KG[0]:g} and less than {WEIGHT_RANGE_KG[1]:g} kg)."
+    ),
+    "dob": (
+        "<b>Your date of birth</b>, e.g. <code>1990-04-17</code>, for age-graded numbers "
+        f"(ages {AGE_RANGE_YEARS[0]}–{AGE_RANGE_YEARS[1]})."
+    ),
+    "sex": "<b>Your sex</b>, used only for the heart-rate load constants. Optional.",
+    "brief": (
+        "<b>When should your morning brief arrive?</b> Tap a time or type one like <code>06:45</code> "
+        "(your local time; 07:00 unless you choose)."
+    ),
+}
+
+
+def question(step: str, *, onboarding: bool, current: str | None = None) -> str:
+    text = QUESTIONS[step]
+    if onboarding:
+        number = ONBOARDING_STEPS.index(step) + 1
+        return f"<i>Setup {number}/{len(ONBOARDING_STEPS)}</i>\n{text}"
+    now = f"\nNow: {esc(current)}." if current is not None else ""
+    return f"{text}{now}"
+
+
+def typed_answer_hint(step: str, *, onboarding: bool) -> str:
+    way_out = "type <i>skip</i>" if onboarding else "tap Cancel"
+    if step == "timezone":
+        return f"Type a city or time zone, share your location, or {way_out}."
+    return f"Send the value, or {way_out}."
+
+
+def welcome(first_name: str | None) -> str:
+    name = esc(first_name or "there")
+    return (
+        f"Hi {name}! I'm Coach Watts, your endurance coach.\n\n"
+        "Each morning I look at your training load, HRV, resting heart rate and sleep, and tell you how to "
+        "train. Let's set you up: a few quick questions, each one skippable, all changeable later with "
+        "/settings."
+    )
+
+
+def welcome_back_resume(first_name: str | None) -> str:
+    return f"Welcome back, {esc(first_name or 'there')}. Let's finish setting you up where we left off."
+
+
+def setup_paused() -> str:
+    return "Setup paused. Send /start to carry on, or change any value with /settings."
+
+
+def setup_done(user: User) -> str:
+    return (
+        "<b>All set.</b>\n\n"
+        + profile_lines(user)
+        + "\n\nAsk me <i>how should I train today?</i> any time, or use /today. No data yet? /demo loads a demo "
+        "athlete. /help lists everything."
+    )
+
+
+def saved(label: str, value: str) -> str:
+    return f"✓ {esc(label[:1].upper() + label[1:])}: {esc(value)}"
+
+
+def skipped(label: str) -> str:
+    return f"– {esc(label[:1].upper() + label[1:])}: skipped"
+
+
+def unchanged() -> str:
+    return "Nothing changed."
+
+
+def timezone_from_location(zone: str) -> str:
+    return f"✓ Time zone: {esc(zone)} (from your location, which I did not keep)."
+
+
+def timezone_found(place: Place) -> str:
+    detail = f" ({esc(place.label)})" if place.label != place.zone else ""
+    return f"✓ Time zone: {esc(place.zone)}{detail}"
+
+
+def place_not_found(err: PlaceNotFound) -> str:
+    typed = esc(str(err.value))
+    if err.suggestions:
+        return f"I couldn't find <i>{typed}</i> exactly. Did you mean one of these? Or type another city."
+    return (
+        f"I couldn't find <i>{typed}</i>. Try the nearest big city, your country, or a time zone such as "
+        "<code>Europe/Berlin</code> — or share your location."
+    )
+
+
+def suggestion_label(place: Place) -> str:
+    return (
+        place.zone if place.label == place.zone or place.label.endswith(place.zone) else f"{place.label} — {place.zone}"
+    )
+
+
+def invalid_answer(error: InvalidValue, *, onboarding: bool) -> str:
+    way_out = "Try again, or type <i>skip</i>." if onboarding else "Try again, or tap Cancel."
+    return f"Nothing saved: {esc(str(error))} {way_out}"
+
+
+def settings_menu(user: User) -> str:
+    return (
+        "<b>Your settings</b>\n"
+        + profile_lines(user)
+        + "\n\nTap one to change it, or type e.g. <code>/settings ftp 250</code>."
+    )
+
+
+# --------------------------------------------------------------------------- data rights
+
+
+def export_caption(tables: int, rows: int) -> str:
+    return (
+        f"Everything I hold about you: {rows} rows from {tables} tables, each as JSON and CSV. "
+        "Tokens and other secrets are left out."
+    )
+
+
+def export_too_big(size_mb: float) -> str:
+    return (
+        f"Your export is {size_mb:.0f} MB, over Telegram's 50 MB limit for bots, so I can't send it here. "
+        "Please contact the operator of this bot."
+    )
+
+
+def delete_confirm() -> str:
+    return (
+        "<b>Delete your account?</b>\n\n"
+        "This deletes your profile, workouts, daily metrics, reports and connections, revokes my access at "
+        "connected services, and cannot be undone. Want a copy first? Use /export."
+    )
+
+
+DELETE_BUTTON = "Delete everything"
+KEEP_BUTTON = "Keep my account"
+
+
+def deleted(unrevoked: list[str]) -> str:
+    note = ""
+    if unrevoked:
+        names = ", ".join(esc(p) for p in unrevoked)
+        note = (
+            f"\n\nI couldn't reach {names} to revoke my access; your tokens are deleted here anyway. To be sure, "
+            "remove Coach Watts in that service's settings."
+        )
+    return (
+        "Done: your account and everything I held about you are deleted." + note + "\n\n"
+        "If you write to me again, I'll start afresh with an empty account."
+    )
+
+
+def delete_kept() -> str:
+    return "Nothing deleted. Your account stays as it is."
+
+
+def privacy() -> str:
+    return (
+        "<b>Privacy</b>\n\n"
+        "<b>What I store</b>: your Telegram user id and chat id (to know it's you and where to write), the name "
+        "Telegram shows me, your settings (time zone, sport, FTP, heart rates, weight, date of birth, sex, brief "
+        "time), workouts and daily recovery data (HRV, resting HR, sleep) from files you send and services you "
+        "connect, the reports and briefs I write, your check-in answers, your recent questions to me and my "
+        "answers, and the state of open questions and buttons. Tokens of connected services are stored "
+        "encrypted.\n\n"
+        "<b>Where</b>: in the PostgreSQL database of this bot's operator. Nothing is sold or shared.\n\n"
+        "<b>What goes to Gemini</b> (Google's AI, only when you ask a free-text question): your question and "
+        "our last few messages, and what my coaching tools return — your training settings (FTP, heart rates, "
+        "weight, sport), training load, fitness and fatigue, HRV, resting HR, sleep, workout summaries (date, "
+        "type, title, duration, power, heart rate) and race dates you set. Never your name, e-mail, date of "
+        "birth, tokens or Telegram ids.\n\n"
+        "<b>Your rights</b>: /export sends you a ZIP of everything I hold about you; /deleteme deletes it all "
+        "and revokes my access at connected services. I keep your data until you delete it."
+    )
