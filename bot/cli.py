@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import texts_fit
+from bot import housekeeping, texts_fit
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
@@ -114,6 +114,7 @@ async def _run(settings: Settings) -> None:
                     hour=settings.sync_reconcile_hour,
                     clock=ctx.clock,
                 ).install(scheduler.aps)
+                housekeeping.install(scheduler.aps, ctx.sessions, clock=ctx.clock)
                 try:
                     await stop.wait()
                 finally:

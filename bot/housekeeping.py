@@ -1,0 +1,42 @@
+"""Hourly clean-up of rows that only matter until they expire.
+
+Buttons ("CallbackAction") and OAuth states ("OAuthState") are refused once expired, so deleting them
+changes no behaviour; it keeps the tables — and the ``/settings`` and brief buttons written every day —
+from growing without end. Every process may run it; the deletes are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import actions, integrations
+
+logger = logging.getLogger(__name__)
+
+
+async def purge_expired(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> tuple[int, int]:
+    """Delete expired buttons and OAuth states; returns how many of each."""
+    async with sessions.begin() as session:
+        buttons = await actions.purge_expired(session, now=now)
+        states = await integrations.purge_expired_states(session, now=now)
+    return buttons, states
+
+
+def install(
+    scheduler: AsyncIOScheduler, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]
+) -> None:
+    async def job() -> None:
+        try:
+            buttons, states = await purge_expired(sessions, now=clock())
+        except Exception:  # a failed clean-up (database restarting) is retried next hour
+            logger.exception("housekeeping failed")
+            return
+        logger.info("housekeeping: %d expired buttons and %d OAuth states deleted", buttons, states)
+
+    scheduler.add_job(job, CronTrigger(minute=41, timezone=UTC), id="housekeeping", max_instances=1, coalesce=True)
