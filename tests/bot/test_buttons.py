@@ -71,7 +71,7 @@ async def test_foreign_forged_and_stale_presses_do_nothing(harness: Harness, cas
     elif case == "another chat":
         chat_id = EVE["id"]
     elif case == "forged id":
-        data = buttons.PREFIX + action_id[:-2] + "xx"
+        data = buttons.PREFIX + action_id[:-2] + ("xx" if not action_id.endswith("xx") else "yy")
     elif case == "not our format":
         data = '{"user": 4242, "action": "rest"}'
     assert await _press(harness, who, chat_id, data) == "This button has expired."
