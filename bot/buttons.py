@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, Update
 
 from bot import texts
@@ -50,6 +53,32 @@ def on(kind: str) -> Callable[[ButtonHandler], ButtonHandler]:
 
 def button(text: str, action_id: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=PREFIX + action_id)
+
+
+async def issue(
+    session: AsyncSession,
+    text: str,
+    *,
+    user_id: str,
+    chat_id: int,
+    kind: str,
+    now: datetime,
+    ttl: timedelta,
+    payload: dict[str, Any] | None = None,
+    single_use: bool = True,
+) -> InlineKeyboardButton:
+    """A button whose press does ``kind`` with ``payload``, for ``user_id`` in ``chat_id`` only, until ``ttl``."""
+    action_id = await actions.issue(
+        session,
+        user_id=user_id,
+        chat_id=chat_id,
+        kind=kind,
+        now=now,
+        ttl=ttl,
+        payload=payload,
+        single_use=single_use,
+    )
+    return button(text, action_id)
 
 
 def action_id_of(callback_data: str | None) -> str | None:

@@ -92,17 +92,15 @@ async def _step_keyboard(
     session: AsyncSession, action: CallbackAction, kind: str, options: dict[object, str], now: datetime
 ) -> InlineKeyboardMarkup:
     row = [
-        buttons.button(
+        await buttons.issue(
+            session,
             label,
-            await actions.issue(
-                session,
-                user_id=action.user_id,
-                chat_id=action.chat_id,
-                kind=kind,
-                now=now,
-                ttl=BUTTON_TTL,
-                payload={"date": action.payload["date"], "value": value},
-            ),
+            user_id=action.user_id,
+            chat_id=action.chat_id,
+            kind=kind,
+            now=now,
+            ttl=BUTTON_TTL,
+            payload={"date": action.payload["date"], "value": value},
         )
         for value, label in options.items()
     ]

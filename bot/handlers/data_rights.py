@@ -14,7 +14,7 @@ from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from db.export import export_user
 from db.models import CallbackAction
-from db.repositories import actions, users
+from db.repositories import actions, telegram_updates, users
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +55,13 @@ async def deleteme(update: Update, context: Context) -> None:
     assert chat is not None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
-        common = {"user_id": user.id, "chat_id": chat.id, "now": ctx.clock(), "ttl": CONFIRM_TTL}
-        delete_id = await actions.issue(session, kind=DELETE, **common)  # type: ignore[arg-type]
-        keep_id = await actions.issue(session, kind=KEEP, **common)  # type: ignore[arg-type]
-    keyboard = InlineKeyboardMarkup(
-        [[buttons.button(tp.DELETE_BUTTON, delete_id), buttons.button(tp.KEEP_BUTTON, keep_id)]]
-    )
+        row = [
+            await buttons.issue(
+                session, label, user_id=user.id, chat_id=chat.id, kind=kind, now=ctx.clock(), ttl=CONFIRM_TTL
+            )
+            for label, kind in ((tp.DELETE_BUTTON, DELETE), (tp.KEEP_BUTTON, KEEP))
+        ]
+    keyboard = InlineKeyboardMarkup([row])
     message = update.effective_message
     assert message is not None
     await message.reply_text(tp.delete_confirm(), parse_mode=ParseMode.HTML, reply_markup=keyboard)
@@ -104,8 +105,12 @@ async def confirm_delete(update: Update, context: Context, action: CallbackActio
         except Exception:
             logger.warning("revoking provider tokens failed; deleting anyway", exc_info=True)
             unrevoked = ["your connected services"]
+    person = update.effective_user
     async with ctx.sessions.begin() as session:
         await users.delete(session, user_id=action.user_id)
+        if person is not None:
+            # Webhook mode keeps each update for redelivery checks; theirs go with the account.
+            await telegram_updates.forget_person(session, telegram_user_id=person.id, chat_id=chat.id)
     logger.info("user deleted on request")
     await context.bot.send_message(chat.id, tp.deleted(unrevoked), parse_mode=ParseMode.HTML)
 

@@ -105,17 +105,16 @@ class Turn:
     out: Outbox = field(default_factory=Outbox)
 
     async def answer_button(self, flow: str, step: str, op: str, value: str | None, text: str) -> InlineKeyboardButton:
-        action_id = await actions.issue(
+        return await buttons.issue(
             self.session,
+            text,
             user_id=self.user.id,
             chat_id=self.chat_id,
             kind=ANSWER,
             now=self.now,
             ttl=DIALOG_TTL[flow],
             payload={"flow": flow, "step": step, "op": op, "value": value},
-            single_use=True,
         )
-        return buttons.button(text, action_id)
 
 
 async def _ask(turn: Turn, flow: str, step: str) -> None:
@@ -167,17 +166,19 @@ async def _suggest_places(turn: Turn, flow: str, err: PlaceNotFound) -> None:
 async def _settings_menu(turn: Turn) -> InlineKeyboardMarkup:
     keys = []
     for name in SETTINGS:
-        action_id = await actions.issue(
-            turn.session,
-            user_id=turn.user.id,
-            chat_id=turn.chat_id,
-            kind=EDIT,
-            now=turn.now,
-            ttl=MENU_TTL,
-            payload={"step": name},
-            single_use=False,
+        keys.append(
+            await buttons.issue(
+                turn.session,
+                tp.BUTTON_LABELS[name],
+                user_id=turn.user.id,
+                chat_id=turn.chat_id,
+                kind=EDIT,
+                now=turn.now,
+                ttl=MENU_TTL,
+                payload={"step": name},
+                single_use=False,
+            )
         )
-        keys.append(buttons.button(tp.BUTTON_LABELS[name], action_id))
     return InlineKeyboardMarkup([keys[i : i + 2] for i in range(0, len(keys), 2)])
 
 

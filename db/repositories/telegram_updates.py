@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, cast, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONPATH, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import TelegramUpdate
@@ -71,6 +71,25 @@ async def mark_processed(session: AsyncSession, *, update_id: int, now: datetime
         .values(processed_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+# Any update kind (message, callback_query, edited_message, …) whose sender or chat is the person.
+_FROM_PERSON = "$.* ? (@.from.id == $user || @.chat.id == $chat || @.message.chat.id == $chat)"
+
+
+async def forget_person(session: AsyncSession, *, telegram_user_id: int, chat_id: int) -> int:
+    """Delete the processed updates a person sent or that were in their chat (``/deleteme``): their raw
+    messages would otherwise stay until the two-day purge. Unprocessed ones (sent after the confirmation)
+    are left to be answered; the purge takes them later."""
+    # Telegram ids outgrow 32 bits: typed as bigint, not left to the driver's guess.
+    variables = func.jsonb_build_object("user", cast(telegram_user_id, BigInteger), "chat", cast(chat_id, BigInteger))
+    result = await session.execute(
+        delete(TelegramUpdate).where(
+            TelegramUpdate.processed_at.is_not(None),
+            func.jsonb_path_exists(TelegramUpdate.payload, cast(_FROM_PERSON, JSONPATH), variables),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def purge_processed(session: AsyncSession, *, before: datetime) -> int:

@@ -10,7 +10,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from bot.console.botapi import LocalBotApi, Sent
-from db.models import Base, CallbackAction, DialogState, Integration, Session, User, Workout
+from db.models import Base, CallbackAction, DialogState, Integration, Session, TelegramUpdate, User, Workout
 from db.repositories import users
 from tests.bot.conftest import NOW, TOKEN, Harness
 
@@ -102,6 +102,18 @@ async def test_deleteme_confirms_revokes_and_cascades(harness: Harness) -> None:
         async with harness.sessions() as session:
             assert await session.get(User, ann) is not None
 
+        # Updates as webhook mode keeps them (processed): Ann's message and button press, and Bob's message.
+        async with harness.sessions.begin() as session:
+            for update_id, payload in enumerate(
+                [
+                    {"message": {"from": ANN, "chat": {"id": ANN["id"], "type": "private"}, "text": "my knee hurts"}},
+                    {"callback_query": {"from": ANN, "message": {"chat": {"id": ANN["id"]}}, "data": "x"}},
+                    {"message": {"from": BOB, "chat": {"id": BOB["id"], "type": "private"}, "text": "hello"}},
+                ],
+                start=900,
+            ):
+                session.add(TelegramUpdate(update_id=update_id, payload=payload, received_at=NOW, processed_at=NOW))
+
         ask = (await harness.ask(ANN, "/deleteme"))[0]
         # Bob cannot press Ann's delete button.
         forged = await harness.api.press_button(BOB, ask.message, ask.button("Delete everything")["callback_data"])
@@ -125,6 +137,9 @@ async def test_deleteme_confirms_revokes_and_cascades(harness: Harness) -> None:
             assert left == 0, table.name
     assert await _count(harness, Integration, bob) == 1
     assert await _count(harness, Workout, bob) > 100
+    async with harness.sessions() as session:
+        kept = (await session.scalars(select(TelegramUpdate.update_id))).all()
+    assert list(kept) == [902], "Ann's stored updates outlived her account"
     # Writing again starts afresh.
     assert "Hi Ann! I'm Coach Watts" in (await harness.ask(ANN, "/start"))[0].text
     assert await _user_id(harness, ANN["id"]) != ann
