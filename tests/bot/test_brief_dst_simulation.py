@@ -1,4 +1,4 @@
-"""Fourteen simulated days across daylight-saving changes: one brief per user per local date.
+"""Fourteen simulated days around each daylight-saving change of 2026: one brief per user per local date.
 
 Users at 07:00 in Europe/Berlin, America/New_York, Asia/Kathmandu (+05:45, no DST) and Australia/Lord_Howe
 (half-hour DST). Two bot processes tick against one PostgreSQL and one local Bot API: this test process,
@@ -42,11 +42,16 @@ from tests.bot.brief_support import TOKEN, Clock, Process, add_nights, bot_proce
 ZONES = {9001: "Europe/Berlin", 9002: "America/New_York", 9003: "Asia/Kathmandu", 9004: "Australia/Lord_Howe"}
 BRIEF_AT = time(7)
 WAIT = timedelta(minutes=45)
+# Every change of the three zones that have DST, each inside a fortnight (2026).
 WINDOWS = {
+    # US spring-forward (8 Mar).
+    "us-spring": date(2026, 3, 2),
+    # EU spring-forward (29 Mar) and Lord Howe's half-hour fall-back (5 Apr).
+    "eu-spring": date(2026, 3, 23),
+    # Lord Howe's half-hour spring-forward (4 Oct).
+    "lord-howe-spring": date(2026, 9, 28),
     # EU fall-back (25 Oct) and US fall-back (1 Nov) in one fortnight.
     "autumn": date(2026, 10, 21),
-    # EU spring-forward (29 Mar) and Lord Howe's half-hour fall-back (5 Apr).
-    "spring": date(2026, 3, 23),
 }
 DAYS = 14
 RESTARTS = 20
