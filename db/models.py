@@ -382,7 +382,9 @@ class TelegramUpdate(Base):
 
 
 # Deleting a workout nulls its copies' links (ON DELETE SET NULL): an index keeps that from scanning the table.
-Index(None, Workout.canonical_id)
+# Partial: only copies have a canonical id, and an index over the NULLs lured the planner into reading every
+# row for "canonicalId" IS NULL (migration 0012).
+Index(None, Workout.canonical_id, postgresql_where=Workout.canonical_id.is_not(None))
 
 
 class DailyMetricSource(Base):
