@@ -11,12 +11,13 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import loads
-from coach.loads import CountedWorkout
+from coach.loads import CountedWorkout, LoggedSession
 from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
 from coach.science import pmc
 from coach.science.load import LoadMethod, TrainingLoad
@@ -29,7 +30,7 @@ from coach.science.recovery import (
     resting_hr_status,
     sleep_status,
 )
-from db.models import CheckIn, DailyMetric, User, Workout
+from db.models import CheckIn, User, Workout
 from db.repositories import checkins, metrics, workouts
 
 # CTL is a 42-day average with a long memory: a year of history settles it to within a fraction of a point.
@@ -48,9 +49,8 @@ class Assessment:
     workouts_counted: int
     # Sessions without power or heart rate, counted by duration × sport (say so when it matters).
     loads_estimated: int
-    last_workout: Workout | None
     # The daily rows it read (last 60 days) and this morning's check-in, for callers that say what is missing.
-    daily: tuple[DailyMetric, ...] = ()
+    daily: tuple[RecoveryDay, ...] = ()
     check_in: CheckIn | None = None
 
 
@@ -71,18 +71,26 @@ def form_status(rows: Sequence[CountedWorkout], *, today: date, tz: ZoneInfo) ->
     yesterday = today - timedelta(days=1)
     if first > yesterday:
         return None  # only today's sessions so far: nothing has shaped this morning's form yet
-    days = pmc.pmc_days(loads, first, yesterday)
-    ctls = [d.ctl for d in days]
-    return FormStatus(
-        ctl=days[-1].ctl,
-        atl=days[-1].atl,
-        ramp_per_week=pmc.ramp_rate(ctls),
-        days_of_history=len(days),
-    )
+    # The series alone (no per-day objects): only this morning's values and the ramp are needed.
+    ctls, atls = pmc.pmc_series(pmc.daily_load_series(loads, first, yesterday))
+    return FormStatus(ctl=ctls[-1], atl=atls[-1], ramp_per_week=pmc.ramp_rate(ctls), days_of_history=len(ctls))
+
+
+class RecoveryDay(Protocol):
+    """A morning's recovery signals: a stored `DailyMetric`, or the lighter `metrics.RecoveryRow`."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def hrv(self) -> float | None: ...
+    @property
+    def resting_hr(self) -> int | None: ...
+    @property
+    def hours_slept(self) -> float | None: ...
 
 
 def recovery_series(
-    rows: Sequence[DailyMetric],
+    rows: Sequence[RecoveryDay],
 ) -> tuple[dict[date, float], dict[date, float], dict[date, float]]:
     """HRV, resting HR and hours slept by date, each only where the row has the value."""
     hrv = {r.date: r.hrv for r in rows if r.hrv is not None}
@@ -97,10 +105,9 @@ async def assess_today(
     tz = ZoneInfo(user.timezone)
     today = local_today(user, now)
     history_start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
-    rows = await workouts.between(session, user_id=user.id, start=history_start, end=now)
-    daily = await metrics.between(
-        session, user_id=user.id, start=today - timedelta(days=NORMAL_RANGE_DAYS - 1), end=today
-    )
+    rows = (await workouts.loads_between_many(session, user_ids=[user.id], start=history_start, end=now))[user.id]
+    first_day = today - timedelta(days=NORMAL_RANGE_DAYS - 1)
+    daily = (await metrics.recovery_between_many(session, user_ids=[user.id], start=first_day, end=today))[user.id]
     # This morning's check-in (buttons under the brief): reported illness is a hard veto in the rules.
     check_in = await checkins.get(session, user_id=user.id, day=today)
     return assess_rows(user, now=now, rows=rows, daily=daily, check_in=check_in, band_sd=band_sd, illness=illness)
@@ -116,8 +123,8 @@ async def assess_many(
     earliest = min(todays.values())
     history_start = local_day_start(earliest - timedelta(days=PMC_LOOKBACK_DAYS + 1), ZoneInfo("UTC"))
     ids = [u.id for u in users]
-    rows = await workouts.between_many(session, user_ids=ids, start=history_start, end=now)
-    daily = await metrics.between_many(
+    rows = await workouts.loads_between_many(session, user_ids=ids, start=history_start, end=now)
+    daily = await metrics.recovery_between_many(
         session, user_ids=ids, start=earliest - timedelta(days=NORMAL_RANGE_DAYS - 1), end=max(todays.values())
     )
     check_ins = await checkins.get_many(session, keys=list(todays.items()))
@@ -144,8 +151,8 @@ def assess_rows(
     user: User,
     *,
     now: datetime,
-    rows: Sequence[Workout],
-    daily: Sequence[DailyMetric],
+    rows: Sequence[LoggedSession],
+    daily: Sequence[RecoveryDay],
     check_in: CheckIn | None,
     band_sd: float = 0.5,
     illness: bool = False,
@@ -180,7 +187,6 @@ def assess_rows(
         suggestion=suggestion,
         workouts_counted=len(rows),
         loads_estimated=sum(1 for c in counted if c.load.method is LoadMethod.ESTIMATE),
-        last_workout=rows[-1] if rows else None,
         daily=tuple(daily),
         check_in=check_in,
     )

@@ -13,16 +13,37 @@ The order (``reference/science.md`` §2.4, §3):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from coach.science.heart_rate import DEFAULT_MAX_HR_BPM, DEFAULT_REST_HR_BPM, HeartRateProfile, Sex, hrss
 from coach.science.load import LoadMethod, TrainingLoad, training_load
-from db.models import User, Workout
+from db.models import User
+
+
+class LoggedSession(Protocol):
+    """What a session's load is computed from: a stored `Workout`, or the lighter `workouts.LoadRow` that the
+    morning assessment reads (a year of sessions per athlete, thousands of athletes in one minute)."""
+
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def duration_sec(self) -> int: ...
+    @property
+    def tss(self) -> float | None: ...
+    @property
+    def average_hr(self) -> int | None: ...
+    @property
+    def raw_json(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class CountedWorkout:
-    workout: Workout
+    workout: LoggedSession
     load: TrainingLoad
 
 
@@ -37,7 +58,7 @@ def heart_rate_profile(user: User) -> HeartRateProfile:
     return HeartRateProfile(rest_hr_bpm=rest, max_hr_bpm=maximum, lthr_bpm=lthr, sex=sex)
 
 
-def _imported_load(workout: Workout) -> TrainingLoad | None:
+def _imported_load(workout: LoggedSession) -> TrainingLoad | None:
     raw = workout.raw_json or {}
     value, method = raw.get("load"), raw.get("load_method")
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
@@ -48,7 +69,7 @@ def _imported_load(workout: Workout) -> TrainingLoad | None:
     return None
 
 
-def workout_load(workout: Workout, profile: HeartRateProfile) -> TrainingLoad:
+def workout_load(workout: LoggedSession, profile: HeartRateProfile) -> TrainingLoad:
     imported = _imported_load(workout)
     if imported is not None:
         return imported
@@ -61,6 +82,6 @@ def workout_load(workout: Workout, profile: HeartRateProfile) -> TrainingLoad:
     )
 
 
-def count(workouts: list[Workout], user: User) -> list[CountedWorkout]:
+def count(workouts: Sequence[LoggedSession], user: User) -> list[CountedWorkout]:
     profile = heart_rate_profile(user)
     return [CountedWorkout(w, workout_load(w, profile)) for w in workouts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -51,18 +52,30 @@ async def upsert_many(
     return await bulk_upsert(session, DailyMetric, rows, key=KEY, where=where)
 
 
-async def between_many(
+@dataclass(frozen=True, slots=True)
+class RecoveryRow:
+    """A morning's recovery signals as the daily assessment reads them, without the ORM (the row has some
+    twenty columns; the morning fan-out reads sixty days of them for every athlete due in one minute)."""
+
+    user_id: str
+    date: date
+    hrv: float | None
+    resting_hr: int | None
+    hours_slept: float | None
+
+
+async def recovery_between_many(
     session: AsyncSession, *, user_ids: Sequence[str], start: date, end: date
-) -> dict[str, list[DailyMetric]]:
-    """`between` for many users in one query, oldest first per user."""
-    out: dict[str, list[DailyMetric]] = {u: [] for u in user_ids}
+) -> dict[str, list[RecoveryRow]]:
+    """Recovery signals dated start..end inclusive for many users in one query, oldest first per user."""
+    out: dict[str, list[RecoveryRow]] = {u: [] for u in user_ids}
     if not user_ids:
         return out
     stmt = (
-        select(DailyMetric)
+        select(DailyMetric.user_id, DailyMetric.date, DailyMetric.hrv, DailyMetric.resting_hr, DailyMetric.hours_slept)
         .where(DailyMetric.user_id.in_(user_ids), DailyMetric.date >= start, DailyMetric.date <= end)
         .order_by(DailyMetric.user_id, DailyMetric.date)
     )
-    for row in (await session.scalars(stmt)).all():
-        out[row.user_id].append(row)
+    for user_id, day, hrv, resting_hr, hours_slept in (await session.execute(stmt)).all():
+        out[user_id].append(RecoveryRow(user_id, day, hrv, resting_hr, hours_slept))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,26 @@ from db.repositories._bulk import bulk_upsert
 from db.repositories._upsert import insert_new as _insert_new
 
 KEY = ("user_id", "source", "external_id")
+# Rows per partition when streaming: a few milliseconds of work between two turns of the event loop.
+STREAM_ROWS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LoadRow:
+    """A workout as its training load is computed (`coach.loads.LoggedSession`), without the ORM.
+
+    The morning assessment reads a year of sessions for every athlete due in the same minute; building ORM
+    objects and decoding each provider's whole ``rawJson`` for that was most of the time it took. Of the
+    JSON only the imported load and its method travel (the keys `coach.loads` reads).
+    """
+
+    user_id: str
+    date: datetime
+    type: str | None
+    duration_sec: int
+    tss: float | None
+    average_hr: int | None
+    raw_json: dict[str, Any] | None
 
 
 def _counted(user_id: str, canonical_only: bool) -> list[ColumnElement[bool]]:
@@ -123,15 +144,24 @@ async def delete_by_key(session: AsyncSession, *, user_id: str, source: str, ext
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def between_many(
+async def loads_between_many(
     session: AsyncSession, *, user_ids: Sequence[str], start: datetime, end: datetime
-) -> dict[str, list[Workout]]:
-    """`between` for many users in one query (one per session), oldest first per user."""
-    out: dict[str, list[Workout]] = {u: [] for u in user_ids}
+) -> dict[str, list[LoadRow]]:
+    """Workouts that started in [start, end) as `LoadRow`, one per session, oldest first per user."""
+    out: dict[str, list[LoadRow]] = {u: [] for u in user_ids}
     if not user_ids:
         return out
     stmt = (
-        select(Workout)
+        select(
+            Workout.user_id,
+            Workout.date,
+            Workout.type,
+            Workout.duration_sec,
+            Workout.tss,
+            Workout.average_hr,
+            Workout.raw_json["load"],
+            Workout.raw_json["load_method"].astext,
+        )
         .where(
             Workout.user_id.in_(user_ids),
             Workout.canonical_id.is_(None),
@@ -140,6 +170,11 @@ async def between_many(
         )
         .order_by(Workout.user_id, Workout.date)
     )
-    for row in (await session.scalars(stmt)).all():
-        out[row.user_id].append(row)
+    # Streamed in partitions: a year of daily sessions for ten athletes is thousands of rows, and turning them
+    # into objects in one go would hold the event loop long enough to make the paced brief sends late.
+    result = await session.stream(stmt.execution_options(yield_per=STREAM_ROWS))
+    async for partition in result.partitions():
+        for user_id, started, sport, duration, tss, average_hr, load, method in partition:
+            imported = None if load is None else {"load": load, "load_method": method}
+            out[user_id].append(LoadRow(user_id, started, sport, duration, tss, average_hr, imported))
     return out

@@ -89,3 +89,48 @@ async def test_heart_rate_only_training_builds_fitness(sessions: async_sessionma
     # 42 days of 100 HRSS: CTL = 100·(1 − e^(−1)) ≈ 63.2 — HR-only training is not invisible.
     assert assessment.form.ctl == pytest.approx(100 * (1 - 2.718281828**-1), abs=0.5)
     assert assessment.loads_estimated == 0
+
+
+async def test_the_mornings_light_read_counts_every_session_as_the_stored_rows_do(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """`workouts.loads_between_many` carries only the imported load out of ``rawJson``: same loads, same methods."""
+    raws: list[dict[str, object] | None] = [
+        {"load": 64.2, "load_method": "heart_rate", "hrss": 64.2, "laps": [{"np": 250}] * 50},
+        {"load": 91, "load_method": "power"},
+        {"load": "lots", "load_method": "power"},
+        {"load": True, "load_method": "power"},
+        {"load": 50, "load_method": "vibes"},
+        {"load": 50, "load_method": 5},
+        {"load": 50},
+        {"generator": "a provider's own fields only"},
+        None,
+    ]
+    async with sessions.begin() as session:
+        user = (await users.link_telegram_user(session, telegram_user_id=11, chat_id=11, name=None)).user
+        user.resting_hr, user.max_hr, user.lthr = 50, 190, 170
+        rows = [
+            {
+                "user_id": user.id,
+                "source": "test",
+                "external_id": f"s-{i}",
+                "date": NOW - timedelta(days=i + 1),
+                "title": "Session",
+                "type": ("Ride", "Run", "Hike")[i % 3],
+                "duration_sec": 1800 + 600 * i,
+                "tss": 70.0 if i % 4 == 1 else None,
+                "average_hr": 150 if i % 2 else None,
+                "raw_json": raw,
+            }
+            for i, raw in enumerate(raws)
+        ]
+        await workouts.upsert_many(session, rows)
+        start, end = NOW - timedelta(days=365), NOW
+        stored = await workouts.between(session, user_id=user.id, start=start, end=end)
+        light = (await workouts.loads_between_many(session, user_ids=[user.id], start=start, end=end))[user.id]
+    assert len(stored) == len(light) == len(raws)
+    by_orm = [(c.workout.date, c.load.value, c.load.method) for c in loads.count(stored, user)]
+    by_light = [(c.workout.date, c.load.value, c.load.method) for c in loads.count(light, user)]
+    assert by_light == by_orm
+    # The cases really differ: imported loads, power TSS, heart rate and estimates are all among them.
+    assert {m for _, _, m in by_light} == set(LoadMethod)
