@@ -32,7 +32,7 @@ from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
 from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
-from bot.runtime import open_database, open_llm, open_vault
+from bot.runtime import open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
 from bot.serve import attach, attach_sync, build_connector, build_http_app, provider_webhooks
 from bot.settings import PROVIDERS, Settings
@@ -106,6 +106,7 @@ async def _run(settings: Settings) -> None:
                 logger.info("bot @%s %s (Bot API %s)", app.bot.username, how, settings.telegram_api_base_url)
                 # The morning briefs tick in this same event loop; every process may run one (see bot.scheduler).
                 scheduler = BriefScheduler(app, ctx, request_sync=syncs.request_sync)
+                settle_heap()
                 scheduler.start()
                 Reconciler(
                     syncs.engine,
