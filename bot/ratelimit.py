@@ -71,6 +71,12 @@ class _Pace:
     def resume_at(self) -> float:
         return self._resume_at
 
+    async def wait_out_flood(self) -> None:
+        """Wait until no flood wait holds, without taking a turn (requests that are not paced)."""
+        loop = asyncio.get_running_loop()
+        while (left := self._resume_at - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
     async def acquire(self) -> None:
         async with self._lock:
             loop = asyncio.get_running_loop()
@@ -91,12 +97,6 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    async def _flood_wait(self) -> None:
-        """Unpaced requests (no chat) still respect a flood wait."""
-        loop = asyncio.get_running_loop()
-        while (left := self._pace.resume_at - loop.time()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(left)
-
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
@@ -113,7 +113,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             if paced:
                 await self._pace.acquire()
             else:
-                await self._flood_wait()
+                await self._pace.wait_out_flood()  # unpaced requests (no chat) still respect a flood wait
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as err:

@@ -57,7 +57,6 @@ class RecoveryRow:
     """A morning's recovery signals as the daily assessment reads them, without the ORM (the row has some
     twenty columns; the morning fan-out reads sixty days of them for every athlete due in one minute)."""
 
-    user_id: str
     date: date
     hrv: float | None
     resting_hr: int | None
@@ -77,5 +76,5 @@ async def recovery_between_many(
         .order_by(DailyMetric.user_id, DailyMetric.date)
     )
     for user_id, day, hrv, resting_hr, hours_slept in (await session.execute(stmt)).all():
-        out[user_id].append(RecoveryRow(user_id, day, hrv, resting_hr, hours_slept))
+        out[user_id].append(RecoveryRow(day, hrv, resting_hr, hours_slept))
     return out

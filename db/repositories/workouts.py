@@ -30,7 +30,6 @@ class LoadRow:
     JSON only the imported load and its method travel (the keys `coach.loads` reads).
     """
 
-    user_id: str
     date: datetime
     type: str | None
     duration_sec: int
@@ -178,6 +177,6 @@ async def loads_between_many(
     for partition in result.partitions(PARTITION_ROWS):
         for user_id, started, sport, duration, tss, average_hr, load, method in partition:
             imported = None if load is None else {"load": load, "load_method": method}
-            out[user_id].append(LoadRow(user_id, started, sport, duration, tss, average_hr, imported))
+            out[user_id].append(LoadRow(started, sport, duration, tss, average_hr, imported))
         await asyncio.sleep(0)
     return out
