@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     # Intervals.icu: the webhook secret from the app's settings, sent back in every event body.
     intervals_webhook_secret: SecretStr | None = Field(default=None, alias="INTERVALS_WEBHOOK_SECRET")
 
+    # --- Backups: `coach-watts backup` keeps this many days of dumps; S3-compatible store settings.
+    backup_retention_days: int = Field(default=30, ge=1, le=3650, alias="BACKUP_RETENTION_DAYS")
+    backup_s3_endpoint_url: str | None = Field(default=None, alias="BACKUP_S3_ENDPOINT_URL")
+    backup_s3_region: str | None = Field(default=None, alias="BACKUP_S3_REGION")
+    backup_s3_access_key_id: str | None = Field(default=None, alias="BACKUP_S3_ACCESS_KEY_ID")
+    backup_s3_secret_access_key: SecretStr | None = Field(default=None, alias="BACKUP_S3_SECRET_ACCESS_KEY")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -123,6 +130,10 @@ class Settings(BaseSettings):
         "strava_subscription_id",
         "oura_webhook_verification_token",
         "intervals_webhook_secret",
+        "backup_s3_endpoint_url",
+        "backup_s3_region",
+        "backup_s3_access_key_id",
+        "backup_s3_secret_access_key",
         *(f"{p}_client_{part}" for p in PROVIDERS for part in ("id", "secret")),
         mode="before",
     )
@@ -170,6 +181,7 @@ class Settings(BaseSettings):
             self.strava_webhook_verify_token,
             self.oura_webhook_verification_token,
             self.intervals_webhook_secret,
+            self.backup_s3_secret_access_key,
         ]
         out = [v.get_secret_value() for v in values if v is not None]
         if self.token_encryption_keys is not None:
