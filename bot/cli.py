@@ -461,7 +461,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coach-watts: invalid configuration — {problems}.", file=sys.stderr)
         return EXIT_CONFIG
     console = args.command == "chat"
-    configure_logging(settings.log_level, secrets=_secrets(settings), stream_level="WARNING" if console else None)
+    configure_logging(
+        settings.log_level,
+        secrets=_secrets(settings),
+        stream_level="WARNING" if console else None,
+        fmt=settings.log_format,
+    )
     commands: dict[str, Callable[[], Coroutine[Any, Any, int | None]]] = {
         "run": lambda: _run(settings),
         "chat": lambda: _chat(settings, demo_if_empty=args.demo_if_empty),
