@@ -58,10 +58,12 @@ def _setting_names() -> set[str]:
 
 
 DOCKERFILE = _instructions(ROOT / "Dockerfile")
+ALL_DOCKERFILES = [DOCKERFILE, _instructions(ROOT / "deploy" / "postgres" / "Dockerfile")]
 
 
-def test_every_base_image_is_pinned_to_a_tag() -> None:
-    for kind, args in DOCKERFILE:
+@pytest.mark.parametrize("dockerfile", ALL_DOCKERFILES, ids=["bot", "postgres"])
+def test_every_base_image_is_pinned_to_a_tag(dockerfile: list[tuple[str, str]]) -> None:
+    for kind, args in dockerfile:
         if kind == "FROM":
             image = args.split()[0]
             assert ":" in image and not image.endswith(":latest"), f"unpinned base image {image}"
@@ -76,8 +78,9 @@ def test_the_runtime_stage_runs_as_a_non_root_user() -> None:
     assert starts and min(starts) > last_user
 
 
-def test_apt_installs_are_lean_and_clean() -> None:
-    for kind, args in DOCKERFILE:
+@pytest.mark.parametrize("dockerfile", ALL_DOCKERFILES, ids=["bot", "postgres"])
+def test_apt_installs_are_lean_and_clean(dockerfile: list[tuple[str, str]]) -> None:
+    for kind, args in dockerfile:
         if kind == "RUN" and "apt-get install" in args:
             assert "--no-install-recommends" in args
             assert "rm -rf /var/lib/apt/lists" in args
@@ -116,7 +119,10 @@ def compose() -> dict[str, Any]:
 
 def test_compose_runs_postgres_two_webhook_bots_a_proxy_and_backups(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert {"postgres", "migrate", "bot-1", "bot-2", "proxy", "backup"} <= set(services)
+    assert {"postgres", "migrate", "bot-1", "bot-2", "proxy", "backup", "pitr-backup"} <= set(services)
+    settings = " ".join(services["postgres"]["command"])
+    assert "archive_mode=on" in settings and "pgbackrest --stanza=coach archive-push %p" in settings
+    assert "pitr-backup.sh" in " ".join(services["pitr-backup"]["command"])
     for name in ("bot-1", "bot-2"):
         env = services[name]["environment"]
         assert env["TELEGRAM_WEBHOOK_URL"].endswith("/webhooks/telegram")
