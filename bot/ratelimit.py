@@ -30,6 +30,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
+
 # Added to Telegram's retry_after. Our wait starts when the 429 arrives, which is after Telegram started its
 # own, so no margin is needed for the clocks; this one only covers a timer that fires a hair early.
 FLOOD_MARGIN_S = 0.01
@@ -117,6 +119,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as err:
+                metrics.TELEGRAM_RATE_LIMITED.inc()
                 loop = asyncio.get_running_loop()
                 if loop.time() >= self._pace.resume_at:
                     # A new flood wait. Refusals arriving while one is already being waited out are the

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models import Integration, User
 from db.repositories import integrations, sync_state
+from integrations import metrics
 from integrations.client import TIMEOUT_S, ProviderClient
 from integrations.connect import Connector
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound, ProviderRateLimited
@@ -335,6 +336,9 @@ class SyncEngine:
         await progress(replace(state))
         if error:
             logger.warning("sync of %s for %s failed: %s", provider, user_id, error)
+        metrics.SYNC_RUNS.labels(provider, status).inc()
+        metrics.SYNC_RECORDS.labels(provider, "workouts").inc(len(workouts))
+        metrics.SYNC_RECORDS.labels(provider, "days").inc(len(nights))
         return SyncResult(user_id, provider, status, len(workouts), len(nights), error)
 
     async def _stream(
