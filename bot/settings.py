@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Telegram must send with every update.
     telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Telegram: about one message a second per chat, "short bursts" tolerated. New messages to one chat
+    # beyond this burst go out one a second (a group: one every three seconds).
+    telegram_chat_burst: int = Field(default=5, ge=1, le=1000, alias="TELEGRAM_CHAT_BURST")
 
     hrv_band_sd: float = Field(default=0.5, ge=0.5, le=1.0, alias="COACH_HRV_BAND_SD")
 

@@ -653,6 +653,22 @@ class SyncClaim(Base):
     claimed_at: Mapped[datetime] = mapped_column("claimedAt", TZ_TIMESTAMP, server_default=func.now())
 
 
+class TelegramPace(Base):
+    """The bot-wide send pace every process shares (GCRA): one row for the whole bot (``key = '*'``), one per
+    chat (``key = chat id``). ``tat`` is the theoretical arrival time of the next send; ``holdUntil`` a flood
+    wait Telegram asked for, which stops every process. Turns are handed out by the SQL function
+    ``cw_telegram_turn`` (migration 0018) in one round trip; see `bot.ratelimit`.
+    """
+
+    __tablename__ = "TelegramPace"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    tat: Mapped[datetime] = mapped_column(TZ_TIMESTAMP)
+    hold_until: Mapped[datetime] = mapped_column(
+        "holdUntil", TZ_TIMESTAMP, server_default=text("'-infinity'::timestamptz")
+    )
+
+
 # --- Onboarding and settings dialogs ---------------------------------------------------------------------------
 
 
