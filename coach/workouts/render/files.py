@@ -56,7 +56,9 @@ def parse_format(text: str) -> FileFormat:
 
 def slug(text: str) -> str:
     """Lower-case ASCII words joined by hyphens: safe in a file name on every device and app."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # Accents fall away (Ü → U); any other sign (×, –) separates words rather than joining the digits around it.
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c if c.isascii() else ("" if unicodedata.combining(c) else " ") for c in decomposed)
     return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-") or "workout"
 
 
