@@ -1,8 +1,10 @@
 """FIT workout files for Garmin, Wahoo and Hammerhead head units and watches.
 
 Written with Garmin's own encoder (`garmin-fit-sdk`, 21.200.0 and later encode): it follows the current FIT
-profile and writes the header and CRC. It was chosen over fit-tool because it is Garmin's, and both were checked
-to round-trip through fitdecode with the CRC verified (`tests/workouts/test_fit.py`). Its trap: the encoder
+profile and writes the header and CRC. Both it and fit-tool 0.9.16 were checked (December 2026) to write a
+workout with power, heart-rate and repeat steps that fitdecode reads back with the CRC verified; the SDK was
+chosen because it is Garmin's, has no dependencies and ships each new profile (`tests/workouts/test_fit.py`
+keeps checking it). Its trap: the encoder
 writes **main fields only** and silently drops sub-field keys (``duration_time``, ``custom_target_power_low``,
 ``repeat_steps``), so every step is given in main fields with raw values:
 
