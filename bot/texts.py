@@ -7,8 +7,10 @@ Every value that comes from data or from the user passes through `esc`, so a wor
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import datetime
 
+from coach import availability
 from coach.daily import Assessment
 from coach.demo import DemoLoad
 from coach.profile import SETTINGS
@@ -21,6 +23,9 @@ def esc(text: str) -> str:
     """Escape for Telegram HTML: only <, > and & are special there (quotes stay readable)."""
     return html.escape(text, quote=False)
 
+
+# The settings shown by `_show_plan_setting` (their values are not plain numbers with a unit).
+PLAN_SETTING_NAMES = frozenset({"powermeter", "pace", "units", "hours", "days", "ramp", "recovery"})
 
 ACTION_HEADLINES = {
     Action.PROCEED: "go ahead with your planned session",
@@ -177,11 +182,62 @@ def demo_loaded(result: DemoLoad) -> str:
     )
 
 
+def training_days(minutes: Sequence[int]) -> str:
+    """``[0, 60, 0, 90, 0, 180, 0]`` → ``Tue 60 min, Thu 90 min, Sat 3 h``."""
+    return ", ".join(f"{WEEKDAY_NAMES[day]} {duration(m * 60)}" for day, m in enumerate(minutes) if m > 0)
+
+
+def duration(seconds: int) -> str:
+    """``4500`` → ``1 h 15 min``; ``2700`` → ``45 min``; ``7200`` → ``2 h``."""
+    minutes = round(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# What an unset plan setting means (`coach.availability`), so /settings never shows a bare "not set".
+_PLAN_DEFAULTS = {
+    "hours": f"not set ({availability.DEFAULT_WEEKLY_HOURS:g} h by default)",
+    "days": f"not set ({training_days(availability.DEFAULT_DAY_MINUTES)} by default)",
+    "ramp": f"not set ({availability.DEFAULT_CTL_RAMP:g} a week by default)",
+    "recovery": f"not set ({availability.DEFAULT_RECOVERY_RHYTHM} by default)",
+}
+
+
+def _show_plan_setting(user: User, name: str, value: object) -> str:
+    if value is None:
+        if name == "powermeter":
+            return f"not set ({'yes' if availability.has_power_meter(user) else 'no'}: {_power_default(user)})"
+        if name == "pace":
+            return "not set (estimated from your runs when there are enough)"
+        return _PLAN_DEFAULTS.get(name, "not set")
+    if name == "powermeter":
+        return "yes" if value else "no"
+    if name == "pace" and isinstance(value, int):
+        return availability.format_pace(value)
+    if name == "days" and isinstance(value, list):
+        return training_days(value)
+    if name == "hours" and isinstance(value, float):
+        return f"{value:g} h a week"
+    if name == "ramp" and isinstance(value, float):
+        return f"{value:g} CTL a week"
+    return str(value)
+
+
+def _power_default(user: User) -> str:
+    return "you have an FTP" if user.ftp is not None else "no FTP set"
+
+
 def show(user: User, name: str) -> str:
     """One setting's current value, for people."""
     if name == "brief":
         return f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
     value: object = getattr(user, SETTINGS[name].attribute)
+    if name in PLAN_SETTING_NAMES:
+        return _show_plan_setting(user, name, value)
     if value is None:
         return "not set"
     if isinstance(value, datetime):
