@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import PlannedWorkout, TrainingPlan
@@ -28,6 +28,13 @@ async def active(session: AsyncSession, *, user_id: str, lock: bool = False) -> 
     if lock:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).one_or_none()
+
+
+async def active_many(session: AsyncSession, *, user_ids: Sequence[str]) -> dict[str, TrainingPlan]:
+    if not user_ids:
+        return {}
+    stmt = select(TrainingPlan).where(TrainingPlan.user_id.in_(user_ids), TrainingPlan.status == "active")
+    return {plan.user_id: plan for plan in (await session.scalars(stmt)).all()}
 
 
 async def supersede(session: AsyncSession, *, user_id: str, from_day: date) -> str | None:
@@ -57,6 +64,7 @@ async def add(
     weeks: list[dict[str, Any]],
     projection: list[dict[str, Any]],
     race_id: str | None,
+    estimated_pace_s_per_km: int | None = None,
     sessions: Sequence[dict[str, Any]],
 ) -> TrainingPlan:
     """Store an active plan and its sessions (``sessions``: `PlannedWorkout` column values, by attribute)."""
@@ -68,6 +76,7 @@ async def add(
         weeks=weeks,
         projection=projection,
         race_id=race_id,
+        estimated_pace_s_per_km=estimated_pace_s_per_km,
         status="active",
     )
     session.add(plan)
@@ -136,12 +145,3 @@ async def replace_session(
     session.add(replacement)
     await session.flush()
     return replacement
-
-
-async def set_status(session: AsyncSession, *, user_id: str, session_id: str, status: str) -> None:
-    await session.execute(
-        update(PlannedWorkout)
-        .where(PlannedWorkout.id == session_id, PlannedWorkout.user_id == user_id)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
