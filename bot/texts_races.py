@@ -20,9 +20,7 @@ def _distance(race: Race) -> str:
 def race_line(race: Race, *, today: date) -> str:
     days = (race.date - today).days
     when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-    return (
-        f"<b>{esc(race.name)}</b> — {race.date:%a %d %b %Y} ({when}), <b>{race.priority}</b> race{_distance(race)}"
-    )
+    return f"<b>{esc(race.name)}</b> — {race.date:%a %d %b %Y} ({when}), <b>{race.priority}</b> race{_distance(race)}"
 
 
 def race_saved(race: Race) -> str:

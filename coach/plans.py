@@ -347,9 +347,7 @@ def _tomorrow_tsb(ctl: float | None, atl: float | None, load: float) -> float | 
     return ctls[-1] - atls[-1]
 
 
-def _option(
-    targets: Targets, session: PlannedSession, action: Action, ctl: float | None, atl: float | None
-) -> Option:
+def _option(targets: Targets, session: PlannedSession, action: Action, ctl: float | None, atl: float | None) -> Option:
     adapted = adapt_for_readiness(session, action)
     view = targets.view(session.day, adapted.workout) if adapted is not None else None
     return Option(action, view, _tomorrow_tsb(ctl, atl, adapted.planned_tss if adapted is not None else 0.0))
@@ -469,9 +467,7 @@ class Choice:
     changed: bool  # False: there was no planned session to change
 
 
-async def choose(
-    session: AsyncSession, user: User, *, day: date, choice: str, assessment: Assessment
-) -> Choice:
+async def choose(session: AsyncSession, user: User, *, day: date, choice: str, assessment: Assessment) -> Choice:
     """Apply a brief button to the day's planned session: ``do_it`` (the session readiness proposed),
     ``easier`` (one step easier than that), ``rest``. The original row is kept as ``replaced``."""
     suggestion = assessment.suggestion

@@ -1,15 +1,13 @@
 """The athlete's races as stored goals: add one from ``/race``, list, reprioritise, delete.
 
 A race is validated by `coach.reports.requests.parse_race` (name, date, priority, distance) before it gets
-here; storing it refuses a second race with the same name on the same day. Every change to the races
-rebuilds an active plan from today (`coach.plans.rebuild_if_active`), so the plan always leads to the
-races the athlete has.
+here; storing it refuses a second race with the same name on the same day. Callers rebuild an active plan
+after every change to the races (`coach.plans.rebuild_if_active`), so the plan leads to the races there are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,9 +57,3 @@ def goal(race: Race) -> RaceGoal:
 
 def goals(stored: Sequence[Race]) -> tuple[RaceGoal, ...]:
     return tuple(goal(race) for race in stored)
-
-
-@dataclass(frozen=True, slots=True)
-class RaceChange:
-    race: Race
-    deleted: bool = False

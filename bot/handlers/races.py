@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from bot import buttons, texts_races
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user
-from coach import races as race_goals
+from coach import plans
 from coach.daily import local_today
 from db.models import CallbackAction, Race
 from db.repositories import actions, races, users
@@ -84,7 +84,7 @@ async def _after_change(update: Update, context: Context, action: CallbackAction
             changed = await races.set_priority(session, user_id=user.id, race_id=race_id, priority=priority)
             note = texts_races.priority_changed(changed) if changed else texts_races.race_gone()
         if changed is not None:
-            await race_goals.changed(session, user, now=now, band_sd=ctx.settings.hrv_band_sd)
+            await plans.rebuild_if_active(session, user, now=now, band_sd=ctx.settings.hrv_band_sd)
         text, markup = await _listing(
             session, user_id=user.id, chat_id=action.chat_id, today=local_today(user, now), now=now
         )

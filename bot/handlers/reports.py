@@ -13,7 +13,7 @@ from telegram import Update
 from bot import report_jobs, texts_races, texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import races
+from coach import plans, races
 from coach.daily import local_today
 from coach.reports import ReportType
 from coach.reports.requests import RaceRequestError, parse_question, parse_race
@@ -52,6 +52,7 @@ async def race(update: Update, context: Context) -> None:
         except races.RaceExists as err:
             text = texts_races.race_exists(err)
         else:
+            await plans.rebuild_if_active(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
             text, saved = texts_races.race_saved(race), request
     await reply(update, text)
     if saved is not None:
