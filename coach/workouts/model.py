@@ -50,9 +50,12 @@ class WorkoutKind(StrEnum):
     STRIDES = "strides"
     TECHNIQUE = "technique"
     STRENGTH = "strength"
+    RACE = "race"
 
 
-HARD_KINDS = frozenset({WorkoutKind.THRESHOLD, WorkoutKind.VO2MAX, WorkoutKind.ANAEROBIC, WorkoutKind.SPRINTS})
+HARD_KINDS = frozenset(
+    {WorkoutKind.THRESHOLD, WorkoutKind.VO2MAX, WorkoutKind.ANAEROBIC, WorkoutKind.SPRINTS, WorkoutKind.RACE}
+)
 
 
 @dataclass(frozen=True, slots=True)
