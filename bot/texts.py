@@ -46,6 +46,7 @@ ACTION_NAMES = {
 COMMANDS = [
     ("today", "How should I train today? Today's session"),
     ("plan", "Your training plan: this week and next"),
+    ("workout", "A session as a file: /workout [day] [fit|zwo|erg|mrc]"),
     ("brief", "Today's morning brief; /brief off, on or 07:30"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
@@ -71,6 +72,9 @@ HELP_DETAILS = {
     "today's session from your plan — adapted to how ready you are — with tomorrow's form",
     "plan": "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
     "week's and next week's sessions in your own watts, heart rate or pace",
+    "workout": "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
+    "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
+    "<code>erg</code> (TrainerRoad and other trainer apps)",
     "race": "adds a race you train for and sends its taper report, e.g. <code>/race Gran Fondo 2027-05-16 A "
     "120</code> (priority A by default; distance in km optional)",
     "races": "lists your races, with buttons to change a race's priority (A, B, C) or delete it",

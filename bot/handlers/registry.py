@@ -19,6 +19,7 @@ from bot.handlers import (
     races,
     reports,
     sync,
+    workouts,
 )
 
 # Runs before every other group: a typed answer to an open setup or settings question is consumed there
@@ -55,6 +56,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("race", reports.race, filters=private))
     app.add_handler(CommandHandler("races", races.races_command, filters=private))
     app.add_handler(CommandHandler("plan", plan.plan, filters=private))
+    app.add_handler(CommandHandler("workout", workouts.workout, filters=private))
     app.add_handler(CommandHandler("report", reports.report, filters=private))
     app.add_handler(MessageHandler(private & filters.LOCATION, profile.on_location))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))
