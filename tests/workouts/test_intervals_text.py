@@ -84,3 +84,11 @@ def test_random_rides_round_trip(workout: StructuredWorkout) -> None:
 @given(workouts(sport=Sport.RUN))
 def test_random_runs_round_trip(workout: StructuredWorkout) -> None:
     assert_round_trip(workout, Thresholds(threshold_pace_s_per_km=280.0))
+
+
+def test_every_sport_has_an_activity_type_the_calendar_accepts() -> None:
+    from coach.workouts.render import ACTIVITY_TYPES
+    from tests.fakes.providers.intervals import KNOWN_TYPES
+
+    assert set(ACTIVITY_TYPES) == set(Sport)
+    assert set(ACTIVITY_TYPES.values()) <= KNOWN_TYPES

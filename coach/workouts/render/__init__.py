@@ -2,9 +2,10 @@
 
 from coach.workouts.render.errors import FormatUnavailable
 from coach.workouts.render.files import FileFormat, WorkoutFile, file_name, parse_format, render_file
-from coach.workouts.render.intervals_text import render_intervals_text
+from coach.workouts.render.intervals_text import ACTIVITY_TYPES, render_intervals_text
 
 __all__ = [
+    "ACTIVITY_TYPES",
     "FileFormat",
     "FormatUnavailable",
     "WorkoutFile",

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import re
 
-from coach.workouts.model import Repeat, Step, StepIntensity, StructuredWorkout, single_level
+from coach.workouts.model import Repeat, Sport, Step, StepIntensity, StructuredWorkout, single_level
 from coach.workouts.targets import TargetKind, Thresholds, lthr_fraction, target_kind
 
 REPEAT_HEADER = "Main set"
+
+# The event ``type`` of a session on the Intervals.icu calendar (its activity types; "Active Recovery" and the
+# like are not types, and are refused).
+ACTIVITY_TYPES = {Sport.RIDE: "Ride", Sport.RUN: "Run", Sport.SWIM: "Swim", Sport.STRENGTH: "WeightTraining"}
 
 _RESERVED = frozenset(
     {
