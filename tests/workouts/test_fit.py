@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -32,7 +33,8 @@ def _expected_range(step: Step, kind: TargetKind, t: Thresholds) -> tuple[float,
 def assert_round_trip(workout: StructuredWorkout, thresholds: Thresholds) -> None:
     fit = read_fit(render_fit(workout, thresholds, created=CREATED))
     assert fit.file_id["type"] == "workout"
-    assert fit.workout["wkt_name"] == workout.title
+    name = fit.workout["wkt_name"]
+    assert name == workout.title or (workout.title.startswith(name) and len(workout.title.encode()) > 254)
     assert fit.workout["num_valid_steps"] == len(fit.steps)
     assert [s["message_index"] for s in fit.steps] == list(range(len(fit.steps)))
     executed = fit.executed()
@@ -119,3 +121,16 @@ def test_random_rides_round_trip(workout: StructuredWorkout) -> None:
 @given(workouts(sport=Sport.RUN))
 def test_random_runs_round_trip(workout: StructuredWorkout) -> None:
     assert_round_trip(workout, Thresholds(threshold_pace_s_per_km=300.0))
+
+
+def test_long_texts_are_cut_to_what_a_fit_string_holds() -> None:
+    long_cue = Step(60, SWEET_SPOT.blocks[0].intensity, 0.5, 0.6, cue="Spin easy and think of nothing " * 12)  # type: ignore[union-attr]
+    workout = dataclasses.replace(
+        SWEET_SPOT, title="Über " * 80, description="d" * 400, blocks=(*SWEET_SPOT.blocks, long_cue)
+    )
+    fit = read_fit(render_fit(workout, POWER, created=CREATED))
+    assert workout.title.startswith(fit.workout["wkt_name"])
+    assert len(fit.workout["wkt_name"].encode()) <= 254  # 255 bytes with the terminating zero
+    assert len(fit.workout["wkt_description"].encode()) <= 254
+    assert long_cue.cue.startswith(fit.steps[-1]["wkt_step_name"])
+    assert_round_trip(workout, POWER)

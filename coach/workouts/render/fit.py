@@ -37,6 +37,7 @@ POWER_OFFSET_W = 1000  # custom power targets: W + 1000 (below 1000 a device rea
 HR_OFFSET_BPM = 100  # custom heart-rate targets: bpm + 100 (up to 100 a device reads % of max HR)
 SPEED_RAW_PER_M_S = 1000  # custom speed targets: mm/s
 DURATION_RAW_PER_S = 1000  # time durations: ms
+STRING_MAX_BYTES = 254  # a FIT field holds 255 bytes; a string ends with a zero byte
 PRODUCT_NAME = "Coach Watts"
 
 _MESG = Profile["mesg_num"]
@@ -84,6 +85,14 @@ def _ramp_note(target: ResolvedTarget) -> str:
     return "Ramp"
 
 
+def fit_string(text: str) -> str:
+    """``text`` cut to what a FIT string field holds, at a character boundary (the encoder refuses longer)."""
+    encoded = text.encode()
+    if len(encoded) <= STRING_MAX_BYTES:
+        return text
+    return encoded[:STRING_MAX_BYTES].decode(errors="ignore")
+
+
 def _pace(speed_m_s: float) -> str:
     seconds = round(1000.0 / speed_m_s)
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -92,12 +101,12 @@ def _pace(speed_m_s: float) -> str:
 def _step_message(index: int, step: Step, kind: TargetKind, thresholds: Thresholds) -> dict[str, Any]:
     message: dict[str, Any] = {
         "message_index": index,
-        "wkt_step_name": step_label(step),
+        "wkt_step_name": fit_string(step_label(step)),
         "intensity": _INTENSITY[step.intensity],
         "duration_type": "time",
         "duration_value": step.duration_s * DURATION_RAW_PER_S,
     }
-    notes = [step.cue.strip()] if step.cue.strip() else []
+    notes: list[str] = []
     if kind is TargetKind.OPEN:
         if step.cadence_rpm is not None:
             message.update(
@@ -123,8 +132,10 @@ def _step_message(index: int, step: Step, kind: TargetKind, thresholds: Threshol
                 secondary_custom_target_value_low=step.cadence_rpm,
                 secondary_custom_target_value_high=step.cadence_rpm,
             )
+    if step.cue.strip():
+        notes.append(step.cue.strip())  # after the ramp: if the notes are cut, the cue is also the step's name
     if notes:
-        message["notes"] = ". ".join(notes)
+        message["notes"] = fit_string(". ".join(notes))
     return message
 
 
@@ -178,13 +189,13 @@ def render_fit(workout: StructuredWorkout, thresholds: Thresholds, *, created: d
         },
     )
     workout_message: dict[str, Any] = {
-        "wkt_name": workout.title,
+        "wkt_name": fit_string(workout.title),
         "sport": sport,
         "sub_sport": sub_sport,
         "num_valid_steps": len(steps),
     }
     if workout.description:
-        workout_message["wkt_description"] = workout.description
+        workout_message["wkt_description"] = fit_string(workout.description)
     encoder.on_mesg(_MESG["WORKOUT"], workout_message)
     for message in steps:
         encoder.on_mesg(_MESG["WORKOUT_STEP"], message)
