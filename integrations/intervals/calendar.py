@@ -205,7 +205,10 @@ def _differs(current: JsonObject, wanted: JsonObject) -> bool:
 
 
 def _normal(value: Any) -> Any:
-    """Intervals.icu may send a load or duration back as a float; 60.0 and 60 are the same value."""
+    """A value as compared: a load or duration sent back as a float (60.0 is 60), text without the surrounding
+    white space a server may trim, so an unchanged session is never rewritten."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        return value.strip()
     return value

@@ -3,6 +3,8 @@ hypothesis strategy for random structured workouts."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import strategies as st
 
 from coach.workouts.model import Block, Repeat, Sport, Step, StepIntensity, StructuredWorkout, WorkoutKind
@@ -81,7 +83,9 @@ NAMED = {
 
 # ----------------------------------------------------------------------------------------- random sessions
 
-_cues = st.sampled_from(["", "Settle in", "Go!", "Sprint 30s at 150%", 'Spin <fast> & "smooth"', "Z2 ramp 5m"])
+_cues = st.sampled_from(
+    ["", "Settle in", "Go!", "Sprint 30s at 150%", 'Spin <fast> & "smooth"', "Z2 ramp 5m", "Bell\x07 rings", "Ü" * 300]
+)
 _fractions = st.floats(min_value=0.30, max_value=2.0, allow_nan=False).map(lambda x: round(x, 3))
 
 
@@ -114,6 +118,11 @@ def workouts(draw: st.DrawFn, sport: Sport = Sport.RIDE) -> StructuredWorkout:
         key=draw(st.sampled_from(["sweet-spot-2x20", "Über Tempo 3×10", "vo2/30-30"])),
         sport=sport,
         kind=WorkoutKind.TEMPO,
-        title=draw(st.sampled_from(["Tempo", "Über & <VO2>", "A" * 90])),
+        title=draw(st.sampled_from(["Tempo", "Über & <VO2>", "A" * 90, "Über " * 60, "Tab\tand\x00null"])),
         blocks=tuple(draw(st.lists(blocks(2), min_size=1, max_size=4))),
     )
+
+
+def shown(text: str) -> str:
+    """What a file can show of ``text``: control characters become spaces (the formats cannot carry them)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)

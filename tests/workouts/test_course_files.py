@@ -75,3 +75,13 @@ def test_erg_needs_an_ftp_and_runs_have_no_trainer_file() -> None:
 def test_random_rides_round_trip(workout: StructuredWorkout) -> None:
     assert_erg(workout, 287)
     assert_mrc(workout)
+
+
+def test_header_lines_stay_one_line_each() -> None:
+    import dataclasses
+
+    odd = dataclasses.replace(SWEET_SPOT, title="Two\nlines [and]\x07 a bell", description="x\r\ny")
+    header, columns, _ = read_course(render_erg(odd, POWER))
+    assert header["FILE NAME"] == "Two lines and a bell"
+    assert header["DESCRIPTION"] == "x y"
+    assert columns == "MINUTES WATTS"

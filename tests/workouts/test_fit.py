@@ -12,7 +12,7 @@ from coach.workouts.model import Sport, Step, StructuredWorkout
 from coach.workouts.render.fit import render_fit
 from coach.workouts.targets import TargetKind, Thresholds, lthr_fraction, target_kind
 from tests.workouts.readers import read_fit
-from tests.workouts.samples import NAMED, NESTED_VO2, POWER, SWEET_SPOT, TEMPO_RUN, workouts
+from tests.workouts.samples import NAMED, NESTED_VO2, POWER, SWEET_SPOT, TEMPO_RUN, shown, workouts
 
 CREATED = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)
 
@@ -33,8 +33,8 @@ def _expected_range(step: Step, kind: TargetKind, t: Thresholds) -> tuple[float,
 def assert_round_trip(workout: StructuredWorkout, thresholds: Thresholds) -> None:
     fit = read_fit(render_fit(workout, thresholds, created=CREATED))
     assert fit.file_id["type"] == "workout"
-    name = fit.workout["wkt_name"]
-    assert name == workout.title or (workout.title.startswith(name) and len(workout.title.encode()) > 254)
+    name, title = fit.workout["wkt_name"], shown(workout.title)
+    assert name == title or (title.startswith(name) and len(title.encode()) > 254)
     assert fit.workout["num_valid_steps"] == len(fit.steps)
     assert [s["message_index"] for s in fit.steps] == list(range(len(fit.steps)))
     executed = fit.executed()

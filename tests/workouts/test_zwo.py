@@ -9,12 +9,12 @@ from coach.workouts.model import Sport, StructuredWorkout, WorkoutKind
 from coach.workouts.render.errors import FormatUnavailable
 from coach.workouts.render.zwo import render_zwo
 from tests.workouts.readers import read_zwo
-from tests.workouts.samples import NAMED, NESTED_VO2, SWEET_SPOT, TEMPO_RUN, workouts
+from tests.workouts.samples import NAMED, NESTED_VO2, SWEET_SPOT, TEMPO_RUN, shown, workouts
 
 
 def assert_round_trip(workout: StructuredWorkout) -> None:
     root, steps = read_zwo(render_zwo(workout))
-    assert root.findtext("name") == workout.title
+    assert root.findtext("name") == shown(workout.title)
     assert root.findtext("sportType") == {Sport.RIDE: "bike", Sport.RUN: "run"}[workout.sport]
     planned = list(workout.steps())
     assert len(steps) == len(planned)

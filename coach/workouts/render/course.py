@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from coach.workouts.model import Sport, StructuredWorkout
 from coach.workouts.render.errors import FormatUnavailable
+from coach.workouts.render.labels import plain_text
 
 Point = tuple[int, float]  # (seconds from the start, value)
 
@@ -50,4 +51,4 @@ def course_file(*, header: Iterable[str], columns: str, points: list[Point], val
 
 def header_text(text: str) -> str:
     """A header value on one line: the format has no escaping, so line breaks and '[' become spaces."""
-    return " ".join(text.replace("[", " ").replace("]", " ").split())
+    return " ".join(plain_text(text).replace("[", " ").replace("]", " ").split())

@@ -30,7 +30,7 @@ from typing import Any
 from garmin_fit_sdk import Encoder, Profile
 
 from coach.workouts.model import Repeat, Sport, Step, StepIntensity, StructuredWorkout, single_level
-from coach.workouts.render.labels import step_label
+from coach.workouts.render.labels import plain_text, step_label
 from coach.workouts.targets import ResolvedTarget, TargetKind, Thresholds, resolve, target_kind
 
 POWER_OFFSET_W = 1000  # custom power targets: W + 1000 (below 1000 a device reads % FTP)
@@ -87,9 +87,9 @@ def _ramp_note(target: ResolvedTarget) -> str:
 
 def fit_string(text: str) -> str:
     """``text`` cut to what a FIT string field holds, at a character boundary (the encoder refuses longer)."""
-    encoded = text.encode()
+    encoded = plain_text(text).encode()
     if len(encoded) <= STRING_MAX_BYTES:
-        return text
+        return plain_text(text)
     return encoded[:STRING_MAX_BYTES].decode(errors="ignore")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from coach.workouts.model import Step, StepIntensity
 
 _DEFAULT = {
@@ -14,4 +16,10 @@ _DEFAULT = {
 
 def step_label(step: Step) -> str:
     """The step's cue, or its role when it has none."""
-    return step.cue.strip() or _DEFAULT[step.intensity]
+    return plain_text(step.cue).strip() or _DEFAULT[step.intensity]
+
+
+def plain_text(text: str) -> str:
+    """``text`` with control characters (tabs, line breaks, NUL…) as spaces: a NUL ends a FIT string early, XML
+    cannot hold most of them, and a line break would end an ERG header line."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)

@@ -19,16 +19,23 @@ Zwift publishes no schema; the element and attribute names are copied from Zwift
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from coach.workouts.model import Block, Repeat, Sport, Step, StepIntensity, StructuredWorkout
 from coach.workouts.render.errors import FormatUnavailable
-from coach.workouts.render.labels import step_label
+from coach.workouts.render.labels import plain_text, step_label
 
 AUTHOR = "Coach Watts"
 RUN_PACE_INDEX = "3"  # see the module docstring: 10 km or half-marathon pace, whichever base a reader uses
 
 _SPORT_TYPE = {Sport.RIDE: "bike", Sport.RUN: "run"}
+# Characters XML 1.0 cannot hold at all, escaped or not: a file with one "just does not show up" in Zwift.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", plain_text(text))
 
 
 def fraction(value: float) -> str:
@@ -47,7 +54,7 @@ def _ramp_element(step: Step) -> str:
 
 def _cue(element: ET.Element, step: Step) -> None:
     if step.cue.strip():
-        ET.SubElement(element, "textevent", timeoffset="0", message=step_label(step))
+        ET.SubElement(element, "textevent", timeoffset="0", message=xml_text(step_label(step)))
 
 
 def _common(element: ET.Element, run: bool) -> None:
@@ -115,8 +122,8 @@ def render_zwo(workout: StructuredWorkout) -> str:
         raise FormatUnavailable(f"Zwift workouts are rides or runs; this is a {workout.sport.value} session.")
     root = ET.Element("workout_file")
     ET.SubElement(root, "author").text = AUTHOR
-    ET.SubElement(root, "name").text = workout.title
-    ET.SubElement(root, "description").text = workout.description
+    ET.SubElement(root, "name").text = xml_text(workout.title)
+    ET.SubElement(root, "description").text = xml_text(workout.description)
     ET.SubElement(root, "sportType").text = sport_type
     ET.SubElement(root, "durationType").text = "time"
     tags = ET.SubElement(root, "tags")
