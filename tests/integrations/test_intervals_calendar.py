@@ -394,3 +394,15 @@ async def test_a_revoked_oauth_grant_raises_the_auth_error(env: Env) -> None:
 
 def test_the_oauth_flow_asks_for_calendar_write() -> None:
     assert "CALENDAR:WRITE" in oauth.PROVIDER.scope.split(",")
+
+
+async def test_disconnecting_stops_all_writes(env: Env) -> None:
+    user_id = await env.with_api_key()
+    writer = env.writer(user_id)
+    await writer.reconcile(oldest=MONDAY, newest=END, events=FORTNIGHT[:1])
+    await env.connector.disconnect(user_id=user_id, provider="intervals")
+    sent = len(env.fakes["intervals"].requests)
+    with pytest.raises(ProviderAuthError):
+        await writer.reconcile(oldest=MONDAY, newest=END, events=FORTNIGHT)
+    assert len(env.fakes["intervals"].requests) == sent  # not one request without a connection
+    assert set(ours(env.calendar)) == {"cw-100"}
