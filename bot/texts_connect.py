@@ -56,8 +56,9 @@ def menu_button_text(info: ProviderInfo, connection: Connection | None) -> str:
 
 
 def connect_link(info: ProviderInfo) -> str:
+    access = f", and write only {esc(info.writes)}" if info.writes else "— read-only"
     text = (
-        f"Tap the button to connect <b>{esc(info.label)}</b>. I'll read your {esc(info.reads)} — read-only.\n\n"
+        f"Tap the button to connect <b>{esc(info.label)}</b>. I'll read your {esc(info.reads)} {access}.\n\n"
         "The link works once, for 10 minutes. Please don't forward it: whoever completes it connects "
         "<i>their</i> account to <i>your</i> coach."
     )

@@ -82,6 +82,7 @@ class ProviderInfo:
     available: bool
     reads: str
     api_key: bool  # can be connected with a personal API key (Intervals.icu)
+    writes: str = ""  # what we write there, if anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,7 @@ class Connector:
                 available=name in self._flows,
                 reads=spec.reads,
                 api_key=name == "intervals" and name in self._apps,
+                writes=spec.writes,
             )
             for name, spec in OAUTH.items()
         ]
