@@ -49,6 +49,7 @@ from integrations.retry import RetryPolicy, call_with_retries
 from integrations.sync.streams import STREAMS, Page, RunContext, Stream, Window
 from integrations.sync.writer import (
     PROVIDER_NAMES,
+    PageResult,
     SyncOutcome,
     commit_page,
     finish_sync,
@@ -99,6 +100,7 @@ class SyncResult:
     workouts: int = 0
     nights: int = 0
     error: str | None = None
+    rejected: int = 0  # records set aside (unreadable, or refused by the database rules)
 
 
 def _database_gone(err: BaseException) -> bool:
@@ -335,7 +337,7 @@ class SyncEngine:
         await progress(replace(state))
         if error:
             logger.warning("sync of %s for %s failed: %s", provider, user_id, error)
-        return SyncResult(user_id, provider, status, len(workouts), len(nights), error)
+        return SyncResult(user_id, provider, status, len(workouts), len(nights), error, outcome.rejected)
 
     async def _stream(
         self,
@@ -373,7 +375,7 @@ class SyncEngine:
             else:
                 stored = _Cursor(end=window.end).dump()
 
-            async def commit(page: Page = page, stored: str | None = stored) -> None:
+            async def commit(page: Page = page, stored: str | None = stored) -> PageResult:
                 result = await commit_page(
                     self.sessions,
                     integration_id=row.id,
@@ -383,10 +385,12 @@ class SyncEngine:
                     cursor=stored,
                 )
                 outcome.add(stream.name, result)
+                return result
 
             try:
-                await self._db(commit)
+                result = await self._db(commit)
                 workouts.update(w.external_id for w in page.batch.workouts)
+                workouts.difference_update(result.refused_workouts)
                 nights.update(m.local_date for m in page.batch.metrics)
                 state.workouts, state.nights, state.pages = len(workouts), len(nights), state.pages + 1
                 await progress(replace(state))
