@@ -145,9 +145,17 @@ class TelegramWebhook:
             payload = await telegram_updates.claim(session, update_id=update_id, now=self._clock(), lease=self._lease)
         if payload is None:
             return False
-        update = Update.de_json(payload, self._app.bot)
-        # Handler errors go to the application's error handler (an apology to the user) and do not raise.
-        await self._app.process_update(update)
+        try:
+            update = Update.de_json(payload, self._app.bot)
+            # Handler errors go to the application's error handler (an apology to the user) and do not raise.
+            await self._app.process_update(update)
+        except Exception:
+            # Given back for the next sweep, or parked after its last attempt; the worker logs the traceback.
+            async with self._sessions.begin() as session:
+                parked = await telegram_updates.failed(session, update_id=update_id, now=self._clock())
+            if parked:
+                logger.warning("webhook update %s parked after its last attempt failed", update_id)
+            raise
         async with self._sessions.begin() as session:
             await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock())
         return True
@@ -155,11 +163,16 @@ class TelegramWebhook:
     async def sweep(self) -> int:
         """Process stranded updates (a crashed process's, or ones stored while no worker ran); returns how many."""
         async with self._sessions.begin() as session:
+            for update_id in await telegram_updates.park_exhausted(session, now=self._clock(), lease=self._lease):
+                logger.warning("webhook update %s parked: its last attempt never finished", update_id)
             ids = await telegram_updates.stranded(session, now=self._clock(), lease=self._lease, limit=SWEEP_BATCH)
             await telegram_updates.purge_processed(session, before=self._clock() - KEEP_PROCESSED)
         done = 0
         for update_id in ids:
-            done += await self.process(update_id)
+            try:
+                done += await self.process(update_id)
+            except Exception:  # one failing update must not hold up the ones behind it
+                logger.exception("webhook update %s failed; it is retried until its attempts run out", update_id)
         return done
 
     async def _sweep_forever(self, every_s: float) -> None:
