@@ -189,6 +189,8 @@ def status(connections: Sequence[Connection], tz: str) -> str:
             state = "needs reconnecting"
         elif c.status == "SYNCING":
             state = "syncing now"
+        elif c.status == "INTERRUPTED":
+            state = "last sync was interrupted (the next one carries on where it stopped)"
         elif c.status == "FAILED":
             state = "last sync failed (I'll retry)"
         else:

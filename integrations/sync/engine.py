@@ -7,7 +7,9 @@ One run syncs one (user, provider) connection:
    returns ``BUSY`` at once (the running one is doing its work). Other connections are not held up.
 2. **Status.** ``SYNCING``, then ``SUCCESS`` (``lastSyncAt``) or ``FAILED`` with a sentence. A grant the
    provider refused stays FAILED until the user reconnects (`db.repositories.integrations.auth_lost`);
-   any other failure is retried by the next sync.
+   any other failure is retried by the next sync. A process killed mid-run cannot write its end, so
+   ``SYNCING`` is believed only while the run's lock is held (`sync_state.runs_alive`); otherwise the
+   connection reads as ``INTERRUPTED`` (`Connector.connections`), and the next run resumes it.
 3. **Streams** (`integrations.sync.streams`), each by its own cursor. No cursor: backfill
    ``backfill_days``. A cursor that records a finished run: from its end minus ``OVERLAP`` (scores settle,
    late uploads) to now. A cursor that records an unfinished run (a crash, a database restart): that run
@@ -214,7 +216,7 @@ class SyncEngine:
     @asynccontextmanager
     async def single_flight(self, user_id: str, provider: str) -> AsyncIterator[bool]:
         """True while this process holds the (user, provider) sync lock; False when another run holds it."""
-        key = f"sync:{user_id}:{provider}"
+        key = sync_state.run_lock_key(user_id, provider)
 
         async def connect() -> tuple[object, bool]:
             conn = await self._engine.connect()
