@@ -85,7 +85,7 @@ async def _run(settings: Settings) -> None:
         )
         deps = attach(ctx, app, connector)
         receiver = (
-            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock)
+            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock, vault=vault)
             if webhook_secret is not None
             else None
         )

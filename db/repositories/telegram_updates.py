@@ -57,8 +57,12 @@ async def stranded(session: AsyncSession, *, now: datetime, lease: timedelta, li
     return await inbox.stranded(session, INBOX, now=now, lease=lease, limit=limit, min_age=lease)
 
 
-async def mark_processed(session: AsyncSession, *, update_id: int, now: datetime) -> None:
-    await inbox.mark_processed(session, INBOX, key=update_id, now=now)
+async def mark_processed(
+    session: AsyncSession, *, update_id: int, now: datetime, payload: dict[str, Any] | None = None
+) -> None:
+    """The update is handled; ``payload``: what the row keeps from now on (a credential redacted)."""
+    values = {"payload": payload} if payload is not None else {}
+    await inbox.mark_processed(session, INBOX, key=update_id, now=now, **values)
 
 
 async def failed(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
