@@ -129,3 +129,16 @@ async def test_a_stored_update_holds_the_key_sealed_until_it_is_processed(webhoo
     await h.api.drain(ANN["id"], quiet=0.3, wait_s=15)
     connected = await h.integration(await h.user_id(ANN["id"]), "intervals")
     assert connected is not None and connected.external_user_id == "i721"
+
+
+async def test_a_key_typed_while_a_setup_question_waits_is_taken_as_a_key(
+    connect_harness: ConnectHarness, database_url: str
+) -> None:
+    h = connect_harness
+    await h.ask(ANN, "/start")  # the guided setup asks its first question (the time zone)
+    key = _key()
+    h.fakes["intervals"].add_api_key(key, user_id="i731")
+    replies = await h.ask(ANN, key)
+    assert any("Intervals.icu connected" in r.text for r in replies), [r.text for r in replies]
+    assert all(key not in r.text for r in replies)
+    _assert_no_credential(_dump(database_url), [key])
