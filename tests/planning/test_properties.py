@@ -1,0 +1,77 @@
+"""Property tests: the plan's rules hold for random histories, availabilities and race calendars."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.planning.adapt import rebuild
+from coach.planning.build import build_plan
+from coach.planning.model import Availability, PlanInputs, Priority, RaceGoal
+from coach.workouts.model import Sport
+from tests.planning.conftest import TODAY
+from tests.planning.invariants import check_plan
+
+availabilities = st.builds(
+    Availability,
+    weekly_hours=st.sampled_from([1.0, 2.0, 4.0, 6.5, 10.0, 15.0, 25.0]),
+    max_minutes_by_weekday=st.dictionaries(
+        st.integers(0, 6), st.sampled_from([0, 20, 30, 45, 60, 90, 120, 180, 300]), max_size=7
+    ),
+    recovery_every=st.sampled_from([3, 4]),
+    ctl_ramp_per_week=st.floats(5.0, 8.0),
+)
+races = st.lists(
+    st.builds(
+        RaceGoal,
+        name=st.sampled_from(["Fondo", "Crit", "TT", "Marathon"]),
+        day=st.integers(1, 30 * 7).map(lambda d: TODAY + timedelta(days=d)),
+        priority=st.sampled_from(list(Priority)),
+        distance_km=st.sampled_from([None, 10.0, 40.0, 160.0]),
+    ),
+    max_size=3,
+)
+
+
+@st.composite
+def plan_inputs(draw: st.DrawFn) -> PlanInputs:
+    sport = draw(st.sampled_from([Sport.RIDE, Sport.RIDE, Sport.RUN, Sport.SWIM]))
+    goals = tuple(RaceGoal(r.name, r.day, r.priority, sport=sport, distance_km=r.distance_km) for r in draw(races))
+    return PlanInputs(
+        today=TODAY + timedelta(days=draw(st.integers(0, 6))),
+        sport=sport,
+        ctl=draw(st.floats(0.0, 120.0)),
+        atl=draw(st.floats(0.0, 160.0)),
+        availability=draw(availabilities),
+        races=goals,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_inputs())
+def test_every_plan_keeps_the_rules(inputs: PlanInputs) -> None:
+    plan = build_plan(inputs)
+    check_plan(plan, inputs)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_inputs(), st.integers(1, 40), st.integers(-14, 21))
+def test_rebuilding_mid_way_never_changes_a_session_already_done(
+    inputs: PlanInputs, days_later: int, race_shift: int
+) -> None:
+    plan = build_plan(inputs)
+    later = inputs.today + timedelta(days=days_later)
+    done = {s.day: s.planned_tss for s in plan.sessions() if s.day < later}
+    morning = plan.projected(later - timedelta(days=1))
+    ctl, atl = (morning.ctl, morning.atl) if morning else (inputs.ctl, inputs.atl)
+    moved = tuple(
+        RaceGoal(r.name, max(later + timedelta(days=1), r.day + timedelta(days=race_shift)), r.priority, r.sport)
+        for r in inputs.races
+    )
+    new_inputs = PlanInputs(later, inputs.sport, ctl, atl, inputs.availability, moved, done)
+    rebuilt = rebuild(plan, new_inputs)
+    before = [s for s in plan.sessions() if s.day < later]
+    assert [s for s in rebuilt.sessions() if s.day < later] == before
+    assert all(p in plan.projection for p in rebuilt.projection if p.day < later)
