@@ -62,7 +62,7 @@ START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
 STEP_S = 5 * 60  # sessions are whole 5-minute units
-SEARCH_STEPS = 12
+SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
 TAPER_EFFORT_DAYS = (6, 4)  # days before the race with short race-pace efforts (race.py's race-week rhythm)
@@ -227,7 +227,7 @@ def _advance(state: _State, days: Sequence[date], built: Iterable[_Built]) -> _S
     last_quality = state.last_quality
     for item in built:
         by_day[item.day] = by_day.get(item.day, 0.0) + item.tss
-        if item.race or item.workout.hard or (item.quality_s > 0 and item.workout.kind in _QUALITY_KINDS):
+        if is_quality(item.workout):
             last_quality = item.day if last_quality is None else max(last_quality, item.day)
     ctl, atl = state.ctl, state.atl
     for day in days:
@@ -312,17 +312,10 @@ class _Planner:
             # Race-pace efforts six and four days out; the race's own week holds one (the race is the other).
             effort = before == TAPER_EFFORT_DAYS[-1] or monday(day) != monday(self.goal.day)
             if before in TAPER_EFFORT_DAYS and effort:
-                kind, variant = (
-                    _quality_kinds(self.sport, Phase.TAPER, self.goal)[0]
-                    if self.sport
-                    in (
-                        Sport.RIDE,
-                        Sport.RUN,
-                    )
-                    else (WorkoutKind.ENDURANCE, None)
-                )
+                kinds = _quality_kinds(self.sport, Phase.TAPER, self.goal)
                 slot = None
-                if kind is not WorkoutKind.ENDURANCE and not self._next_to_race(day):
+                if kinds and not self._next_to_race(day):
+                    kind, variant = kinds[0]
                     slot = self._slot(day, Role.QUALITY, kind, variant, cap_s=TAPER_QUALITY_CAP_S)
                 return True, slot or self._easy(day, TAPER_EASY_CAP_S)
             return True, self._easy(day, TAPER_EASY_CAP_S)
@@ -465,7 +458,7 @@ class _Planner:
                 cached = _session(slot.kind, self.sport, duration, slot.variant)
                 if cached is None:
                     continue
-                built = replace(cached, day=slot.day)
+                built = _Built(slot.day, cached.workout, cached.tss, cached.quality_s, False)
             out.append(built)
         return out
 
