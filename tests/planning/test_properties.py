@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from coach.planning.adapt import rebuild
-from coach.planning.build import build_plan
-from coach.planning.model import Availability, PlanInputs, Priority, RaceGoal
+from coach.planning.adapt import move_intensity, rebalance_week, rebuild
+from coach.planning.build import build_plan, is_quality
+from coach.planning.model import Availability, PlanInputs, Priority, RaceGoal, SessionStatus
 from coach.planning.taper import TARGET_TSB
-from coach.workouts.model import Sport
+from coach.workouts.model import Sport, WorkoutKind
 from tests.planning.conftest import TODAY
 from tests.planning.invariants import check_plan
 
@@ -118,3 +120,67 @@ def test_race_morning_form_lands_in_the_band_when_the_days_allow(inputs: PlanInp
     assert plan.race is not None
     form = plan.morning_form(plan.race.day)
     assert form is not None and TARGET_TSB[0] <= form <= TARGET_TSB[1], form
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_inputs(), st.integers(0, 200), st.sampled_from([SessionStatus.MISSED, SessionStatus.SKIPPED]))
+def test_a_missed_session_changes_only_its_week_from_today_within_the_rules(
+    inputs: PlanInputs, pick: int, status: SessionStatus
+) -> None:
+    plan = build_plan(inputs)
+    sessions = [s for s in plan.sessions() if s.workout.kind is not WorkoutKind.RACE]
+    assume(sessions)
+    missed = sessions[pick % len(sessions)]
+    today = missed.day + timedelta(days=1) if status is SessionStatus.MISSED else missed.day
+    week = plan.week_of(missed.day)
+    assert week is not None
+    done = {s.day: s.planned_tss for s in plan.sessions() if week.start <= s.day < today}
+    morning = plan.projected(today - timedelta(days=1))
+    ctl, atl = (morning.ctl, morning.atl) if morning else (inputs.ctl, inputs.atl)
+    state = PlanInputs(today, inputs.sport, ctl, atl, inputs.availability, inputs.races, done)
+    after = rebalance_week(plan, state, missed={missed.day: status})
+
+    assert after.session_on(missed.day) == replace(missed, status=status)
+    for old, new in zip(plan.weeks, after.weeks, strict=True):
+        if old.start != week.start:
+            assert old == new
+    changed = {s.day for s in after.sessions()} ^ {s.day for s in plan.sessions()}
+    changed |= {s.day for s in after.sessions() if s != plan.session_on(s.day)}
+    assert all(day == missed.day or (today <= day and day != missed.day + timedelta(days=1)) for day in changed)
+    # Never two quality days in a row; the week within its hours, its intensity share and its target.
+    planned = [s for s in after.sessions() if s.status is SessionStatus.PLANNED]
+    quality = sorted(s.day for s in planned if is_quality(s.workout))
+    races = {s.day for s in planned if s.workout.kind is WorkoutKind.RACE}
+    for a, b in itertools.pairwise(quality):
+        assert (b - a).days > 1 or (a in races and b in races)
+    new_week = after.week_of(missed.day)
+    assert new_week is not None
+    active = [s for s in new_week.sessions if s.status is SessionStatus.PLANNED]
+    assert sum(s.duration_s for s in active) <= max(
+        inputs.availability.weekly_hours * 3600, sum(s.duration_s for s in active if s.day in races)
+    )
+    grown = sum(s.planned_tss for s in active if s.day >= today and s.day not in races)
+    before = sum(s.planned_tss for s in week.sessions if s.day >= today and s.day != missed.day and s.day not in races)
+    assert grown <= max(before, new_week.target_tss - sum(done.values())) + 1e-6
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_inputs(), st.integers(0, 60), st.integers(1, 5))
+def test_illness_leaves_nothing_hard_in_the_veto_and_never_adds_quality(
+    inputs: PlanInputs, offset: int, days: int
+) -> None:
+    plan = build_plan(inputs)
+    start = inputs.today + timedelta(days=offset)
+    after = move_intensity(plan, from_day=start, days=days, availability=inputs.availability)
+    for session in after.sessions():
+        if start <= session.day < start + timedelta(days=days) and session.workout.kind is not WorkoutKind.RACE:
+            assert session.workout.kind is WorkoutKind.RECOVERY
+        if session.day < start:
+            assert session == plan.session_on(session.day)
+    for old, new in zip(plan.weeks, after.weeks, strict=True):
+        assert sum(is_quality(s.workout) for s in new.sessions) <= sum(is_quality(s.workout) for s in old.sessions)
+        assert new.duration_s <= max(old.duration_s, inputs.availability.weekly_hours * 3600)
+    quality = sorted(s.day for s in after.sessions() if is_quality(s.workout))
+    races = {s.day for s in after.sessions() if s.workout.kind is WorkoutKind.RACE}
+    for a, b in itertools.pairwise(quality):
+        assert (b - a).days > 1 or (a in races and b in races)
