@@ -347,11 +347,11 @@ class _Planner:
         races = sum(1 for s in slots.values() if s.role is Role.RACE)
         efforts = sorted(d for d, s in slots.items() if s.role is Role.QUALITY)
         for day in efforts[max(0, MAX_QUALITY_DAYS - races) :]:
-            easy = self._easy(day, TAPER_EASY_CAP_S)
-            if easy is None:
+            replacement = self._easy(day, TAPER_EASY_CAP_S)
+            if replacement is None:
                 del slots[day]
             else:
-                slots[day] = easy
+                slots[day] = replacement
         quality_days = {d for d, s in slots.items() if s.quality}
         if last_quality is not None:
             quality_days.add(last_quality)
