@@ -359,7 +359,9 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        if long_candidates and spec.phase is not Phase.TAPER:
+        # No long session in the taper or in a week with an A or B race: the race is the week's long effort.
+        big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
+        if long_candidates and spec.phase is not Phase.TAPER and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -477,10 +479,11 @@ class _Planner:
         ramp_limit = ctl_ref + self.ramp
 
         def ok(built: list[_Built], *, with_races: bool = True) -> bool:
-            tss = done_tss + sum(b.tss for b in built if not b.race)
-            if tss > target_tss + 1e-9:
-                return False
+            """Within the week's target and ramp; a race's load counts in both (``with_races``: the race is
+            the week's hardest session), but only the training decides whether the shortest week fits."""
             counted = built if with_races else [b for b in built if not b.race]
+            if done_tss + sum(b.tss for b in counted) > target_tss + 1e-9 and not all(b.race for b in built):
+                return False
             end = _advance(state, spec.days, counted)
             return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
@@ -497,7 +500,9 @@ class _Planner:
             top = self._realize(slots, 1.0)
             if ok(top):
                 best = top
-                shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top if not b.race))
+                # Only a plain training week reports a shortfall: in a race or taper week the rules ask less.
+                if spec.phase is not Phase.TAPER and not any(self._fixed(day)[0] for day in spec.days):
+                    shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top))
             else:
                 lo, hi = 0.0, 1.0
                 for _ in range(SEARCH_STEPS):
