@@ -396,9 +396,13 @@ def ease_week(plan: Plan, *, week_start: date, today: date) -> Plan:
 
 def rebuild(plan: Plan, inputs: PlanInputs) -> Plan:
     """A new plan from ``inputs.today`` (a race added, moved or dropped); every session before today is kept."""
-    fresh = build_plan(inputs)
     today = inputs.today
     kept = [s for s in plan.sessions() if s.day < today]
+    if inputs.last_hard_day is None:
+        # The kept sessions say when the last hard day was, so the seam keeps a day between hard days.
+        hard = [s.day for s in kept if is_quality(s.workout) and s.status not in _NOT_DONE]
+        inputs = replace(inputs, last_hard_day=max(hard, default=None))
+    fresh = build_plan(inputs)
     weeks = [week for week in plan.weeks if week.start + timedelta(days=6) < today]
     for week in fresh.weeks:
         earlier = tuple(s for s in kept if week.start <= s.day < week.start + timedelta(days=7))

@@ -575,7 +575,7 @@ class _Planner:
 
         recovery_weeks = self._recovery_weeks(len(weeks), fatigued=inputs.ctl - inputs.atl < START_FATIGUED_TSB)
 
-        state = _State(inputs.ctl, inputs.atl, None)
+        state = _State(inputs.ctl, inputs.atl, inputs.last_hard_day)
         out_weeks: list[PlanWeek] = []
         all_built: list[_Built] = []
         for index, ((start, days), phase) in enumerate(zip(pre, phases, strict=True)):

@@ -70,6 +70,8 @@ class PlanInputs:
     # Loads already done before today, by day. This week's count toward its target and ramp (a day of this
     # week missing here was a rest day); when a plan is rebuilt mid-way, sessions before today stay as they were.
     done_tss_by_day: Mapping[date, float] = field(default_factory=dict)
+    # The last day with a hard (quality) session before today, if known: today's plan keeps a day between.
+    last_hard_day: date | None = None
 
 
 class SessionStatus(StrEnum):
