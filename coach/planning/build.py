@@ -2,35 +2,43 @@
 
 Coaching choices, and where they come from:
 
-- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The last three to four weeks
+- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The three to four weeks
   before an A race are the race window: peak weeks hold fitness with race-specific work, then the taper. The
   weeks before the window split into base (first) and build (about 45 %, at most 8 weeks). Without an A race
   the plan is a 12-week block: 6 weeks base, then build.
-- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), a
-  recovery week at ~60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). An
-  athlete who starts deep in fatigue (TSB below −25) starts with a recovery week.
-- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week may raise CTL by at most the
-  athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4). The check is made on the
-  week's actual sessions, day by day, not on an average, so it holds by construction.
+- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), each
+  recovery week at 60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). With a
+  race the blocks are laid out backward from the race week, as a season is planned backward from its goal:
+  the block before the taper is a full one, and the earlier blocks are as even as possible (shorter first),
+  so a plan never opens with a recovery week it has no reason for; an athlete who starts deep in fatigue
+  (TSB below −25) starts with one.
+- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week aims at the load that raises CTL
+  by the athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4) and may never raise it
+  more. The check is made on the week's actual sessions, day by day, not on an average, so it holds by
+  construction. A race's load counts toward its week (it is that week's hardest session), but never empties
+  the week: the shortest version of its other sessions stays.
 - **The taper**: the shared search (`coach.planning.taper`, as `/race` uses it; Bosquet et al. 2007) picks the
   taper's length and volume from the state three weeks out; the sessions that realise it are then scaled
-  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form).
-- **B races** get a three-day mini-taper (easy days, openers the day before) and an easy day after; **C races**
-  are trained through: the race is the day's session and the days either side carry no intensity.
-- **Intensity**: at most two quality days a week (races count), never on consecutive days (including across
-  weeks and next to a race), the long session on the day with the most time, one rest day when all seven
-  are available. At most 25 % of the week's time at tempo or above (Seiler 2010: elite endurance athletes
-  spend ~80 % of their time easy; the pyramid allows a little more for athletes with few hours). Base: sweet
+  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form). The race week keeps the
+  shared search's rhythm: race-pace efforts six and four days out, rest two days out, openers the day before.
+- **B races** get a three-day mini-taper (easy days of at most an hour, openers the day before) and a
+  recovery day after; **C races** are trained through: the race is the day's session and the days either
+  side carry no intensity. A week with an A or B race has no long session: the race is the long effort; nor
+  has a recovery week, whose load is spread over short easy days.
+- **Intensity**: at most two quality days a week (tempo and harder; races count), never on consecutive days
+  (across weeks and next to races too), the long session on the day with the most time, one rest day when all
+  seven are available, and at most 25 % of the week's time at tempo or above (Seiler 2010: endurance athletes
+  spend ~80 % of their time easy; the pyramid allows a little more to athletes with few hours). Base: sweet
   spot and tempo; build: threshold and VO2max; peak: race-specific (long races threshold/over-unders and
   sweet spot, short races VO2max and anaerobic); taper: short race-pace efforts and openers.
-- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week at most
-  the weekly hours. When that cannot carry the load the rules ask, the plan takes what fits and says how much
-  is missing (`PlanWeek.shortfall_tss`).
+- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week (races
+  included) at most the weekly hours. When the days cannot carry the load the rules ask, a training week takes
+  what fits and says how much is missing (`PlanWeek.shortfall_tss`); race and taper weeks ask less by design.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -46,6 +54,7 @@ from coach.planning.model import (
     ProjectedDay,
     RaceGoal,
 )
+from coach.planning.races import race_duration_s, race_workout
 from coach.planning.taper import IDEAL_TSB, TARGET_TSB, plan_taper
 from coach.science import pmc
 from coach.workouts import library
@@ -61,24 +70,22 @@ RECOVERY_WEEK_FRACTION = 0.6
 START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
-STEP_S = 5 * 60  # sessions are whole 5-minute units
-SEARCH_STEPS = 12
+STEP_S = library.SESSION_STEP_S  # sessions are whole 5-minute units
+SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
 TAPER_EFFORT_DAYS = (6, 4)  # days before the race with short race-pace efforts (race.py's race-week rhythm)
 LONG_RACE_HOURS = 2.5  # races longer than this train threshold and sweet spot in the peak; shorter, VO2 and up
 
 # The longest session of each role, in minutes, per sport (a day's own limit may be lower).
+# The shortest session that is still the week's long one, in minutes: shorter, it is an ordinary easy day.
+LONG_MIN_MIN = {Sport.RIDE: 90, Sport.RUN: 60, Sport.SWIM: 45, Sport.STRENGTH: 30}
 ROLE_CAP_MIN: dict[Sport, dict[str, int]] = {
     Sport.RIDE: {"long": 360, "quality": 120, "easy": 120, "recovery": 60, "openers": 60},
     Sport.RUN: {"long": 150, "quality": 90, "easy": 75, "recovery": 40, "openers": 40},
     Sport.SWIM: {"long": 90, "quality": 75, "easy": 60, "recovery": 45, "openers": 45},
     Sport.STRENGTH: {"long": 60, "quality": 60, "easy": 60, "recovery": 45, "openers": 45},
 }
-
-# Race speed (km/h) to estimate a race's duration from its distance; without a distance, a typical duration.
-RACE_SPEED_KMH = {Sport.RIDE: 30.0, Sport.RUN: 10.5, Sport.SWIM: 3.0, Sport.STRENGTH: 1.0}
-RACE_DEFAULT_S = {Sport.RIDE: 3 * 3600, Sport.RUN: 3600, Sport.SWIM: 3600, Sport.STRENGTH: 3600}
 
 
 class Role(StrEnum):
@@ -153,27 +160,6 @@ def _min_s(kind: WorkoutKind, sport: Sport, variant: str | None) -> int:
     return -(-shortest // STEP_S) * STEP_S
 
 
-def race_duration_s(race: RaceGoal) -> int:
-    """A race's duration from its distance at a typical race speed, in 5-minute units (a typical one without)."""
-    seconds = race.distance_km / RACE_SPEED_KMH[race.sport] * 3600 if race.distance_km else RACE_DEFAULT_S[race.sport]
-    return max(STEP_S, round(seconds / STEP_S) * STEP_S)
-
-
-def race_intensity(duration_s: int) -> float:
-    """The IF a race of this length is ridden at: ~1.0 for an hour, 0.05 less per further hour, 0.70…1.05.
-
-    Coggan's race IF guidance: time trials of 40 km ~0.95–1.05, road races of 2–4 h ~0.85–0.95, longer events
-    0.70–0.85.
-    """
-    hours = duration_s / 3600
-    return min(1.05, max(0.70, 1.0 - 0.05 * (hours - 1.0)))
-
-
-def race_workout(race: RaceGoal) -> StructuredWorkout:
-    duration_s = race_duration_s(race)
-    return library.race_session(race.sport, race.name, duration_s, race_intensity(duration_s))
-
-
 def _quality_kinds(sport: Sport, phase: Phase, race: RaceGoal | None) -> tuple[tuple[WorkoutKind, str | None], ...]:
     """The quality sessions of a week in ``phase`` (first one first; a recovery week keeps only the first)."""
     if sport is Sport.STRENGTH:
@@ -227,7 +213,7 @@ def _advance(state: _State, days: Sequence[date], built: Iterable[_Built]) -> _S
     last_quality = state.last_quality
     for item in built:
         by_day[item.day] = by_day.get(item.day, 0.0) + item.tss
-        if item.race or item.workout.hard or (item.quality_s > 0 and item.workout.kind in _QUALITY_KINDS):
+        if is_quality(item.workout):
             last_quality = item.day if last_quality is None else max(last_quality, item.day)
     ctl, atl = state.ctl, state.atl
     for day in days:
@@ -270,11 +256,13 @@ class _Planner:
         self.races = {r.day: r for r in upcoming if r.day <= self.end}
         self.race_workouts = {day: race_workout(race) for day, race in self.races.items()}
         self.taper_days: frozenset[date] = frozenset()
+        minutes = inputs.availability.max_minutes_by_weekday
+        self.day_caps_s = tuple(_floor_step(minutes.get(weekday, 0) * 60) for weekday in range(WEEK_DAYS))
 
     # -- slots ----------------------------------------------------------------------------------------------
 
     def _day_cap_s(self, day: date) -> int:
-        return _floor_step(self.availability.max_minutes_by_weekday.get(day.weekday(), 0) * 60)
+        return self.day_caps_s[day.weekday()]
 
     def _slot(
         self, day: date, role: Role, kind: WorkoutKind, variant: str | None = None, cap_s: int | None = None
@@ -283,6 +271,8 @@ class _Planner:
         if cap_s is not None:
             cap = min(cap, cap_s)
         minimum = OPENERS_MIN_S if role is Role.OPENERS else _min_s(kind, self.sport, variant)
+        if role is Role.LONG:
+            minimum = max(minimum, LONG_MIN_MIN[self.sport] * 60)
         if cap < minimum:
             return None
         return _Slot(day, role, kind, minimum, cap, variant)
@@ -312,17 +302,10 @@ class _Planner:
             # Race-pace efforts six and four days out; the race's own week holds one (the race is the other).
             effort = before == TAPER_EFFORT_DAYS[-1] or monday(day) != monday(self.goal.day)
             if before in TAPER_EFFORT_DAYS and effort:
-                kind, variant = (
-                    _quality_kinds(self.sport, Phase.TAPER, self.goal)[0]
-                    if self.sport
-                    in (
-                        Sport.RIDE,
-                        Sport.RUN,
-                    )
-                    else (WorkoutKind.ENDURANCE, None)
-                )
+                kinds = _quality_kinds(self.sport, Phase.TAPER, self.goal)
                 slot = None
-                if kind is not WorkoutKind.ENDURANCE and not self._next_to_race(day):
+                if kinds and not self._next_to_race(day):
+                    kind, variant = kinds[0]
                     slot = self._slot(day, Role.QUALITY, kind, variant, cap_s=TAPER_QUALITY_CAP_S)
                 return True, slot or self._easy(day, TAPER_EASY_CAP_S)
             return True, self._easy(day, TAPER_EASY_CAP_S)
@@ -350,6 +333,15 @@ class _Planner:
                     slots[day] = slot
             elif self._day_cap_s(day) > 0:
                 free.append(day)
+        # Races come first; a taper effort that would make a third quality day becomes an easy day.
+        races = sum(1 for s in slots.values() if s.role is Role.RACE)
+        efforts = sorted(d for d, s in slots.items() if s.role is Role.QUALITY)
+        for day in efforts[max(0, MAX_QUALITY_DAYS - races) :]:
+            replacement = self._easy(day, TAPER_EASY_CAP_S)
+            if replacement is None:
+                del slots[day]
+            else:
+                slots[day] = replacement
         quality_days = {d for d, s in slots.items() if s.quality}
         if last_quality is not None:
             quality_days.add(last_quality)
@@ -357,7 +349,10 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        if long_candidates and spec.phase is not Phase.TAPER:
+        # No long session in the taper or a recovery week (short easy days recover better than one long one),
+        # nor in a week with an A or B race: the race is the week's long effort.
+        big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
+        if long_candidates and spec.phase is not Phase.TAPER and not spec.recovery and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -410,10 +405,8 @@ class _Planner:
             return min(self._day_cap_s(day), self.caps[Role.QUALITY.value] * 60) >= need_s
 
         def score(days: Sequence[date]) -> tuple[int, int, int, int]:
-            if not days:
-                return (0, 0, 0, 0)
             apart_from_long = sum(1 for d in days if long_day is None or abs((d - long_day).days) > 1)
-            spread = min((abs((x - y).days) for x in days for y in days if x != y), default=0)
+            spread = abs((days[-1] - days[0]).days)
             return (len(days), apart_from_long, min(self._day_cap_s(d) for d in days), spread)
 
         candidates = [d for d in free if usable(d)]
@@ -465,7 +458,7 @@ class _Planner:
                 cached = _session(slot.kind, self.sport, duration, slot.variant)
                 if cached is None:
                     continue
-                built = replace(cached, day=slot.day)
+                built = _Built(slot.day, cached.workout, cached.tss, cached.quality_s, False)
             out.append(built)
         return out
 
@@ -474,16 +467,19 @@ class _Planner:
         slots = self._budget(self.skeleton(spec, state.last_quality))
         ramp_limit = ctl_ref + self.ramp
 
-        def ok(built: list[_Built]) -> bool:
-            tss = done_tss + sum(b.tss for b in built if not b.race)
-            if tss > target_tss + 1e-9:
+        def ok(built: list[_Built], *, with_races: bool = True) -> bool:
+            """Within the week's target and ramp; a race's load counts in both (``with_races``: the race is
+            the week's hardest session), but only the training decides whether the shortest week fits."""
+            counted = built if with_races else [b for b in built if not b.race]
+            if done_tss + sum(b.tss for b in counted) > target_tss + 1e-9 and not all(b.race for b in built):
                 return False
-            end = _advance(state, spec.days, built)
-            return end.ctl <= ramp_limit + 1e-9 or not any(not b.race for b in built)
+            end = _advance(state, spec.days, counted)
+            return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
         while True:
-            # Sessions go (easy first) until the shortest version of the week fits the limits.
-            while not ok(self._realize(slots, 0.0)):
+            # Sessions go (easy first) until the shortest version of the week fits the limits. A race's own
+            # load counts against the ramp too, but never empties its week: the shortest sessions stay.
+            while not ok(self._realize(slots, 0.0), with_races=False):
                 flexible = [s for s in slots if s.fixed is None]
                 if not flexible:
                     break
@@ -493,10 +489,14 @@ class _Planner:
             top = self._realize(slots, 1.0)
             if ok(top):
                 best = top
-                shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top if not b.race))
+                # Only a plain training week reports a shortfall: in a race or taper week the rules ask less.
+                if spec.phase is not Phase.TAPER and not any(self._fixed(day)[0] for day in spec.days):
+                    shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top))
             else:
                 lo, hi = 0.0, 1.0
-                for _ in range(SEARCH_STEPS):
+                # Enough halvings to tell apart every 5-minute step of the widest session's range.
+                widest = max(((s.cap_s - s.min_s) // STEP_S for s in slots if s.fixed is None), default=1)
+                for _ in range(min(SEARCH_STEPS, max(1, widest).bit_length())):
                     mid = (lo + hi) / 2
                     candidate = self._realize(slots, mid)
                     if ok(candidate):
@@ -558,23 +558,13 @@ class _Planner:
             n_build = min(BUILD_MAX_WEEKS, round(len(pre) * BUILD_SHARE))
             phases = [Phase.BASE] * (len(pre) - n_build) + [Phase.BUILD] * n_build
 
-        loading_run = 0
-        fatigued = inputs.ctl - inputs.atl < START_FATIGUED_TSB
+        recovery_weeks = self._recovery_weeks(len(weeks), fatigued=inputs.ctl - inputs.atl < START_FATIGUED_TSB)
 
-        def next_is_recovery() -> bool:
-            nonlocal loading_run, fatigued
-            if fatigued or loading_run >= self.availability.recovery_every - 1:
-                fatigued = False
-                loading_run = 0
-                return True
-            loading_run += 1
-            return False
-
-        state = _State(inputs.ctl, inputs.atl, None)
+        state = _State(inputs.ctl, inputs.atl, inputs.last_hard_day)
         out_weeks: list[PlanWeek] = []
         all_built: list[_Built] = []
         for index, ((start, days), phase) in enumerate(zip(pre, phases, strict=True)):
-            spec = _WeekSpec(start, days, phase, next_is_recovery())
+            spec = _WeekSpec(start, days, phase, index in recovery_weeks)
             done = done_first if index == 0 else 0.0
             if spec.recovery:
                 target = RECOVERY_WEEK_FRACTION * weekly_load_for_ramp(ctl_ref, 0.0)
@@ -587,19 +577,53 @@ class _Planner:
             ctl_ref = state.ctl
 
         if self.goal is not None and window:
-            built, window_weeks = self._window(window, state, ctl_ref, done_first if not pre else 0.0, next_is_recovery)
+            window_recovery = {i - len(pre) for i in recovery_weeks if i >= len(pre)}
+            built, window_weeks = self._window(window, state, ctl_ref, done_first if not pre else 0.0, window_recovery)
             out_weeks += window_weeks
             all_built += built
 
         loads: dict[date, float] = {}
         for item in all_built:
             loads[item.day] = loads.get(item.day, 0.0) + item.tss
+        ctls, atls = pmc.pmc_series(pmc.daily_load_series(loads, today, self.end), ctl0=inputs.ctl, atl0=inputs.atl)
         projection = tuple(
-            ProjectedDay(day.day, day.ctl, day.atl)
-            for day in pmc.pmc_days(loads, today, self.end, ctl0=inputs.ctl, atl0=inputs.atl)
+            ProjectedDay(today + timedelta(days=i), ctl, atl)
+            for i, (ctl, atl) in enumerate(zip(ctls, atls, strict=True))
         )
         name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else f"{BLOCK_WEEKS}-week base and build"
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
+
+    def _recovery_weeks(self, count: int, *, fatigued: bool) -> set[int]:
+        """Which weeks recover, so that no more than ``recovery_every − 1`` loading weeks run in a row.
+
+        With a race the blocks are laid out backward from the race week (as Friel plans a season backward
+        from its goal): the taper is the last unloading, the block before it is a full one, and the fewest
+        recovery weeks that keep every block short enough split the weeks before it into blocks as even as
+        possible, the shorter ones first — so the plan never opens with a recovery week it has no reason
+        for. Without a race the blocks run forward from the start. A tired athlete starts with one.
+        """
+        block = self.availability.recovery_every - 1  # loading weeks per block at most
+        first = 1 if fatigued else 0
+        weeks = {0} if fatigued else set()
+        if self.goal is None:
+            return weeks | set(range(first + block, count, block + 1))
+        before_race = count - 1 - first  # weeks from ``first`` up to the race week
+        if before_race <= block:
+            return weeks
+        recoveries = -(-(before_race - block) // (block + 1))
+        loading = before_race - recoveries - block  # to share among the blocks before the last
+        last = block
+        while loading < recoveries and last > 1:  # no empty first block: the last one gives a week
+            loading, last = loading + 1, last - 1
+        sizes = [
+            loading // recoveries + (1 if i >= recoveries - loading % recoveries else 0) for i in range(recoveries)
+        ]
+        position = first
+        for size in sizes:
+            position += size
+            weeks.add(position)
+            position += 1
+        return weeks
 
     def _plan_week(self, spec: _WeekSpec, result: _WeekResult) -> PlanWeek:
         sessions = tuple(PlannedSession(b.day, b.workout) for b in sorted(result.built, key=lambda b: b.day))
@@ -618,7 +642,7 @@ class _Planner:
         state: _State,
         ctl_ref: float,
         done_first: float,
-        next_is_recovery: Callable[[], bool],
+        recovery_weeks: set[int],
     ) -> tuple[list[_Built], list[PlanWeek]]:
         """The last weeks: hold, then the taper the shared search picks, scaled until race-morning TSB fits."""
         goal = self.goal
@@ -634,12 +658,12 @@ class _Planner:
             taper_days = search.taper_days
         self.taper_days = frozenset(goal.day - timedelta(days=i) for i in range(1, taper_days + 1))
         specs = []
-        for start, days in window:
+        for index, (start, days) in enumerate(window):
             in_taper = sum(1 for d in days if d in self.taper_days or d == goal.day)
             if in_taper * 2 >= max(1, len(days)):
                 specs.append(_WeekSpec(start, days, Phase.TAPER, False))
             else:
-                specs.append(_WeekSpec(start, days, Phase.PEAK, next_is_recovery()))
+                specs.append(_WeekSpec(start, days, Phase.PEAK, index in recovery_weeks))
 
         def run(scale: float) -> tuple[float, float, list[_WeekResult]]:
             current, reference = state, ctl_ref

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from coach.planning.build import MAX_QUALITY_SHARE, is_quality
+from coach.planning.build import MAX_QUALITY_SHARE, START_FATIGUED_TSB, is_quality
 from coach.planning.model import Phase, Plan, PlanInputs
 from coach.science import pmc
 from coach.workouts.library import quality_seconds
@@ -65,7 +65,12 @@ def check_plan(plan: Plan, inputs: PlanInputs) -> None:
 
     # The ramp: CTL rises at most the athlete's setting from one week's end to the next (race weeks aside).
     by_day = {p.day: p for p in plan.projection}
+    # The first week counts from last Sunday: this morning's CTL with this week's done days taken back out.
     previous = inputs.ctl
+    day = inputs.today - timedelta(days=1)
+    while day >= plan.weeks[0].start:
+        previous = (previous - pmc.K_CTL * inputs.done_tss_by_day.get(day, 0.0)) / (1 - pmc.K_CTL)
+        day -= timedelta(days=1)
     for week in plan.weeks:
         last = min(week.start + timedelta(days=6), plan.end)
         ctl = by_day[last].ctl
@@ -73,7 +78,9 @@ def check_plan(plan: Plan, inputs: PlanInputs) -> None:
             assert ctl - previous <= availability.ctl_ramp_per_week + EPS, (week.start, ctl - previous)
         previous = ctl
 
-    # A recovery week (or the taper) at least every ``recovery_every`` weeks.
+    # A recovery week (or the taper) at least every ``recovery_every`` weeks, and none first without a reason.
+    if inputs.ctl - inputs.atl >= START_FATIGUED_TSB and len(plan.weeks) > 1:
+        assert not plan.weeks[0].recovery
     run = 0
     for week in plan.weeks:
         run = 0 if week.recovery or week.phase is Phase.TAPER else run + 1

@@ -35,17 +35,20 @@ def test_race_morning_form_lands_in_the_band(inputs: PlanInputs) -> None:
     assert plan.session_on(RACE_DAY - timedelta(days=2)) is None  # rest two days out
 
 
-def test_phases_run_base_build_peak_taper_with_a_recovery_week_every_fourth(inputs: PlanInputs) -> None:
+def test_phases_and_a_recovery_week_every_fourth_counted_back_from_the_race(
+    inputs: PlanInputs,
+) -> None:
     plan = build_plan(inputs)
     phases = [w.phase for w in plan.weeks]
     order = [Phase.BASE, Phase.BUILD, Phase.PEAK, Phase.TAPER]
     assert [order.index(p) for p in phases] == sorted(order.index(p) for p in phases)
     assert set(phases) == set(order)
+    # Laid out back from the race week (10): a full block of 3 before it (7–9), the ten weeks before split
+    # into blocks of 2 and 3 with a recovery week after each — never a recovery week first.
     recovery = [i for i, w in enumerate(plan.weeks) if w.recovery]
-    assert recovery and recovery[0] == 3
+    assert recovery == [2, 6]
     # A recovery week carries about 60 % of the load that holds fitness.
-    week = plan.weeks[3]
-    assert week.planned_tss < 0.75 * plan.weeks[2].planned_tss
+    assert plan.weeks[2].planned_tss < 0.75 * plan.weeks[1].planned_tss
 
 
 def test_each_phase_trains_what_it_should(inputs: PlanInputs) -> None:
@@ -135,3 +138,14 @@ def test_other_sports_plan_their_own_sessions(sport: Sport) -> None:
     plan = build_plan(inputs)
     check_plan(plan, inputs)
     assert all(s.workout.sport is sport for s in plan.sessions())
+
+
+def test_no_hard_day_right_after_yesterdays_hard_session() -> None:
+    # Tuesday is a quality day in the demo's base weeks; a hard Monday done yesterday moves it.
+    tuesday = TODAY + timedelta(days=1)
+    plain = build_plan(demo_inputs(today=tuesday))
+    first = plain.session_on(tuesday)
+    assert first is not None and is_quality(first.workout)
+    after_hard = build_plan(demo_inputs(today=tuesday, last_hard_day=TODAY))
+    session = after_hard.session_on(tuesday)
+    assert session is None or not is_quality(session.workout)
