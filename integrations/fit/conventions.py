@@ -1,0 +1,105 @@
+"""How each maker's device computes its session numbers, recognised from what the file says of itself.
+
+A FIT file's `file_id.manufacturer` names the device that wrote it; each maker computes NP, average power
+and TSS slightly differently, and reproducing the head unit means copying its choices. Each rule below was
+measured on real files (`tests/fixtures/fit/`; the corpus values are in `corpus/manifest.json`) and is
+checked by `tests/fit/test_device_values.py`. A maker without a rule here gets `DEFAULT`, which is
+Garmin's, the most common.
+
+What is *not* reproduced, and why (measured):
+  * SRM PC8 (`c18`): the session's max power, 749 W, is in no record (the records' highest is 729 W) and its
+    `total_work`, 844 272 J, is 0.86 % above the records' sum (837 069 J); its average power is that work over
+    the timer time (123.0 W). The head unit summarises its own, faster internal sampling, which the 1 Hz
+    records do not carry: NP 149.4 W against its 151 (IF 0.655 against 0.662), average 121.7 W against 123.
+  * Wahoo ELEMNT Bolt (`elemnt-bolt…`): the 132-second ride's average power, 182 W, fits no counting of its
+    records (zero-filled 186.1 W, skipping dropouts 213.6 W, non-zero 208.2 W) and its `total_work`, 26 887 J,
+    is 9 % above the records' sum; NP, IF and TSS do reproduce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from coach.science.power import DropoutPolicy
+
+
+class AveragePower(StrEnum):
+    """Which seconds a device divides its work by for average power."""
+
+    COUNTED = "counted"  # every second that counts (see the dropout policy)
+    NON_ZERO = "non_zero"  # only seconds with more than 0 W (Sigma)
+    MOVING = "moving"  # only seconds faster than `MOVING_SPEED_M_S` (Hammerhead Karoo)
+
+
+class RecordSpan(StrEnum):
+    """Which second a record's value describes when records are more than a second apart."""
+
+    FROM_RECORD = "from_record"  # the value holds from its record until the next (head units)
+    UNTIL_RECORD = "until_record"  # the value covers the time since the previous record (Zwift)
+
+
+# Karoo 2 (`c04`): seconds slower than this count for none of the average (any threshold 1.5–2.5 m/s gives
+# 173.1–174.7 W against the device's 174; all seconds give 171.0 W, non-zero seconds 182.9 W).
+MOVING_SPEED_M_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Convention:
+    """One maker's way of turning its records into session numbers."""
+
+    name: str
+    dropouts: DropoutPolicy = DropoutPolicy.SKIP
+    # True: a timer pause starts a fresh 30-s NP window (Wahoo). False: the window runs on across the pause
+    # as if the stretches were one (Garmin).
+    np_window_restarts_after_pause: bool = False
+    # True: where records carry `accumulated_power`, a second's power is the increment of that counter over
+    # the record's interval, and the `power` field only says whether the second had a reading.
+    power_from_accumulated: bool = False
+    average_power: AveragePower = AveragePower.COUNTED
+    record_span: RecordSpan = RecordSpan.FROM_RECORD
+
+
+# Garmin (Edge 520/530/830/1000/1030, Forerunner 935, fenix): evidence, device values in the manifest.
+#  * Window across pauses: c07 (35 stretches) NP 263.7 W carried vs 267.9 restarted, device 264; c14 (2
+#    stretches) 249.7 vs 251.3, device 250; c17 (3 stretches) 130.4 vs 132.8, device 131.
+#  * accumulated_power: c12's `power` field repeats stale values (1 119 of 6 679 records differ from the
+#    counter's increment): NP 217.1 W and average 160.9 W from `power`, 227.8 W and 171.2 W from the
+#    increments, device 227 and 171; the increments sum to `total_work` on every Garmin file (c07
+#    1 721.4 kJ, device 1 721.435). A record without a `power` value is still a dropout (c02, 118 of them:
+#    average 181.3 W skipping them, 178.7 W if their zero increments counted; device 181).
+#  * Dropouts skipped: Edge 800 indoor (no counter) 228.4 W skipped vs 227.3 zero-filled, device 228.
+GARMIN = Convention(name="garmin", power_from_accumulated=True)
+
+# Wahoo ELEMNT (reference ride, 56 pauses): windows restart after each pause, 157.2 W vs the device's 157
+# (153.3 joined); seconds without power count as 0 W (Bolt: NP 242.9 W zero-filled vs 247.8 skipped, 243).
+WAHOO = Convention(name="wahoo", dropouts=DropoutPolicy.ZERO_FILL, np_window_restarts_after_pause=True)
+
+# Sigma ROX 11.1 (c05): average power over non-zero seconds, 179.2 W vs the device's 179 (all seconds
+# 159.1 W); its NP keeps the zeros, 171.7 W vs 171.
+SIGMA = Convention(name="sigma", average_power=AveragePower.NON_ZERO)
+
+# Hammerhead Karoo 2 (c04): average over moving seconds (`MOVING_SPEED_M_S`), 174.0 W vs the device's 174;
+# NP 195.9 W vs 195 and TSS 94.3 vs 92.9 with every second, as on Garmin (one timer stretch, so the pause
+# rule is not visible).
+HAMMERHEAD = Convention(name="hammerhead", average_power=AveragePower.MOVING)
+
+# Zwift (c20) writes a record when something changes, up to 20 s apart, and each record's values cover the
+# time since the previous one: average power 219.0 W that way vs the device's 219 (218.4 interpolated,
+# 217.2 holding each value forward).
+ZWIFT = Convention(name="zwift", record_span=RecordSpan.UNTIL_RECORD)
+
+DEFAULT = GARMIN
+
+_BY_MANUFACTURER = {
+    "garmin": GARMIN,
+    "wahoo_fitness": WAHOO,
+    "sigmasport": SIGMA,
+    "hammerhead": HAMMERHEAD,
+    "zwift": ZWIFT,
+}
+
+
+def convention_for(manufacturer: str | None) -> Convention:
+    """The convention of the device that wrote the file (`file_id.manufacturer`), else `DEFAULT`."""
+    return _BY_MANUFACTURER.get(manufacturer or "", DEFAULT)
