@@ -58,6 +58,9 @@ class Convention:
     power_from_accumulated: bool = False
     average_power: AveragePower = AveragePower.COUNTED
     record_span: RecordSpan = RecordSpan.FROM_RECORD
+    # True: average heart rate is beats over time from the beat-to-beat (R-R) intervals of `hrv` messages,
+    # not the 1 Hz records.
+    heart_rate_from_beats: bool = False
 
 
 # Garmin (Edge 520/530/830/1000/1030, Forerunner 935, fenix): evidence, device values in the manifest.
@@ -89,6 +92,24 @@ HAMMERHEAD = Convention(name="hammerhead", average_power=AveragePower.MOVING)
 # 217.2 holding each value forward).
 ZWIFT = Convention(name="zwift", record_span=RecordSpan.UNTIL_RECORD)
 
+# Suunto 9 (r01, 2.65 h trail run): average heart rate from the 26 066 R-R intervals of its `hrv` messages,
+# 60 · beats / Σ R-R = 163.9 bpm vs the device's 164 (Σ R-R = 9 543.3 s, the timer's 9 542.6); the records'
+# 1 Hz mean is 163.1, and its laps read 0.5–1.8 bpm above their records' mean too.
+SUUNTO = Convention(name="suunto", heart_rate_from_beats=True)
+
+# Heart rate from a chest strap that stores it while under water (HRM-Swim, HRM-Tri) arrives after the swim
+# in `hr` messages, not in records. Garmin's FIT SDK spreads them over the records (`merge_heart_rates`);
+# we use them only when no record has a heart rate of its own (`decode`). Evidence: the FR945 pool swim
+# (s01) has no heart rate in any record, and its 807 `hr` messages give 128.3 bpm over the timer (device
+# 131, see below); the FR935 dive in `more/` has wrist values in 5 298 of its 7 515 records, 80.3 bpm held
+# over the timer vs the device's 80, while filling the other records from the strap gives 81.4 and the
+# strap alone 88.1 over the session: there the watch kept its wrist values. So the issue's "an open-water
+# swim's strap beats the wrist" is not what this Garmin watch does; no open-water file is at hand to test.
+#  * Not reproduced (s01): the device's 131 bpm. Its laps with active lengths do match the strap samples
+#    within each lap (e.g. 122 vs 121.3, 143 vs 141.6), but no session average does: all timer seconds
+#    128.3, active lengths only 129.7, the device's own lap values weighted by lap time 130.3 (active laps)
+#    or 127.3 (all laps).
+
 DEFAULT = GARMIN
 
 _BY_MANUFACTURER = {
@@ -97,6 +118,7 @@ _BY_MANUFACTURER = {
     "sigmasport": SIGMA,
     "hammerhead": HAMMERHEAD,
     "zwift": ZWIFT,
+    "suunto": SUUNTO,
 }
 
 

@@ -25,7 +25,8 @@ Both readers were run on every file of `tests/fixtures/fit/` (reference, `more/`
 
 So the SDK is the primary reader. It does not support compressed-timestamp record headers (an old, rare
 encoding fitdecode reads), so a file the SDK refuses is read again by fitdecode; when both refuse, fitdecode's
-typed exception says why (header, checksum, cut off), because the SDK's errors are untyped strings.
+typed exception says why (header, checksum, cut off), because the SDK's errors are untyped strings. A file
+read by fitdecode gets no heart rate from `hr` messages (their packed timestamps need the SDK's expansion).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import fitdecode  # ships no type information (see the mypy override in pyproject.toml)
-from garmin_fit_sdk import Decoder, Stream
+from garmin_fit_sdk import Decoder, Stream, hr_mesg_utils
 
 from integrations.fit.errors import FitCorrupt, FitTruncated
 
@@ -60,10 +61,25 @@ def decode(data: bytes) -> Messages:
 def _decode_with_sdk(data: bytes) -> Messages | None:
     """The SDK's messages, or ``None`` when it reports any error (it collects them instead of raising)."""
     decoder = Decoder(Stream.from_byte_array(bytearray(data)))
-    by_kind, errors = decoder.read(convert_datetimes_to_dates=True, merge_heart_rates=True)
+    by_kind, errors = decoder.read(convert_datetimes_to_dates=True, merge_heart_rates=False)
     if errors:
         return None
-    return {kind.removesuffix(_SDK_SUFFIX): values for kind, values in by_kind.items() if kind.endswith(_SDK_SUFFIX)}
+    messages = {kind.removesuffix(_SDK_SUFFIX): values for kind, values in by_kind.items() if kind.endswith(_SDK_SUFFIX)}
+    _fill_heart_rate_from_strap(messages)
+    return messages
+
+
+def _fill_heart_rate_from_strap(messages: Messages) -> None:
+    """When no record has a heart rate, the records take the strap's stored one from `hr` messages.
+
+    The SDK's merge averages the strap's samples over each record's interval; it would also overwrite the
+    records' own (wrist) values, which the watch itself keeps (`conventions`: the FR935 dive).
+    """
+    records = messages.get("record")
+    strap = messages.get("hr")
+    if not records or not strap or any(record.get("heart_rate") is not None for record in records):
+        return
+    hr_mesg_utils.merge_heart_rates(strap, records)
 
 
 def _decode_with_fitdecode(data: bytes) -> Messages:

@@ -35,6 +35,7 @@ MAX_TIMER_S = 7 * 24 * 3600
 # at its pauses, all other records 1–4 s apart).
 MAX_ACCUMULATED_GAP_S = 5.0
 
+_RR_INVALID_S = 65.535  # 0xFFFF ms, the uint16 "invalid" of `hrv.time`
 _TIMER_START = "start"
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _ACTIVE_LENGTH = "active"
@@ -127,6 +128,7 @@ class FitActivity:
     speed_m_s: FloatArray
     laps: tuple[FitLap, ...]
     active_lengths: int | None  # pool lengths swum (the `length` messages marked active)
+    rr_intervals_s: FloatArray | None  # beat-to-beat intervals of `hrv` messages (one-session files only)
     device: DeviceSummary  # the session message
 
     @property
@@ -174,6 +176,8 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
         and isinstance(kind := event.get("event_type"), str)
     )
     starts = [_epoch_s(session.get("start_time")) for session in sessions]
+    # `hrv` messages carry no timestamp, so their beats cannot be shared out among several sessions.
+    rr_intervals_s = _rr_intervals_s(messages.get("hrv", [])) if len(sessions) == 1 else None
     activities: list[FitActivity] = []
     for index, session in enumerate(sessions):
         begin_s = starts[index] if index > 0 and starts[index] is not None else -math.inf
@@ -187,6 +191,7 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
             messages=messages,
             manufacturer=manufacturer,
             product=product,
+            rr_intervals_s=rr_intervals_s,
         )
         if activity is not None:
             activities.append(activity)
@@ -235,6 +240,7 @@ def _activity(
     messages: Messages,
     manufacturer: str | None,
     product: str | None,
+    rr_intervals_s: FloatArray | None,
 ) -> FitActivity | None:
     begin_s, end_s = window_s
     inside = (records.time_s >= begin_s) & (records.time_s < end_s)
@@ -284,6 +290,7 @@ def _activity(
         speed_m_s=channels[3],
         laps=tuple(lap for lap in laps if lap is not None),
         active_lengths=active_lengths if lengths else None,
+        rr_intervals_s=rr_intervals_s,
         device=device,
     )
 
@@ -308,6 +315,18 @@ def _power_readings(records: _Records, inside: npt.NDArray[np.bool_], convention
     from_counter[1:][usable] = increment_j[usable] / gap_s[usable]
     from_counter[np.isnan(power)] = np.nan
     return from_counter
+
+
+def _rr_intervals_s(messages: Sequence[Message]) -> FloatArray | None:
+    """Every valid R-R interval in seconds; the FIT "invalid" value (65.535 s) and non-numbers are dropped."""
+    intervals: list[float] = []
+    for message in messages:
+        times = message.get("time")
+        for value in times if isinstance(times, list | tuple) else [times]:
+            number = _number(value)
+            if number is not None and 0 < number < _RR_INVALID_S:
+                intervals.append(number)
+    return np.array(intervals, dtype=np.float64) if intervals else None
 
 
 def _on_grid(record_s: FloatArray, values: FloatArray, grid_s: FloatArray, span: RecordSpan) -> FloatArray:

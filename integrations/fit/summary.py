@@ -218,7 +218,7 @@ def summarize_activity(
             if normalized_w is not None and average_w is not None
             else None
         ),
-        average_hr=heart_rate.average_hr(beats),
+        average_hr=_average_hr(activity),
         max_hr=heart_rate.max_hr(beats),
         hrss=hrss,
         ftp=ftp,
@@ -258,6 +258,12 @@ def _average_power(activity: FitActivity, convention: Convention) -> float | Non
     if convention.average_power is AveragePower.MOVING and not np.all(np.isnan(activity.speed_m_s)):
         return power.average_power_over(watts, int(np.count_nonzero(activity.speed_m_s > MOVING_SPEED_M_S)))
     return power.average_power(watts, dropouts=convention.dropouts)
+
+
+def _average_hr(activity: FitActivity) -> float | None:
+    if activity.convention.heart_rate_from_beats and activity.rr_intervals_s is not None:
+        return heart_rate.average_hr_from_beats(activity.rr_intervals_s)
+    return heart_rate.average_hr(activity.heart_rate_bpm)
 
 
 def workout_curves(activity: FitActivity) -> WorkoutCurves:
