@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.science.sampling import FloatArray, IntArray, hold_on_grid, timer_grid
-from integrations.fit.conventions import Convention, RecordSpan, convention_for
+from integrations.fit.conventions import ACCUMULATED_SHORTFALL, Convention, RecordSpan, convention_for
 from integrations.fit.decode import Message, Messages, decode
 from integrations.fit.errors import FitCorrupt, FitNoSamples, FitNotActivity, FitTooLarge, FitTruncated
 
@@ -298,9 +298,11 @@ def _activity(
 def _power_readings(records: _Records, inside: npt.NDArray[np.bool_], convention: Convention) -> FloatArray:
     """Each record's power as the device counts it (`Convention.power_from_accumulated`).
 
-    With the counter, a record's power is the counter's increment since the previous record over the time
-    between them; a record without a `power` value stays a dropout, and a record whose increment is unknown
-    (first record, missing counter, a gap over `MAX_ACCUMULATED_GAP_S`, a counter reset) keeps its `power`.
+    With the counter, and when the `power` field falls short of the counter's work by more than
+    `conventions.ACCUMULATED_SHORTFALL`, a record's power is the counter's increment since the previous
+    record over the time between them; a record without a `power` value stays a dropout, and a record whose
+    increment is unknown (first record, missing counter, a gap over `MAX_ACCUMULATED_GAP_S`, a counter
+    reset) keeps its `power`.
     """
     power = records.power_w[inside]
     if not convention.power_from_accumulated:
@@ -310,11 +312,15 @@ def _power_readings(records: _Records, inside: npt.NDArray[np.bool_], convention
         return power
     gap_s = np.diff(records.time_s[inside])
     increment_j = np.diff(counter_j)
-    usable = (gap_s > 0) & (gap_s <= MAX_ACCUMULATED_GAP_S) & (increment_j >= 0)  # NaN compares False
-    from_counter = power.copy()
-    from_counter[1:][usable] = increment_j[usable] / gap_s[usable]
-    from_counter[np.isnan(power)] = np.nan
-    return from_counter
+    usable = (gap_s > 0) & (gap_s <= MAX_ACCUMULATED_GAP_S) & (increment_j >= 0) & ~np.isnan(power[1:])
+    from_counter_w = increment_j[usable] / gap_s[usable]
+    field_j = float(np.sum(power[1:][usable] * gap_s[usable]))
+    counter_total_j = float(np.sum(increment_j[usable]))
+    if counter_total_j <= 0 or field_j >= (1.0 - ACCUMULATED_SHORTFALL) * counter_total_j:
+        return power
+    readings = power.copy()
+    readings[1:][usable] = from_counter_w
+    return readings
 
 
 def _rr_intervals_s(messages: Sequence[Message]) -> FloatArray | None:
