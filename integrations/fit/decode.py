@@ -34,7 +34,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import fitdecode  # ships no type information (see the mypy override in pyproject.toml)
 from garmin_fit_sdk import Decoder, Stream, hr_mesg_utils
@@ -64,7 +64,12 @@ def _decode_with_sdk(data: bytes) -> Messages | None:
     by_kind, errors = decoder.read(convert_datetimes_to_dates=True, merge_heart_rates=False)
     if errors:
         return None
-    messages = {kind.removesuffix(_SDK_SUFFIX): values for kind, values in by_kind.items() if kind.endswith(_SDK_SUFFIX)}
+    # The SDK types each message kind separately (`RecordMesg`, …); here they are all plain dicts.
+    messages: Messages = {
+        kind.removesuffix(_SDK_SUFFIX): cast(list[Message], values)
+        for kind, values in by_kind.items()
+        if kind.endswith(_SDK_SUFFIX)
+    }
     _fill_heart_rate_from_strap(messages)
     return messages
 
@@ -79,7 +84,7 @@ def _fill_heart_rate_from_strap(messages: Messages) -> None:
     strap = messages.get("hr")
     if not records or not strap or any(record.get("heart_rate") is not None for record in records):
         return
-    hr_mesg_utils.merge_heart_rates(strap, records)
+    hr_mesg_utils.merge_heart_rates(cast(Any, strap), cast(Any, records))
 
 
 def _decode_with_fitdecode(data: bytes) -> Messages:

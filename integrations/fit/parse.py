@@ -164,9 +164,7 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
         raise FitNotActivity(file_type if isinstance(file_type, str) else None)
     manufacturer = _text(file_id.get("manufacturer"))
     product = _product(file_id)
-    sessions = sorted(
-        messages.get("session", []), key=lambda s: _epoch_s(s.get("start_time")) or -math.inf
-    ) or [{}]
+    sessions = sorted(messages.get("session", []), key=lambda s: _epoch_s(s.get("start_time")) or -math.inf) or [{}]
     records = _records(messages.get("record", []))
     timer_events = sorted(
         (timestamp, kind)
@@ -180,7 +178,8 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
     rr_intervals_s = _rr_intervals_s(messages.get("hrv", [])) if len(sessions) == 1 else None
     activities: list[FitActivity] = []
     for index, session in enumerate(sessions):
-        begin_s = starts[index] if index > 0 and starts[index] is not None else -math.inf
+        start_s = starts[index]
+        begin_s = start_s if index > 0 and start_s is not None else -math.inf
         end_s = next((s for s in starts[index + 1 :] if s is not None), math.inf)
         activity = _activity(
             index=len(activities),
@@ -397,9 +396,7 @@ def _lap(values: Mapping[str, object], grid_s: FloatArray) -> FitLap | None:
 
 
 def _device_summary(values: Mapping[str, object]) -> DeviceSummary:
-    return DeviceSummary(
-        **{ours: _number(_first_present(values, *theirs)) for ours, theirs in _DEVICE_FIELDS.items()}
-    )
+    return DeviceSummary(**{ours: _number(_first_present(values, *theirs)) for ours, theirs in _DEVICE_FIELDS.items()})
 
 
 def _first(messages: Messages, name: str) -> Message:

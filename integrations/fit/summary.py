@@ -13,13 +13,11 @@ from datetime import datetime
 
 import numpy as np
 
-from coach.science.sampling import FloatArray
-
 from coach.science import heart_rate, power
 from coach.science.curve import CURVE_DURATIONS_S, mean_max_at
 from coach.science.heart_rate import HeartRateProfile
 from coach.science.load import LoadMethod, training_load
-from coach.science.power import DropoutPolicy
+from coach.science.sampling import FloatArray
 from integrations.fit.conventions import MOVING_SPEED_M_S, AveragePower, Convention
 from integrations.fit.parse import MAX_FIT_BYTES, DeviceSummary, FitActivity, parse_activities
 

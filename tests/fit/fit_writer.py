@@ -56,3 +56,18 @@ def fit_file(
     header += struct.pack("<H", compute_crc(header))
     data = header + bytes(body)
     return data + struct.pack("<H", compute_crc(data))
+
+
+def triathlon_file(t0: int = 1_600_000_000) -> bytes:
+    """Swim 10 min, transition, bike 20 min (200/300 W minutes), run 10 min: one session each."""
+    swim, t1, bike, run = t0, t0 + 600, t0 + 700, t0 + 1900
+    return fit_file(
+        timer=[(swim, START), (t0 + 2500, STOP_ALL)],
+        records=[
+            *((swim + s, 140, 0xFFFF) for s in range(600)),
+            *((t1 + s, 150, 0xFFFF) for s in range(100)),
+            *((bike + s, 150, 200 + (s // 60) % 2 * 100) for s in range(1200)),
+            *((run + s, 165, 0xFFFF) for s in range(600)),
+        ],
+        sessions=[(swim, 600, SWIMMING), (t1, 100, TRANSITION), (bike, 1200, CYCLING), (run, 600, RUNNING)],
+    )

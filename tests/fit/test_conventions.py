@@ -8,7 +8,7 @@ import pytest
 from integrations.fit import FitNoSamples, parse_activities
 from integrations.fit.conventions import GARMIN, HAMMERHEAD, SIGMA, SUUNTO, WAHOO, ZWIFT, convention_for
 from integrations.fit.summary import summarize_fit, summarize_fit_activities
-from tests.fit.fit_writer import CYCLING, RUNNING, START, STOP_ALL, SWIMMING, TRANSITION, fit_file
+from tests.fit.fit_writer import CYCLING, RUNNING, START, STOP_ALL, fit_file, triathlon_file
 
 T0 = 1_600_000_000
 
@@ -82,22 +82,8 @@ def test_running_power_is_read_like_cycling_power() -> None:
     assert run.curves.power_by_duration()["60"] == 280.0
 
 
-def _triathlon() -> bytes:
-    swim, t1, bike, run = T0, T0 + 600, T0 + 700, T0 + 1900
-    return fit_file(
-        timer=[(swim, START), (T0 + 2500, STOP_ALL)],
-        records=[
-            *((swim + s, 140, 0xFFFF) for s in range(600)),
-            *((t1 + s, 150, 0xFFFF) for s in range(100)),
-            *((bike + s, 150, 200 + (s // 60) % 2 * 100) for s in range(1200)),
-            *((run + s, 165, 0xFFFF) for s in range(600)),
-        ],
-        sessions=[(swim, 600, SWIMMING), (t1, 100, TRANSITION), (bike, 1200, CYCLING), (run, 600, RUNNING)],
-    )
-
-
 def test_a_multisport_file_is_one_activity_per_session() -> None:
-    legs = summarize_fit_activities(_triathlon())
+    legs = summarize_fit_activities(triathlon_file())
     assert [leg.sport for leg in legs] == ["swimming", "transition", "cycling", "running"]
     assert [leg.duration_sec for leg in legs] == [600, 100, 1200, 600]
     assert [leg.session_index for leg in legs] == [0, 1, 2, 3]

@@ -98,9 +98,7 @@ def _ftp_w(name: str) -> float | None:
 @pytest.fixture(scope="module")
 def file_summaries() -> dict[str, tuple[WorkoutSummary, ...]]:
     return {
-        name: tuple(
-            summarize_activity(activity, external_id=name, ftp_w=_ftp_w(name)) for activity in activities
-        )
+        name: tuple(summarize_activity(activity, external_id=name, ftp_w=_ftp_w(name)) for activity in activities)
         for name, activities in DECODED.items()
     }
 
@@ -120,9 +118,7 @@ CASES = list(_cases())
 
 
 @pytest.mark.parametrize(("name", "metric"), CASES)
-def test_matches_the_device(
-    file_summaries: dict[str, tuple[WorkoutSummary, ...]], name: str, metric: str
-) -> None:
+def test_matches_the_device(file_summaries: dict[str, tuple[WorkoutSummary, ...]], name: str, metric: str) -> None:
     check = CHECKS[metric]
     for summary in file_summaries[name]:
         device = _device_value(name, summary.device, check)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from coach.science.heart_rate import (
-    average_hr_from_beats,
     HeartRateProfile,
     Sex,
     average_hr,
+    average_hr_from_beats,
     default_lthr_bpm,
     heart_rate_reserve_fraction,
     hrss,

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from coach.science.power import (
-    average_power_over,
     DropoutPolicy,
     average_power,
+    average_power_over,
     best_mean_power,
     counted_seconds_mask,
     ftp_plausibility_warning,
