@@ -157,7 +157,11 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
         raise FitTooLarge(len(data), max_bytes)
     if not data:
         raise FitTruncated("The file is empty, so there is no activity in it.")
-    messages = decode(data)
+    return activities_from_messages(decode(data))
+
+
+def activities_from_messages(messages: Messages) -> tuple[FitActivity, ...]:
+    """The activities of a decoded file (`parse_activities` without the decoding)."""
     file_id = _first(messages, "file_id")
     file_type = file_id.get("type")
     if file_type != "activity":
