@@ -76,7 +76,8 @@ def main() -> None:
         data = path.read_bytes()
         fd_records, _, fd_error = with_fitdecode(data)
         sdk_records, _, sdk_error = with_sdk(data)
-        fd_s, sdk_s = best_of(lambda: with_fitdecode(data)), best_of(lambda: with_sdk(data))
+        fd_s = best_of(lambda data=data: with_fitdecode(data))
+        sdk_s = best_of(lambda data=data: with_sdk(data))
         totals[0] += fd_s
         totals[1] += sdk_s
         refused = ", ".join(
