@@ -10,10 +10,17 @@ What is *not* reproduced, and why (measured):
   * SRM PC8 (`c18`): the session's max power, 749 W, is in no record (the records' highest is 729 W) and its
     `total_work`, 844 272 J, is 0.86 % above the records' sum (837 069 J); its average power is that work over
     the timer time (123.0 W). The head unit summarises its own, faster internal sampling, which the 1 Hz
-    records do not carry: NP 149.4 W against its 151 (IF 0.655 against 0.662), average 121.7 W against 123.
+    records do not carry: NP 149.2 W against its 151 (149.4 with the window restarted at its pauses; IF 0.654
+    against 0.662), average 121.7 W against 123. Its TSS (81.5 vs 82.4) and heart rate do reproduce.
   * Wahoo ELEMNT Bolt (`elemnt-bolt…`): the 132-second ride's average power, 182 W, fits no counting of its
     records (zero-filled 186.1 W, skipping dropouts 213.6 W, non-zero 208.2 W) and its `total_work`, 26 887 J,
     is 9 % above the records' sum; NP, IF and TSS do reproduce.
+  * COROS PACE 2 (`more/`, a ride without a power meter): the session writes 0 for average and normalized
+    power and for total work; 0 there means "not measured" (the test reads it so), and the file has no session
+    heart rate to compare. No COROS file with power is at hand, so no COROS power rule is claimed.
+  * Running power is read from the records' `power` field (Garmin, COROS, Stryd paired as a power meter);
+    Stryd's Connect IQ developer field is not read.
+  * Pool swim heart rate: see the strap note below `SUUNTO`.
 """
 
 from __future__ import annotations
