@@ -253,8 +253,11 @@ def _average_power(activity: FitActivity, convention: Convention) -> float | Non
     watts = activity.power_w
     if convention.average_power is AveragePower.NON_ZERO:
         return power.average_power_over(watts, int(np.count_nonzero(watts > 0)))
-    if convention.average_power is AveragePower.MOVING and not np.all(np.isnan(activity.speed_m_s)):
-        return power.average_power_over(watts, int(np.count_nonzero(activity.speed_m_s > MOVING_SPEED_M_S)))
+    if convention.average_power is AveragePower.MOVING:
+        # An indoor ride without a speed sensor never "moves": then every counted second counts.
+        moving_s = int(np.count_nonzero(activity.speed_m_s > MOVING_SPEED_M_S))
+        if moving_s > 0:
+            return power.average_power_over(watts, moving_s)
     return power.average_power(watts, dropouts=convention.dropouts)
 
 

@@ -1,5 +1,6 @@
 """Maker conventions, several activities in one file, swims and runs: what the import reads and keeps."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from integrations.fit import FitNoSamples, parse_activities
 from integrations.fit.conventions import GARMIN, HAMMERHEAD, SIGMA, SUUNTO, WAHOO, ZWIFT, convention_for
-from integrations.fit.summary import summarize_fit, summarize_fit_activities
+from integrations.fit.summary import summarize_activity, summarize_fit, summarize_fit_activities
 from tests.fit.fit_writer import CYCLING, RUNNING, START, STOP_ALL, fit_file, triathlon_file
 
 T0 = 1_600_000_000
@@ -123,3 +124,10 @@ def test_curves_stop_at_the_activitys_length() -> None:
     assert curves.durations_s[-1] == 90
     assert set(curves.power_by_duration()) == {str(d) for d in curves.durations_s}
     assert not math.isnan(curves.power_by_duration()["90"])
+
+
+def test_a_karoo_ride_without_speed_averages_over_every_second(fit_bytes: dict[str, bytes]) -> None:
+    activity = parse_activities(fit_bytes["corpus/c04-hammerhead-karoo2.fit"])[0]
+    indoor = dataclasses.replace(activity, speed_m_s=np.zeros_like(activity.speed_m_s))
+    summary = summarize_activity(indoor, external_id="indoor")
+    assert summary.average_watts == pytest.approx(np.nanmean(activity.power_w))
