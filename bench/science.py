@@ -3,20 +3,30 @@
 Run ``python -m bench.science``. Each number is the best of several runs (time.perf_counter), measured in the
 same process on a synthetic 6-hour ride at 1 Hz and on 10 years of daily loads. Both versions of each metric
 are checked to agree before anything is printed.
+
+The last table imports the largest real file of `tests/fixtures/fit/corpus/` (decode, timer grid, every
+metric and the curves) beside fitdecode's bare decode of the same bytes, in the same run: what the import
+adds on top of decoding must stay under half of a decode (`MAX_METRICS_FRACTION_OF_DECODE`).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+import fitdecode  # ships no type information (see the mypy override in pyproject.toml)
 import numpy as np
 
 from coach.science.curve import mean_max_power
 from coach.science.pmc import K_ATL, K_CTL, pmc_series
 from coach.science.power import normalized_power, rolling_mean_power, training_stress_score, tss_duration_s
+from integrations.fit.decode import decode
+from integrations.fit.parse import activities_from_messages, parse_activities
+from integrations.fit.summary import summarize_activity, summarize_fit_activities
 
 RIDE_S = 6 * 3600
 FTP_W = 250.0
@@ -25,6 +35,9 @@ MMP_BASELINE_S = 30 * 60  # the O(n²) pure-Python curve runs on this first slic
 TARGET_NP_TSS_S = 0.002
 TARGET_MMP_S = 0.250
 TARGET_PMC_S = 0.005
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "fit" / "corpus"
+MAX_METRICS_FRACTION_OF_DECODE = 0.5
+FILE_REPEATS = 3
 
 
 def synthetic_ride(seconds: int, *, seed: int = 42) -> np.ndarray:
@@ -171,5 +184,46 @@ def main() -> None:
             print(f"* {row.metric}: {row.note}")
 
 
+def fitdecode_bare(data: bytes) -> int:
+    """fitdecode reading every frame of the file and nothing else (the checksum checked, as on import)."""
+    frames = 0
+    with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE) as reader:
+        for _ in reader:
+            frames += 1
+    return frames
+
+
+def file_import_bench() -> None:
+    """The largest corpus file: fitdecode's bare decode vs our whole import, and what the metrics add."""
+    path = max(CORPUS.glob("*.fit"), key=lambda p: p.stat().st_size)
+    data = path.read_bytes()
+    activities = parse_activities(data)
+    fitdecode_s = best_of(FILE_REPEATS, lambda: fitdecode_bare(data))
+    sdk_s = best_of(FILE_REPEATS, lambda: decode(data))
+    import_s = best_of(FILE_REPEATS, lambda: summarize_fit_activities(data))
+    messages = decode(data)
+    grid_s = best_of(FILE_REPEATS, lambda: activities_from_messages(messages))
+    metrics_s = best_of(
+        FILE_REPEATS, lambda: [summarize_activity(a, external_id="bench", ftp_w=FTP_W) for a in activities]
+    )
+    # Measured apart rather than as import − decode: on a shared machine two multi-second timings differ by
+    # more than the whole of what is added.
+    fraction = (grid_s + metrics_s) / fitdecode_s
+    print(f"\nImport of {path.name} ({len(data) / 1024:.0f} kB, {activities[0].timer_time_s:,} timer seconds),")
+    print(f"best of {FILE_REPEATS}, same run:")
+    print(f"  fitdecode, bare decode                        {format_time(fitdecode_s):>10}")
+    print(f"  Garmin FIT SDK decode (our decoder)           {format_time(sdk_s):>10}")
+    print(f"  our import: decode + grid + metrics + curves  {format_time(import_s):>10}")
+    print(f"  timer grid from the decoded messages          {format_time(grid_s):>10}")
+    print(f"  metrics + curves (NP, IF, TSS, HR, laps, …)   {format_time(metrics_s):>10}")
+    verdict = "yes" if fraction <= MAX_METRICS_FRACTION_OF_DECODE else "NO"
+    print(
+        f"  grid + metrics + curves add {100 * fraction:.1f} % of fitdecode's decode "
+        f"(limit {100 * MAX_METRICS_FRACTION_OF_DECODE:.0f} %): {verdict}; the whole import takes "
+        f"{100 * import_s / fitdecode_s:.0f} % of fitdecode's bare decode"
+    )
+
+
 if __name__ == "__main__":
     main()
+    file_import_bench()

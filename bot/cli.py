@@ -315,7 +315,7 @@ async def _import_fit(
         user = await _import_user(database.sessions, who, create=not dry_run)
         for path in paths:
             try:
-                result = await import_fit(database.sessions, _read_fit(path), user=user, ftp_w=ftp_w, dry_run=dry_run)
+                results = await import_fit(database.sessions, _read_fit(path), user=user, ftp_w=ftp_w, dry_run=dry_run)
             except (FitImportError, UsageError) as err:
                 refused += 1
                 if as_json:
@@ -324,11 +324,18 @@ async def _import_fit(
                     print(f"{path}: refused — {err}", file=sys.stderr)
                 continue
             if as_json:
-                record = {"file": str(path), "stored": result.stored, "duplicate": result.duplicate}
-                print(json.dumps(record | summary_json(result.summary)))
+                records = [_json_record(path, result) for result in results]
+                print(json.dumps(records[0] if len(records) == 1 else records))
             else:
-                print(_import_line(path, result, dry_run=dry_run))
+                for result in results:
+                    print(_import_line(path, result, dry_run=dry_run))
     return EXIT_SOME_FILES_REFUSED if refused else 0
+
+
+def _json_record(path: Path, result: FitImport) -> dict[str, object]:
+    """One activity as ``--json`` prints it (README, "Importing FIT files"): the summary plus its power curve."""
+    record: dict[str, object] = {"file": str(path), "stored": result.stored, "duplicate": result.duplicate}
+    return record | summary_json(result.summary) | {"power_curve": result.summary.curves.power_by_duration()}
 
 
 # --------------------------------------------------------------------------- rotate-keys

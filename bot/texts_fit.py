@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.texts import esc
@@ -9,6 +11,9 @@ from coach.daily import LoadImpact
 from coach.science.load import LoadMethod
 from integrations.fit.store import workout_type
 from integrations.fit.summary import WorkoutSummary
+
+if TYPE_CHECKING:
+    from bot.fit_import import FitImport
 
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20
 
@@ -86,6 +91,17 @@ def fit_imported(summary: WorkoutSummary, impact: LoadImpact | None, *, duplicat
     elif duplicate:
         lines += ["", "It is already in your history, so nothing changed."]
     return "\n".join(lines)
+
+
+def fit_file_imported(results: Sequence[FitImport], *, tz: ZoneInfo) -> str:
+    """The answer to a file: its activity, or each activity of a multisport file in order."""
+    if len(results) == 1:
+        (only,) = results
+        return fit_imported(only.summary, only.impact, duplicate=only.duplicate, tz=tz)
+    kinds = ", ".join(workout_type(result.summary.sport).lower() for result in results)
+    head = f"<b>{len(results)} activities in this file</b> ({esc(kinds)})"
+    blocks = [fit_imported(result.summary, result.impact, duplicate=result.duplicate, tz=tz) for result in results]
+    return "\n\n".join([head, *blocks])
 
 
 def fit_refused(reason: str) -> str:

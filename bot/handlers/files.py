@@ -42,10 +42,10 @@ async def document(update: Update, context: Context) -> None:
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
     try:
-        result = await import_fit(ctx.sessions, data, user=user)
+        results = await import_fit(ctx.sessions, data, user=user)
     except FitImportError as err:
         logger.info("FIT file refused: %s", type(err).__name__)
         await reply(update, texts_fit.fit_refused(str(err)))
         return
     tz = ZoneInfo(user.timezone)
-    await reply(update, texts_fit.fit_imported(result.summary, result.impact, duplicate=result.duplicate, tz=tz))
+    await reply(update, texts_fit.fit_file_imported(results, tz=tz))

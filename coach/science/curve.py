@@ -1,8 +1,11 @@
-"""Mean-maximal power curve, FTP from the best 20 minutes, and the 2-parameter critical-power model.
+"""Mean-maximal curves, FTP from the best 20 minutes, and the 2-parameter critical-power model.
 
 The curve takes a 1 Hz power stream of timer-on seconds (`coach.science.sampling`); seconds without a reading
 count as 0 W and timer pauses are simply left out, as in GoldenCheetah after `FixGaps`. Entry ``d - 1`` of the
 curve is the best mean power over any ``d`` consecutive seconds.
+
+`mean_max_at` gives the same best means at a fixed set of durations (`CURVE_DURATIONS_S`), which is what each
+workout keeps: one short array per channel (power, heart rate, speed) instead of the stream.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ CP_FIT_DURATIONS_S = (180, 240, 300, 360, 480, 600, 720, 900, 1200, 1500, 1800)
 CP_MIN_POINTS = 4
 # W' of trained cyclists is typically 10–25 kJ; outside 2–60 kJ the fit is describing non-maximal efforts.
 W_PRIME_PLAUSIBLE_J = (2_000.0, 60_000.0)
+
+# The durations every workout's curve is kept at, 1 s to 5 h: dense where the curve bends (sprints, 3–20 min
+# efforts for critical power), sparse where it is flat.
+CURVE_DURATIONS_S = (
+    1, 2, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 360, 480, 600, 720, 900, 1200, 1500, 1800,
+    2400, 2700, 3600, 5400, 7200, 10800, 14400, 18000,
+)  # fmt: skip
 
 # When every watt is a whole number and the ride's energy fits in int32, window sums in int32 are exact and
 # the O(n²) loop moves half the bytes of float64 (≈25 % faster on a 6-hour ride).
@@ -55,6 +65,45 @@ def mean_max_power(power_w: npt.ArrayLike) -> FloatArray:
         best_sums[duration - 1] = span.max()
     curve = best_sums / np.arange(1, n + 1, dtype=np.float64)
     return np.maximum.accumulate(curve[::-1])[::-1]
+
+
+def mean_max_at(values: npt.ArrayLike, durations_s: npt.ArrayLike = CURVE_DURATIONS_S) -> FloatArray:
+    """Best mean of ``values`` over any ``d`` consecutive samples, for each ``d`` in ``durations_s``.
+
+    Exact: max_i (E[i+d] − E[i]) / d over the prefix sums E, each duration one vectorised pass (O(n) per
+    duration, ≈31 passes for the standard set). Windows holding a NaN are not candidates, so a channel that
+    starts late (heart rate before the strap connects) is judged on its readings only; pass power with NaN
+    as 0 W for the curve convention above. Entries are NaN where no window fits (the activity is shorter
+    than ``d``, or every window has a gap). Unlike `mean_max_power` the raw maxima are kept, without making
+    them non-increasing: each value is the best of that exact duration, as a brute-force search finds it.
+    """
+    samples = np.asarray(values, dtype=np.float64)
+    durations = np.asarray(durations_s, dtype=np.int64)
+    if np.any(durations < 1):
+        raise ValueError("durations_s must be at least 1")
+    best = np.full(durations.shape, np.nan, dtype=np.float64)
+    n = samples.size
+    if n == 0:
+        return best
+    missing = np.isnan(samples)
+    sums = np.empty(n + 1, dtype=np.float64)
+    sums[0] = 0.0
+    np.cumsum(np.where(missing, 0.0, samples), out=sums[1:])
+    gaps = None
+    if missing.any():
+        gaps = np.empty(n + 1, dtype=np.int64)
+        gaps[0] = 0
+        np.cumsum(missing, out=gaps[1:])
+    for k, duration in enumerate(durations.tolist()):
+        if duration > n:
+            continue
+        window = sums[duration:] - sums[: n + 1 - duration]
+        if gaps is not None:
+            window[(gaps[duration:] - gaps[: n + 1 - duration]) > 0] = -np.inf
+        top = float(window.max())
+        if top != -np.inf:
+            best[k] = top / duration
+    return best
 
 
 def curve_value(curve_w: npt.ArrayLike, duration_s: int) -> float | None:

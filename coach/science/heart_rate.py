@@ -93,6 +93,20 @@ def average_hr(hr_bpm: npt.ArrayLike) -> float | None:
     return float(np.nanmean(hr))
 
 
+def average_hr_from_beats(rr_intervals_s: npt.ArrayLike) -> float | None:
+    """Average heart rate as beats over time: 60 · n / Σ RRᵢ, from beat-to-beat intervals in seconds.
+
+    Time-weighted like `average_hr`, but from every beat instead of a 1 Hz sample of the strap's running
+    value; Suunto reports this (Suunto 9: 163.9 bpm from R-R vs 163.1 from its records, device 164).
+    ``None`` without an interval.
+    """
+    rr = np.asarray(rr_intervals_s, dtype=np.float64)
+    total_s = float(rr.sum())
+    if rr.size == 0 or total_s <= 0:
+        return None
+    return SECONDS_PER_MINUTE * rr.size / total_s
+
+
 def max_hr(hr_bpm: npt.ArrayLike) -> float | None:
     """Highest heart rate on the grid; ``None`` without any reading."""
     hr = np.asarray(hr_bpm, dtype=np.float64)

@@ -13,8 +13,10 @@ Conventions, each reproduced on real device files (`reference/science.md` §1.1�
   * Dropouts: Garmin skips a second without power (it counts for neither average power nor NP; Edge 800
     indoor file: 228.4 W skipped vs the device's 228), Wahoo counts it as 0 W (ELEMNT Bolt: 242.9 W
     zero-filled vs the device's 243). Chosen with `DropoutPolicy`.
-  * Pauses: the 30-s window restarts after each pause and never spans one; a stretch shorter than 30 s adds no
-    window (Wahoo ELEMNT, 56 pauses: 157.2 W vs the device's 157; joining the stretches gives 153.3).
+  * Pauses: on Wahoo the 30-s window restarts after each pause and never spans one; a stretch shorter than
+    30 s adds no window (ELEMNT, 56 pauses: 157.2 W vs the device's 157; joining the stretches gives 153.3).
+    Garmin carries the window across the pause as if the stretches were one: pass no ``segment_id`` for that
+    (Edge 530, 35 stretches: 263.7 W joined vs 267.9 restarted, device 264; `integrations.fit.conventions`).
   * Coasting zeros are real 0 W and are kept.
 """
 
@@ -174,6 +176,19 @@ def average_power(power_w: npt.ArrayLike, *, dropouts: DropoutPolicy = DropoutPo
     if counted == 0 or np.all(np.isnan(power)):
         return None
     return float(np.nansum(power)) / counted
+
+
+def average_power_over(power_w: npt.ArrayLike, counted_s: int) -> float | None:
+    """Total work over a time the device chose: Σ P / ``counted_s``; ``None`` without a reading or time.
+
+    For devices that divide by less than the timer time: Sigma by the seconds above 0 W (ROX 11.1: 179.2 W
+    vs the device's 179, against 159.1 W over every second), Hammerhead by the seconds in motion (Karoo 2:
+    174.0 W vs 174, against 171.0). Work done in the other seconds still counts.
+    """
+    power = np.asarray(power_w, dtype=np.float64)
+    if counted_s <= 0 or np.all(np.isnan(power)):
+        return None
+    return float(np.nansum(power)) / counted_s
 
 
 def max_power(power_w: npt.ArrayLike) -> float | None:

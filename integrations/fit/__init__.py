@@ -8,7 +8,7 @@ from integrations.fit.errors import (
     FitTooLarge,
     FitTruncated,
 )
-from integrations.fit.parse import MAX_FIT_BYTES, DeviceSummary, FitActivity, FitLap, parse_fit
+from integrations.fit.parse import MAX_FIT_BYTES, DeviceSummary, FitActivity, FitLap, parse_activities, parse_fit
 
 __all__ = [
     "MAX_FIT_BYTES",
@@ -21,5 +21,6 @@ __all__ = [
     "FitNotActivity",
     "FitTooLarge",
     "FitTruncated",
+    "parse_activities",
     "parse_fit",
 ]

@@ -11,6 +11,7 @@ from db.models import Workout
 from integrations.fit import MAX_FIT_BYTES
 from tests.bot.conftest import Harness
 from tests.fit.conftest import FIXTURES
+from tests.fit.fit_writer import triathlon_file
 from tests.fit.test_reference_files import EDGE_810, FR110
 
 ANN = LocalBotApi.user(4242, "Ann")
@@ -73,3 +74,16 @@ async def test_oversized_and_undownloadable_files(harness: Harness) -> None:
     too_big = await _send(harness, (FIXTURES / EDGE_810).read_bytes(), EDGE_810)
     assert "up to 20 MB" in too_big and "coach-watts import-fit" in too_big
     assert await _workouts(harness) == 0
+
+
+async def test_a_multisport_file_is_answered_activity_by_activity(harness: Harness) -> None:
+    text = await _send(harness, triathlon_file(), "triathlon.fit")
+    assert text.startswith("4 activities in this file (swim, transition, ride, run)")
+    assert [line for line in text.splitlines() if line.endswith("imported")] == [
+        "Swim imported",
+        "Transition imported",
+        "Ride imported",
+        "Run imported",
+    ]
+    assert "Average 250 W" in text
+    assert await _workouts(harness) == 4

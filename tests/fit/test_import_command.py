@@ -20,13 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import User, Workout
 from db.repositories import users
 from tests.fit.conftest import FIXTURES
+from tests.fit.fit_writer import triathlon_file
 from tests.fit.test_reference_files import AVERAGE_HR_BPM, EDGE_810, FR110, POWER_FILES
 
 REFERENCE_FILES = [*POWER_FILES, FR110]
 REQUIRED_KEYS = {
     "sport", "start_time", "duration_sec", "distance_meters", "normalized_power", "intensity_factor", "tss",
-    "average_watts", "max_watts", "kilojoules", "average_hr", "max_hr", "ftp", "laps", "device",
+    "average_watts", "max_watts", "kilojoules", "average_hr", "max_hr", "ftp", "laps", "device", "power_curve",
+    "curves", "convention",
 }  # fmt: skip
+CURVE_KEYS = ("5", "60", "300", "1200", "3600")
 LAP_KEYS = {"normalized_power", "average_watts", "average_hr", "max_hr"}
 
 
@@ -77,6 +80,12 @@ async def test_json_reproduces_the_devices_and_a_second_import_stores_nothing(
             assert record["tss"] == pytest.approx(device.tss, abs=0.015 * device.tss + 0.05)
         if name in AVERAGE_HR_BPM:
             assert record["average_hr"] == pytest.approx(AVERAGE_HR_BPM[name], abs=1.0)
+        long_enough = [key for key in CURVE_KEYS if int(key) <= record["duration_sec"]]
+        if name in POWER_FILES:
+            assert set(long_enough) <= record["power_curve"].keys()
+            assert record["power_curve"]["5"] >= record["power_curve"]["60"] >= record["average_watts"] * 0.9
+        else:
+            assert record["power_curve"] == {}
     edge_810_laps = records[EDGE_810]["laps"]
     assert len(edge_810_laps) == 8
     for lap in edge_810_laps:
@@ -91,6 +100,27 @@ async def test_json_reproduces_the_devices_and_a_second_import_stores_nothing(
         ride = (await session.scalars(select(Workout).where(Workout.type == "Ride").limit(1))).one()
         assert ride.source == "fit" and len(ride.external_id) == 64
         assert ride.raw_json is not None and ride.raw_json["load_method"] == "power"
+        curves = ride.raw_json["curves"]
+        assert len(curves["durations_s"]) == len(curves["power_w"]) == len(curves["heart_rate_bpm"])
+
+
+async def test_a_multisport_file_prints_a_list_and_stores_each_activity(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "triathlon.fit"
+    path.write_bytes(triathlon_file())
+    first = await _run(database_url, tmp_path, path, "--json")
+    assert first.returncode == 0, first.stderr
+    (line,) = first.stdout.splitlines()
+    legs = json.loads(line)
+    assert isinstance(legs, list)
+    assert [leg["sport"] for leg in legs] == ["swimming", "transition", "cycling", "running"]
+    assert all(leg.keys() >= REQUIRED_KEYS and leg["file"] == str(path) and leg["stored"] for leg in legs)
+    assert legs[2]["power_curve"]["60"] == pytest.approx(300.0)
+    assert await _workout_count(sessions) == 4
+    again = json.loads((await _run(database_url, tmp_path, path, "--json")).stdout)
+    assert all(leg["duplicate"] for leg in again)
+    assert await _workout_count(sessions) == 4
 
 
 async def test_dry_run_and_refused_files_store_nothing(

@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 
 from coach.science.curve import (
+    CURVE_DURATIONS_S,
     FTP_TEST_DURATION_S,
     CriticalPower,
     critical_power,
     curve_value,
     ftp_from_curve,
+    mean_max_at,
     mean_max_power,
 )
 
@@ -103,3 +105,41 @@ def test_critical_power_needs_enough_points_in_range() -> None:
     curve = model_curve(260.0, 18_000.0, 1800)
     assert critical_power(curve, min_duration_s=600, max_duration_s=720) is None
     assert critical_power(curve, min_duration_s=900, max_duration_s=600) is None
+
+
+def brute_force_best_means(values: list[float], durations_s: list[int]) -> list[float]:
+    """Each duration's best mean over windows without a NaN, every window summed from scratch; NaN if none."""
+    best = []
+    for d in durations_s:
+        means = [
+            sum(values[i : i + d]) / d
+            for i in range(len(values) - d + 1)
+            if not any(math.isnan(v) for v in values[i : i + d])
+        ]
+        best.append(max(means) if means else NAN)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mean_max_at_equals_a_brute_force_search(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.gamma(2.0, 100.0, 400))
+    if seed % 2:
+        values[rng.integers(0, 400, 12)] = NAN  # heart rate with gaps: windows over a gap do not count
+    durations = [1, 2, 3, 5, 10, 30, 60, 120, 399, 400, 401]
+    expected = brute_force_best_means(values.tolist(), durations)
+    assert mean_max_at(values, durations) == pytest.approx(expected, abs=1e-9, nan_ok=True)
+
+
+def test_mean_max_at_keeps_the_raw_best_of_each_duration() -> None:
+    # 150 W over 2 s, 200 W over 3 s: unlike `mean_max_power`, the 2-s value is not raised to 200.
+    assert mean_max_at([300.0, 0.0, 300.0], [1, 2, 3]).tolist() == [300.0, 150.0, 200.0]
+
+
+def test_mean_max_at_standard_durations_run_from_1_s_to_5_h() -> None:
+    assert CURVE_DURATIONS_S[0] == 1
+    assert CURVE_DURATIONS_S[-1] == 5 * 3600
+    assert list(CURVE_DURATIONS_S) == sorted(set(CURVE_DURATIONS_S))
+    assert np.isnan(mean_max_at([], [1])).all()
+    with pytest.raises(ValueError, match="at least 1"):
+        mean_max_at([1.0], [0])

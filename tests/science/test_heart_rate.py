@@ -7,6 +7,7 @@ from coach.science.heart_rate import (
     HeartRateProfile,
     Sex,
     average_hr,
+    average_hr_from_beats,
     default_lthr_bpm,
     heart_rate_reserve_fraction,
     hrss,
@@ -87,3 +88,9 @@ def test_profile_rejects_rest_at_or_above_max() -> None:
 def test_hrss_is_none_when_lthr_is_at_rest() -> None:
     profile = HeartRateProfile(rest_hr_bpm=60, max_hr_bpm=190, lthr_bpm=60)
     assert hrss([150.0] * 60, profile=profile) is None
+
+
+def test_average_hr_from_beats_is_beats_over_time() -> None:
+    # 60 beats at 0.5 s then 30 at 1.0 s: 90 beats in 60 s is 90 bpm (the mean of 60/RR would say 100).
+    assert average_hr_from_beats([0.5] * 60 + [1.0] * 30) == pytest.approx(90.0)
+    assert average_hr_from_beats([]) is None

@@ -6,6 +6,7 @@ import pytest
 from coach.science.power import (
     DropoutPolicy,
     average_power,
+    average_power_over,
     best_mean_power,
     counted_seconds_mask,
     ftp_plausibility_warning,
@@ -204,3 +205,10 @@ def test_ftp_plausibility_warning(
     if warning is not None:
         assert warning.startswith("FTP probably set too low")
         assert warning.endswith(".")
+
+
+def test_average_power_over_a_chosen_time_counts_all_work() -> None:
+    # Sigma divides by the seconds above 0 W: 600 J over 3 such seconds, though 5 seconds ran.
+    assert average_power_over([200.0, 0.0, 200.0, NAN, 200.0], 3) == pytest.approx(200.0)
+    assert average_power_over([NAN, NAN], 2) is None
+    assert average_power_over([100.0], 0) is None
