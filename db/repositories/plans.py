@@ -145,3 +145,33 @@ async def set_status(session: AsyncSession, *, user_id: str, session_id: str, st
         .values(status=status)
         .execution_options(synchronize_session=False)
     )
+
+
+# Sessions an arriving workout can still be matched to (a skipped or replaced session keeps its status).
+MATCHABLE = ("planned", "done", "partial", "missed")
+
+
+async def matchable_sessions(session: AsyncSession, *, user_id: str, start: date, end: date) -> list[PlannedWorkout]:
+    """The user's sessions from ``start`` to ``end`` inclusive that a workout can be matched to."""
+    stmt = (
+        select(PlannedWorkout)
+        .where(
+            PlannedWorkout.user_id == user_id,
+            PlannedWorkout.date >= start,
+            PlannedWorkout.date <= end,
+            PlannedWorkout.status.in_(MATCHABLE),
+        )
+        .order_by(PlannedWorkout.date, PlannedWorkout.created_at, PlannedWorkout.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def set_matches(session: AsyncSession, *, user_id: str, changes: Sequence[tuple[str, str, str | None]]) -> None:
+    """Set (session id, status, matched workout id) of the user's sessions."""
+    for session_id, status, workout_id in changes:
+        await session.execute(
+            update(PlannedWorkout)
+            .where(PlannedWorkout.id == session_id, PlannedWorkout.user_id == user_id)
+            .values(status=status, workout_id=workout_id)
+            .execution_options(synchronize_session="fetch")
+        )
