@@ -44,12 +44,14 @@ ACTION_NAMES = {
 }
 
 COMMANDS = [
-    ("today", "How should I train today?"),
+    ("today", "How should I train today? Today's session"),
+    ("plan", "Your training plan: this week and next"),
     ("brief", "Today's morning brief; /brief off, on or 07:30"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
     ("week", "This week's training report"),
-    ("race", "Taper plan: /race <name> <YYYY-MM-DD>"),
+    ("race", "Add a race: /race <name> <YYYY-MM-DD> [A|B|C] [km]"),
+    ("races", "Your races: change priority or delete"),
     ("report", "A report on your question"),
     ("fitness", "Fitness, fatigue and form chart"),
     ("hrv", "HRV and resting HR chart"),
@@ -65,9 +67,16 @@ COMMANDS = [
 
 # /help's longer word on a command; a command without one is explained by its menu description.
 HELP_DETAILS = {
-    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers",
-    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex and brief time; tap one to "
-    "change it, or type e.g. <code>/settings ftp 250</code>",
+    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers, and "
+    "today's session from your plan — adapted to how ready you are — with tomorrow's form",
+    "plan": "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
+    "week's and next week's sessions in your own watts, heart rate or pace",
+    "race": "adds a race you train for and sends its taper report, e.g. <code>/race Gran Fondo 2027-05-16 A "
+    "120</code> (priority A by default; distance in km optional)",
+    "races": "lists your races, with buttons to change a race's priority (A, B, C) or delete it",
+    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex, power meter, threshold pace, "
+    "km or mi, weekly hours, training days, CTL ramp, recovery weeks and brief time; tap one to change it, or "
+    "type e.g. <code>/settings days mon 60 wed 90 sat 180</code>",
     "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
     "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
     "you left half-way",
@@ -174,11 +183,23 @@ def today(assessment: Assessment) -> str:
 def demo_loaded(result: DemoLoad) -> str:
     filled = ""
     if result.profile_filled:
-        names = {"ftp": "FTP 250 W", "max_hr": "max HR 186 bpm", "weight": "weight 71.5 kg"}
+        names = {
+            "ftp": "FTP 250 W",
+            "max_hr": "max HR 186 bpm",
+            "weight": "weight 71.5 kg",
+            "threshold_pace_s_per_km": "threshold pace 4:30/km",
+        }
         filled = "\nI also set " + ", ".join(names[f] for f in result.profile_filled) + " (change with /settings)."
+    race = (
+        "\nTo train for, I added an A race ten weeks from today (Demo Gran Fondo, 120 km; /races changes it)"
+        if result.race_added
+        else "\nYour races stay as they were"
+    )
+    plan = f"; your {result.plan_weeks}-week plan is built — /plan shows it." if result.plan_weeks else "."
     return (
         f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
-        f"resting HR and sleep over the last 180 days.{filled}\n\nNow ask me <i>how should I train today?</i>"
+        f"resting HR and sleep over the last 180 days.{filled}{race}{plan}\n\n"
+        "Now ask me <i>how should I train today?</i> or use /today for today's session."
     )
 
 

@@ -171,6 +171,10 @@ def skipped(label: str) -> str:
     return f"– {esc(label[:1].upper() + label[1:])}: skipped"
 
 
+def plan_rebuilt() -> str:
+    return "↻ Your plan is rebuilt from today with it (/plan shows it)."
+
+
 def unchanged() -> str:
     return "Nothing changed."
 

@@ -812,6 +812,9 @@ class TrainingPlan(Base):
         "raceId", Text, ForeignKey("Race.id", ondelete="SET NULL", onupdate="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(Text, server_default=text("'active'"), default="active")
+    # The threshold pace run targets are shown at when the athlete has set none: estimated from their runs
+    # once, when the plan is built, so /today, the brief and /plan give the same paces all plan long.
+    estimated_pace_s_per_km: Mapped[int | None] = mapped_column("estimatedPaceSecPerKm", Integer)
     created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
 
     @validates("status")

@@ -31,10 +31,11 @@ from bot import buttons
 from bot import texts_profile as tp
 from bot.context import Context, app_context
 from bot.texts import show
-from coach import places
+from coach import places, plans
 from coach.intent import Intent, classify
 from coach.profile import (
     ONBOARDING_STEPS,
+    PLAN_SETTINGS,
     SETTINGS,
     PlaceNotFound,
     apply_setting,
@@ -240,6 +241,8 @@ async def _try_set(turn: Turn, step: str, op: str, raw: str) -> str:
         else:
             line = _set(turn.user, step, raw)
         await turn.session.flush()
+    if step in PLAN_SETTINGS and await plans.rebuild_if_active(turn.session, turn.user, now=turn.now):
+        line = f"{line}\n{tp.plan_rebuilt()}"
     return line
 
 

@@ -148,9 +148,9 @@ def _session(kind: WorkoutKind, sport: Sport, duration_s: int, variant: str | No
 
 @lru_cache(maxsize=512)
 def _min_s(kind: WorkoutKind, sport: Sport, variant: str | None) -> int:
-    if kind is WorkoutKind.ENDURANCE and sport is not Sport.STRENGTH:
-        return library.minimum_duration_s(kind, sport)
-    return library.minimum_duration_s(kind, sport, variant=variant)
+    """The library's minimum, rounded up to whole 5-minute units."""
+    shortest = library.minimum_duration_s(kind, sport, variant=variant)
+    return -(-shortest // STEP_S) * STEP_S
 
 
 def race_duration_s(race: RaceGoal) -> int:
@@ -309,7 +309,9 @@ class _Planner:
                 return True, self._openers(day)
             if before == 2:
                 return True, None  # rest two days out (the shared taper's race-week rhythm)
-            if before in TAPER_EFFORT_DAYS:
+            # Race-pace efforts six and four days out; the race's own week holds one (the race is the other).
+            effort = before == TAPER_EFFORT_DAYS[-1] or monday(day) != monday(self.goal.day)
+            if before in TAPER_EFFORT_DAYS and effort:
                 kind, variant = (
                     _quality_kinds(self.sport, Phase.TAPER, self.goal)[0]
                     if self.sport

@@ -487,7 +487,7 @@ def build(
 
 
 def minimum_duration_s(kind: WorkoutKind, sport: Sport, *, variant: str | None = None) -> int:
-    """The shortest ``build`` can make (5-minute steps), for the planner to know which days can hold what."""
+    """The shortest session ``build`` can make, for the planner to know which days can hold what."""
     if sport is Sport.STRENGTH or kind in _STEADY_KINDS:
         if kind is WorkoutKind.RECOVERY:
             return RECOVERY_MIN_S
@@ -495,8 +495,7 @@ def minimum_duration_s(kind: WorkoutKind, sport: Sport, *, variant: str | None =
     family = family_for(sport, kind, variant) or (FAMILIES_BY_SLUG["css"] if sport is Sport.SWIM else None)
     if family is None:
         raise ValueError(f"the library has no {kind} session for {sport}")
-    shortest = min(s.duration_s for s in family.sets) + WARMUP_S + COOLDOWN_S
-    return -(-shortest // (5 * MINUTE_S)) * 5 * MINUTE_S
+    return min(s.duration_s for s in family.sets) + WARMUP_S + COOLDOWN_S
 
 
 class Easing(StrEnum):

@@ -30,6 +30,13 @@ async def active(session: AsyncSession, *, user_id: str, lock: bool = False) -> 
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def active_many(session: AsyncSession, *, user_ids: Sequence[str]) -> dict[str, TrainingPlan]:
+    if not user_ids:
+        return {}
+    stmt = select(TrainingPlan).where(TrainingPlan.user_id.in_(user_ids), TrainingPlan.status == "active")
+    return {plan.user_id: plan for plan in (await session.scalars(stmt)).all()}
+
+
 async def supersede(session: AsyncSession, *, user_id: str, from_day: date) -> str | None:
     """Retire the active plan from ``from_day`` on; its id, or ``None`` without one."""
     plan = await active(session, user_id=user_id, lock=True)
@@ -57,6 +64,7 @@ async def add(
     weeks: list[dict[str, Any]],
     projection: list[dict[str, Any]],
     race_id: str | None,
+    estimated_pace_s_per_km: int | None = None,
     sessions: Sequence[dict[str, Any]],
 ) -> TrainingPlan:
     """Store an active plan and its sessions (``sessions``: `PlannedWorkout` column values, by attribute)."""
@@ -68,6 +76,7 @@ async def add(
         weeks=weeks,
         projection=projection,
         race_id=race_id,
+        estimated_pace_s_per_km=estimated_pace_s_per_km,
         status="active",
     )
     session.add(plan)

@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('projection', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False),
     sa.Column('raceId', sa.Text(), nullable=True),
     sa.Column('status', sa.Text(), server_default=sa.text("'active'"), nullable=False),
+    sa.Column('estimatedPaceSecPerKm', sa.Integer(), nullable=True),
     sa.Column('createdAt', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("status IN ('active', 'superseded')", name=op.f('TrainingPlan_status_values_check')),
     sa.ForeignKeyConstraint(['raceId'], ['Race.id'], name=op.f('TrainingPlan_raceId_fkey'), onupdate='CASCADE', ondelete='SET NULL'),
