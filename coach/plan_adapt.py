@@ -137,7 +137,7 @@ async def _inputs(session: AsyncSession, user: User, *, now: datetime, assessmen
     )
 
 
-async def _write(session: AsyncSession, stored: StoredPlan, after: Plan, *, today: date, reason: str) -> Adaptation:
+async def write(session: AsyncSession, stored: StoredPlan, after: Plan, *, today: date, reason: str) -> Adaptation:
     """Store the difference between the stored plan and ``after``: statuses, replaced sessions, projection."""
     before = {s.day: s for s in stored.plan.sessions()}
     replaced, marked = [], []
@@ -190,7 +190,7 @@ async def rebalance(
     assessment = assessment or await assess_today(session, user, now=now, band_sd=band_sd)
     inputs = await _inputs(session, user, now=now, assessment=assessment)
     after = rebalance_week(stored.plan, inputs, missed=dict(missed))
-    return await _write(session, stored, after, today=inputs.today, reason="rebalance")
+    return await write(session, stored, after, today=inputs.today, reason="rebalance")
 
 
 async def move_intensity_days(
@@ -203,7 +203,7 @@ async def move_intensity_days(
     after = move_intensity(
         stored.plan, from_day=from_day, days=days, availability=availability.plan_settings(user).availability
     )
-    return await _write(session, stored, after, today=from_day, reason=reason)
+    return await write(session, stored, after, today=from_day, reason=reason)
 
 
 async def illness(session: AsyncSession, user: User, *, day: date) -> Adaptation:

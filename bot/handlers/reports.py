@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot import report_jobs, texts_races, texts_reports
 from bot.context import Context, app_context
+from bot.handlers import plan_week
 from bot.handlers.common import asking_user, reply
 from coach import plans, races
 from coach.daily import local_today
@@ -32,6 +33,7 @@ async def _submit(update: Update, context: Context, type: ReportType, params: di
 
 async def week(update: Update, context: Context) -> None:
     await _submit(update, context, ReportType.WEEKLY_ANALYSIS, {})
+    await plan_week.send_week_ahead(update, context)  # the weekly message comes with the report
 
 
 async def race(update: Update, context: Context) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PlannedWorkout, TrainingPlan
+from db.models import PlannedWorkout, TrainingPlan, User
 
 # Sessions a rebuild may drop: nothing happened to them yet.
 UNTOUCHED = ("planned", "replaced")
@@ -184,3 +184,14 @@ async def set_matches(session: AsyncSession, *, user_id: str, changes: Sequence[
             .values(status=status, workout_id=workout_id)
             .execution_options(synchronize_session="fetch")
         )
+
+
+async def users_with_active_plan(session: AsyncSession) -> list[User]:
+    """Every user with an active plan who can be written to (the daily and weekly plan jobs)."""
+    stmt = (
+        select(User)
+        .join(TrainingPlan, TrainingPlan.user_id == User.id)
+        .where(TrainingPlan.status == "active", User.active.is_(True), User.telegram_chat_id.is_not(None))
+        .order_by(User.id)
+    )
+    return list((await session.scalars(stmt)).all())
