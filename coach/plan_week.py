@@ -58,6 +58,13 @@ async def week_view(session: AsyncSession, user: User, *, start: date) -> WeekVi
     )
 
 
+def recovery_target(ctl_before: float, planned_tss: float) -> float:
+    """A recovery week's load: `RECOVERY_WEEK_FRACTION` of the load that holds fitness (as the planner's own
+    recovery weeks), and never more than that fraction of what the week had planned — a week already light
+    (few hours, a short first week) still gets easier when the athlete asks."""
+    return RECOVERY_WEEK_FRACTION * min(weekly_load_for_ramp(ctl_before, 0.0), planned_tss)
+
+
 def _shorter(workout: StructuredWorkout) -> StructuredWorkout | None:
     duration = workout.duration_s - STEP_S
     if duration <= 0:
@@ -107,8 +114,8 @@ async def easier_week(session: AsyncSession, user: User, *, start: date) -> plan
     plan = stored.plan
     before_day = plan.projected(start - timedelta(days=1))
     ctl = before_day.ctl if before_day is not None else (plan.projection[0].ctl if plan.projection else 0.0)
-    target = RECOVERY_WEEK_FRACTION * weekly_load_for_ramp(ctl, 0.0)
     week = [s for s in plan.sessions() if start <= s.day < start + timedelta(days=WEEK_DAYS)]
+    target = recovery_target(ctl, sum(s.planned_tss for s in week if s.workout.kind is not WorkoutKind.RACE))
     easier = {s.day: s for s in recovery_variant(week, target_tss=target)}
     sessions = [easier.get(s.day, s) for s in plan.sessions()]
     weeks = tuple(
