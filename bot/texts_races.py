@@ -29,10 +29,9 @@ def race_line(race: Race, *, today: date) -> str:
 
 def race_saved(race: Race) -> str:
     return (
-        f"🏁 Saved: <b>{esc(race.name)}</b> on {race.date:%a %d %b %Y}, {_article(race.priority)} <b>{race.priority}</b> "
-        "race "
-        f"({PRIORITY_MEANING[race.priority]}){_distance(race)}. Your taper report follows; /races lists your "
-        "races, /plan builds the training to them."
+        f"🏁 Saved: <b>{esc(race.name)}</b> on {race.date:%a %d %b %Y}, "
+        f"{_article(race.priority)} <b>{race.priority}</b> race ({PRIORITY_MEANING[race.priority]})"
+        f"{_distance(race)}. Your taper report follows; /races lists your races, /plan builds the training to them."
     )
 
 

@@ -123,7 +123,7 @@ async def test_plan_to_race_day_and_today_in_watts_from_ftp(harness: Harness) ->
         plan = (await session.scalars(select(TrainingPlan).where(TrainingPlan.user_id == user.id))).one()
         race = (await session.scalars(select(Race).where(Race.user_id == user.id))).one()
     assert (plan.status, plan.start_date, plan.end_date, plan.race_id) == ("active", TODAY, RACE_DAY, race.id)
-    assert [w["phase"] for w in plan.weeks][0] == "base" and plan.weeks[-1]["phase"] == "taper"
+    assert plan.weeks[0]["phase"] == "base" and plan.weeks[-1]["phase"] == "taper"
     rows = await _session_rows(harness, user.id)
     assert rows[0].date >= TODAY and rows[-1].date == RACE_DAY
     # Every session keeps to the athlete's days: nothing on Mondays, none longer than that day's limit.
@@ -199,7 +199,8 @@ async def test_race_validation_one_sentence_and_nothing_stored(harness: Harness)
     assert "Saved: <b>Gran Fondo</b> on Sun 10 Jan 2027, a <b>B</b> race" in saved
     again = await _race(harness, ANN, "/race “Gran Fondo” 2027-01-10")
     assert again == (
-        "Nothing saved: you already have <b>Gran Fondo</b> on 10 Jan 2027. Change its priority or delete it with /races."
+        "Nothing saved: you already have <b>Gran Fondo</b> on 10 Jan 2027. "
+        "Change its priority or delete it with /races."
     )
     assert await _race_count(harness, ANN) == 1
     user = await _user(harness, ANN)
