@@ -12,10 +12,10 @@ from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from coach import demo, plans
 from coach.daily import Assessment, assess_today
-from coach.plans import TodayPlan
 from coach.intent import Intent, classify
 from coach.llm import answer as llm_answer
 from coach.llm import daily
+from coach.plans import TodayPlan
 from db.repositories import notices
 
 NEEDS_KEY = "needs_gemini_key"
