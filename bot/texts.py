@@ -46,6 +46,7 @@ ACTION_NAMES = {
 COMMANDS = [
     ("today", "How should I train today? Today's session"),
     ("plan", "Your training plan: this week and next"),
+    ("nextweek", "Next week's sessions: accept them or make it easier"),
     ("brief", "Today's morning brief; /brief off, on or 07:30"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
