@@ -57,6 +57,17 @@ def adapt_for_readiness(session: PlannedSession, action: Action) -> PlannedSessi
     return None if workout is None else replace(session, workout=workout)
 
 
+def tomorrow_form(*, ctl: float, atl: float, session: PlannedSession | None) -> float:
+    """Tomorrow morning's form (TSB) if today holds ``session`` (``None``: rest), from this morning's CTL/ATL.
+
+    One step of the PMC recurrence (`coach.science.pmc`), so each readiness option can show where it leaves
+    the athlete: tomorrow's readiness form is today's end-of-day CTL − ATL (science.md §4.3).
+    """
+    load = session.planned_tss if session is not None else 0.0
+    ctls, atls = pmc.pmc_series([load], ctl0=ctl, atl0=atl)
+    return ctls[0] - atls[0]
+
+
 # -- shared helpers -----------------------------------------------------------------------------------------
 
 

@@ -343,6 +343,15 @@ class _Planner:
                     slots[day] = slot
             elif self._day_cap_s(day) > 0:
                 free.append(day)
+        # Races come first; a taper effort that would make a third quality day becomes an easy day.
+        races = sum(1 for s in slots.values() if s.role is Role.RACE)
+        efforts = sorted(d for d, s in slots.items() if s.role is Role.QUALITY)
+        for day in efforts[max(0, MAX_QUALITY_DAYS - races) :]:
+            replacement = self._easy(day, TAPER_EASY_CAP_S)
+            if replacement is None:
+                del slots[day]
+            else:
+                slots[day] = replacement
         quality_days = {d for d, s in slots.items() if s.quality}
         if last_quality is not None:
             quality_days.add(last_quality)
@@ -467,16 +476,18 @@ class _Planner:
         slots = self._budget(self.skeleton(spec, state.last_quality))
         ramp_limit = ctl_ref + self.ramp
 
-        def ok(built: list[_Built]) -> bool:
+        def ok(built: list[_Built], *, with_races: bool = True) -> bool:
             tss = done_tss + sum(b.tss for b in built if not b.race)
             if tss > target_tss + 1e-9:
                 return False
-            end = _advance(state, spec.days, built)
-            return end.ctl <= ramp_limit + 1e-9 or not any(not b.race for b in built)
+            counted = built if with_races else [b for b in built if not b.race]
+            end = _advance(state, spec.days, counted)
+            return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
         while True:
-            # Sessions go (easy first) until the shortest version of the week fits the limits.
-            while not ok(self._realize(slots, 0.0)):
+            # Sessions go (easy first) until the shortest version of the week fits the limits. A race's own
+            # load counts against the ramp too, but never empties its week: the shortest sessions stay.
+            while not ok(self._realize(slots, 0.0), with_races=False):
                 flexible = [s for s in slots if s.fixed is None]
                 if not flexible:
                     break

@@ -140,6 +140,19 @@ async def test_plan_to_race_day_and_today_in_watts_from_ftp(harness: Harness) ->
     assert "Tomorrow:" in reply and "tomorrow's form" in reply.lower()
 
 
+async def test_questions_about_tomorrow_and_the_week_are_answered_from_the_plan(harness: Harness) -> None:
+    await harness.ask(ANN, "/races")
+    assert (
+        "You have no training plan yet. /plan builds one"
+        in (await harness.ask(ANN, "what should I do tomorrow?"))[0].text
+    )
+    user = await _rider_with_plan(harness)
+    tomorrow = [r for r in await _session_rows(harness, user.id) if r.date == TODAY + timedelta(days=1)]
+    reply = (await harness.ask(ANN, "how much should I ride this week?"))[0].text
+    assert "<b>This week (from Mon 23 Nov)" in reply and "<b>Next week (from Mon 30 Nov)" in reply
+    assert all(r.title in reply for r in tomorrow)
+
+
 async def test_without_a_power_meter_the_same_session_is_in_heart_rate(harness: Harness) -> None:
     user = await _rider_with_plan(harness)
     await harness.ask(ANN, "/settings lthr 170")

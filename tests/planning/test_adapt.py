@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from coach.planning.adapt import adapt_for_readiness, move_intensity, rebalance_week, rebuild
+from coach.planning.adapt import adapt_for_readiness, move_intensity, rebalance_week, rebuild, tomorrow_form
 from coach.planning.build import build_plan, is_quality
 from coach.planning.model import PlanInputs, PlannedSession, RaceGoal, SessionStatus
 from coach.readiness import Action
+from coach.science import pmc
 from coach.workouts.describe import session_text
 from coach.workouts.library import build
 from coach.workouts.model import Sport, WorkoutKind
@@ -56,9 +57,9 @@ def test_a_missed_key_session_moves_later_in_its_week_not_onto_the_next_day(inpu
     done = {s.day: s.planned_tss for s in plan.sessions() if s.day < missed.day}
     morning = plan.projected(missed.day - timedelta(days=1))
     assert morning is not None
-    # The morning after: yesterday's load was zero.
-    ctl = morning.ctl * (1 - 0.0235)
-    state = replace(inputs, today=today, ctl=ctl, atl=morning.atl * (1 - 0.1331), done_tss_by_day=done)
+    # The morning after: yesterday's load was zero, so both decay one day.
+    ctl, atl = morning.ctl * (1 - pmc.K_CTL), morning.atl * (1 - pmc.K_ATL)
+    state = replace(inputs, today=today, ctl=ctl, atl=atl, done_tss_by_day=done)
     after = rebalance_week(plan, state, missed={missed.day: SessionStatus.MISSED})
 
     marked = after.session_on(missed.day)
@@ -115,3 +116,21 @@ def test_a_moved_race_rebuilds_from_today_keeping_what_was_done(inputs: PlanInpu
     assert after.session_on(RACE_DAY) is None or after.session_on(RACE_DAY).workout.kind is not WorkoutKind.RACE
     form = after.morning_form(new_day)
     assert form is not None and 5.0 <= form <= 25.0
+
+
+def test_each_readiness_option_shows_tomorrows_form() -> None:
+    session = vo2_session()
+    forms = {
+        action: tomorrow_form(ctl=60.0, atl=70.0, session=adapt_for_readiness(session, action)) for action in Action
+    }
+    # Rest: CTL 60 → 58.59, ATL 70 → 60.68 (both decay one day): TSB −2.1; every easier option is fresher.
+    assert forms[Action.REST] == pytest.approx(60.0 * (1 - 0.023528) - 70.0 * (1 - 0.133122), abs=0.01)
+    order = [Action.PROCEED, Action.MODIFY, Action.REDUCE_INTENSITY, Action.ACTIVE_RECOVERY, Action.REST]
+    assert [forms[a] for a in order] == sorted(forms[a] for a in order)
+
+
+def test_a_race_is_never_rewritten_by_readiness() -> None:
+    race = build_plan(demo_inputs()).session_on(RACE_DAY)
+    assert race is not None
+    for action in Action:
+        assert adapt_for_readiness(race, action) == race
