@@ -57,6 +57,7 @@ COMMANDS = [
     ("fitness", "Fitness, fatigue and form chart"),
     ("hrv", "HRV and resting HR chart"),
     ("curve", "Power curve"),
+    ("planchart", "Your plan's fitness and form to race day, and the actual"),
     ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
     ("status", "Your connections and their last sync"),
     ("help", "What I can do"),

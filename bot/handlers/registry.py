@@ -52,6 +52,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))
     app.add_handler(CommandHandler("hrv", charts.hrv, filters=private))
     app.add_handler(CommandHandler("curve", charts.curve, filters=private))
+    app.add_handler(CommandHandler("planchart", charts.plan, filters=private))
     app.add_handler(CommandHandler("week", reports.week, filters=private))
     app.add_handler(CommandHandler("nextweek", plan_week.next_week, filters=private))
     app.add_handler(CommandHandler("race", reports.race, filters=private))
