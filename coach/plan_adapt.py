@@ -40,7 +40,7 @@ from coach.planning.model import (
 from coach.plans import _session_values, workout_of
 from coach.readiness import HARD_VETO_KEYS
 from db.models import PlannedWorkout, TrainingPlan, User
-from db.repositories import plans, workouts
+from db.repositories import plans, sync_state, workouts
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,20 @@ _STATUS = {
     "missed": SessionStatus.MISSED,
     "skipped": SessionStatus.SKIPPED,
 }
+
+
+# The scope the workout writers lock (`integrations.sync.history.LOCK_SCOPE`): an adaptation holds it too.
+WORKOUTS_LOCK = "workouts"
+
+
+async def serialize(session: AsyncSession, user: User) -> None:
+    """Wait for, then hold until commit, the athlete's workout-writing lock.
+
+    An arriving workout is matched to its session in the transaction that writes it, under this lock; an
+    adaptation taking it first (before it reads or writes any session) can neither mark a session missed
+    that a sync is just matching, nor deadlock with one on the same rows.
+    """
+    await sync_state.lock_user(session, user_id=user.id, scope=WORKOUTS_LOCK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,7 @@ class StoredPlan:
 async def stored_plan(session: AsyncSession, user: User, *, as_planned: Sequence[date] = ()) -> StoredPlan | None:
     """The active plan as the rules' `Plan`; sessions of ``as_planned`` read as still planned (so the rules
     see them as the session that was not done, whatever the row already says)."""
+    await serialize(session, user)
     row = await plans.active(session, user_id=user.id, lock=True)
     if row is None:
         return None
@@ -214,6 +229,7 @@ async def illness(session: AsyncSession, user: User, *, day: date) -> Adaptation
 async def close_days(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Adaptation:
     """The daily job's work after the athlete's midnight: the sessions of past days that nothing was matched to
     are missed, and the week is rebalanced; a hard veto this morning moves today's intensity."""
+    await serialize(session, user)
     today = local_today(user, now)
     rows = await plans.sessions_between(
         session, user_id=user.id, start=today - timedelta(days=CATCH_UP_DAYS), end=today - timedelta(days=1)

@@ -137,6 +137,7 @@ async def on_choice(update: Update, context: Context, action: CallbackAction) ->
         changed = None
         user = await users.get(session, user_id=action.user_id)
         if user is not None:
+            await plan_adapt.serialize(session, user)  # before today's session changes (see plan_adapt)
             assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
             suggestion = assessment.suggestion
             if choice == "easier":
