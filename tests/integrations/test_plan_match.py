@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coach import plan_adapt
 from coach.science.heart_rate import HeartRateProfile
 from coach.science.load import session_load
 from coach.workouts.model import Sport
-from db.models import Workout
+from db.models import User, Workout
 from db.repositories import plans
 from integrations.fit import store as fit_store
 from integrations.fit.summary import summarize_fit
@@ -164,3 +167,45 @@ async def test_a_missed_session_becomes_done_when_the_ride_arrives_late(sessions
     await _set_planned_tss(sessions, athlete.user_id, day, _load(late))
     await _page(sessions, athlete, "strava", [late])
     assert (await statuses(sessions, athlete.user_id))[day][0] == "done"
+
+
+async def _waiting_on_a_lock(sessions: Sessions) -> bool:
+    async with sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                " AND datname = current_database()"
+            )
+        )
+    return bool(waiting)
+
+
+async def test_the_daily_close_waits_for_a_sync_writing_the_same_day(sessions: Sessions, athlete: Athlete) -> None:
+    day = START.date()
+    await add_plan(sessions, athlete.user_id, [(day, ride())])
+    late = strava_activity(11, START, 5400)
+    await _set_planned_tss(sessions, athlete.user_id, day, _load(late))
+    async with sessions.begin() as writing:
+        await writer.write_page(
+            writing,
+            integration_id=athlete.integrations["strava"],
+            user_id=athlete.user_id,
+            stream="activities",
+            batch=Batch(workouts=[late]),
+            cursor="1",
+        )
+        # The ride is written and matched but not committed; the daily close of that day starts now.
+
+        async def close() -> None:
+            async with sessions.begin() as session:
+                user = await session.get(User, athlete.user_id)
+                assert user is not None
+                await plan_adapt.close_days(session, user, now=START + timedelta(days=1, hours=1))
+
+        closing = asyncio.create_task(close())
+        async with asyncio.timeout(30):
+            while not await _waiting_on_a_lock(sessions):  # noqa: ASYNC110 - the wait is PostgreSQL's to see
+                await asyncio.sleep(0.02)
+        assert not closing.done()
+    await closing
+    assert (await statuses(sessions, athlete.user_id))[day][0] == "done"  # never overwritten as missed
