@@ -14,6 +14,7 @@ from coach.daily import Assessment
 from coach.plans import Choice, Option, PlanView, SessionView, TodayPlan, WeekView
 from coach.readiness import Action
 
+NO_PLAN_HINT = "No training plan yet: /plan builds one, and then I name today's session in your own numbers."
 PHASE_NAMES = {"base": "Base", "build": "Build", "peak": "Peak", "taper": "Taper"}
 STATUS_MARKS = {"done": " ✓ done", "partial": " ◐ partly done", "missed": " ✗ missed", "skipped": " – skipped"}
 OPTION_NAMES = {
@@ -120,7 +121,7 @@ def today(assessment: Assessment, plan: TodayPlan | None) -> str:
     """`/today`'s answer: the rules' verdict, today's session right under it, then the numbers."""
     base = texts.today(assessment)
     if plan is None:
-        return base
+        return f"{base}\n\n{NO_PLAN_HINT}" if assessment.suggestion is not None else base
     if assessment.suggestion is None:
         return f"{session_section(plan)}\n\n{base}"
     headline, _, rest = base.partition("\n\n")

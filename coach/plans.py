@@ -247,11 +247,12 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _phases(weeks: Sequence[dict[str, Any]]) -> tuple[tuple[str, date, date], ...]:
+def _phases(weeks: Sequence[dict[str, Any]], *, first: date, last: date) -> tuple[tuple[str, date, date], ...]:
+    """Consecutive weeks of one phase joined, from the plan's first day to its last (race day)."""
     out: list[tuple[str, date, date]] = []
     for week in weeks:
-        start = date.fromisoformat(week["start"])
-        end = start + timedelta(days=6)
+        start = max(first, date.fromisoformat(week["start"]))
+        end = min(last, date.fromisoformat(week["start"]) + timedelta(days=6))
         if out and out[-1][0] == week["phase"]:
             out[-1] = (out[-1][0], out[-1][1], end)
         else:
@@ -301,7 +302,7 @@ async def show(
         end=plan.end_date,
         today=today,
         race=race,
-        phases=_phases(plan.weeks),
+        phases=_phases(plan.weeks, first=plan.start_date, last=plan.end_date),
         weeks=tuple(weeks),
         race_morning_tsb=_morning_tsb(plan.projection, race.date) if race is not None else None,
         created=created,
