@@ -2,30 +2,36 @@
 
 Coaching choices, and where they come from:
 
-- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The last three to four weeks
+- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The three to four weeks
   before an A race are the race window: peak weeks hold fitness with race-specific work, then the taper. The
   weeks before the window split into base (first) and build (about 45 %, at most 8 weeks). Without an A race
   the plan is a 12-week block: 6 weeks base, then build.
-- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), a
-  recovery week at ~60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). An
-  athlete who starts deep in fatigue (TSB below −25) starts with a recovery week.
-- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week may raise CTL by at most the
-  athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4). The check is made on the
-  week's actual sessions, day by day, not on an average, so it holds by construction.
+- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), each
+  recovery week at 60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). With a
+  race they are counted back from the race week, as a season is planned backward from its goal, so the block
+  before the taper ends with full loading weeks; an athlete who starts deep in fatigue (TSB below −25)
+  starts with one.
+- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week aims at the load that raises CTL
+  by the athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4) and may never raise it
+  more. The check is made on the week's actual sessions, day by day, not on an average, so it holds by
+  construction. A race's load counts toward its week (it is that week's hardest session), but never empties
+  the week: the shortest version of its other sessions stays.
 - **The taper**: the shared search (`coach.planning.taper`, as `/race` uses it; Bosquet et al. 2007) picks the
   taper's length and volume from the state three weeks out; the sessions that realise it are then scaled
-  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form).
-- **B races** get a three-day mini-taper (easy days, openers the day before) and an easy day after; **C races**
-  are trained through: the race is the day's session and the days either side carry no intensity.
-- **Intensity**: at most two quality days a week (races count), never on consecutive days (including across
-  weeks and next to a race), the long session on the day with the most time, one rest day when all seven
-  are available. At most 25 % of the week's time at tempo or above (Seiler 2010: elite endurance athletes
-  spend ~80 % of their time easy; the pyramid allows a little more for athletes with few hours). Base: sweet
+  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form). The race week keeps the
+  shared search's rhythm: race-pace efforts six and four days out, rest two days out, openers the day before.
+- **B races** get a three-day mini-taper (easy days of at most an hour, openers the day before) and a
+  recovery day after; **C races** are trained through: the race is the day's session and the days either
+  side carry no intensity. A week with an A or B race has no long session: the race is the long effort.
+- **Intensity**: at most two quality days a week (tempo and harder; races count), never on consecutive days
+  (across weeks and next to races too), the long session on the day with the most time, one rest day when all
+  seven are available, and at most 25 % of the week's time at tempo or above (Seiler 2010: endurance athletes
+  spend ~80 % of their time easy; the pyramid allows a little more to athletes with few hours). Base: sweet
   spot and tempo; build: threshold and VO2max; peak: race-specific (long races threshold/over-unders and
   sweet spot, short races VO2max and anaerobic); taper: short race-pace efforts and openers.
-- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week at most
-  the weekly hours. When that cannot carry the load the rules ask, the plan takes what fits and says how much
-  is missing (`PlanWeek.shortfall_tss`).
+- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week (races
+  included) at most the weekly hours. When the days cannot carry the load the rules ask, a training week takes
+  what fits and says how much is missing (`PlanWeek.shortfall_tss`); race and taper weeks ask less by design.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from coach.planning.model import (
     ProjectedDay,
     RaceGoal,
 )
+from coach.planning.races import race_duration_s, race_workout
 from coach.planning.taper import IDEAL_TSB, TARGET_TSB, plan_taper
 from coach.science import pmc
 from coach.workouts import library
@@ -61,7 +68,7 @@ RECOVERY_WEEK_FRACTION = 0.6
 START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
-STEP_S = 5 * 60  # sessions are whole 5-minute units
+STEP_S = library.SESSION_STEP_S  # sessions are whole 5-minute units
 SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
@@ -75,10 +82,6 @@ ROLE_CAP_MIN: dict[Sport, dict[str, int]] = {
     Sport.SWIM: {"long": 90, "quality": 75, "easy": 60, "recovery": 45, "openers": 45},
     Sport.STRENGTH: {"long": 60, "quality": 60, "easy": 60, "recovery": 45, "openers": 45},
 }
-
-# Race speed (km/h) to estimate a race's duration from its distance; without a distance, a typical duration.
-RACE_SPEED_KMH = {Sport.RIDE: 30.0, Sport.RUN: 10.5, Sport.SWIM: 3.0, Sport.STRENGTH: 1.0}
-RACE_DEFAULT_S = {Sport.RIDE: 3 * 3600, Sport.RUN: 3600, Sport.SWIM: 3600, Sport.STRENGTH: 3600}
 
 
 class Role(StrEnum):
@@ -151,27 +154,6 @@ def _min_s(kind: WorkoutKind, sport: Sport, variant: str | None) -> int:
     """The library's minimum, rounded up to whole 5-minute units."""
     shortest = library.minimum_duration_s(kind, sport, variant=variant)
     return -(-shortest // STEP_S) * STEP_S
-
-
-def race_duration_s(race: RaceGoal) -> int:
-    """A race's duration from its distance at a typical race speed, in 5-minute units (a typical one without)."""
-    seconds = race.distance_km / RACE_SPEED_KMH[race.sport] * 3600 if race.distance_km else RACE_DEFAULT_S[race.sport]
-    return max(STEP_S, round(seconds / STEP_S) * STEP_S)
-
-
-def race_intensity(duration_s: int) -> float:
-    """The IF a race of this length is ridden at: ~1.0 for an hour, 0.05 less per further hour, 0.70…1.05.
-
-    Coggan's race IF guidance: time trials of 40 km ~0.95–1.05, road races of 2–4 h ~0.85–0.95, longer events
-    0.70–0.85.
-    """
-    hours = duration_s / 3600
-    return min(1.05, max(0.70, 1.0 - 0.05 * (hours - 1.0)))
-
-
-def race_workout(race: RaceGoal) -> StructuredWorkout:
-    duration_s = race_duration_s(race)
-    return library.race_session(race.sport, race.name, duration_s, race_intensity(duration_s))
 
 
 def _quality_kinds(sport: Sport, phase: Phase, race: RaceGoal | None) -> tuple[tuple[WorkoutKind, str | None], ...]:
@@ -359,7 +341,9 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        if long_candidates and spec.phase is not Phase.TAPER:
+        # No long session in the taper or in a week with an A or B race: the race is the week's long effort.
+        big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
+        if long_candidates and spec.phase is not Phase.TAPER and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -477,10 +461,11 @@ class _Planner:
         ramp_limit = ctl_ref + self.ramp
 
         def ok(built: list[_Built], *, with_races: bool = True) -> bool:
-            tss = done_tss + sum(b.tss for b in built if not b.race)
-            if tss > target_tss + 1e-9:
-                return False
+            """Within the week's target and ramp; a race's load counts in both (``with_races``: the race is
+            the week's hardest session), but only the training decides whether the shortest week fits."""
             counted = built if with_races else [b for b in built if not b.race]
+            if done_tss + sum(b.tss for b in counted) > target_tss + 1e-9 and not all(b.race for b in built):
+                return False
             end = _advance(state, spec.days, counted)
             return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
@@ -497,7 +482,9 @@ class _Planner:
             top = self._realize(slots, 1.0)
             if ok(top):
                 best = top
-                shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top if not b.race))
+                # Only a plain training week reports a shortfall: in a race or taper week the rules ask less.
+                if spec.phase is not Phase.TAPER and not any(self._fixed(day)[0] for day in spec.days):
+                    shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top))
             else:
                 lo, hi = 0.0, 1.0
                 for _ in range(SEARCH_STEPS):
@@ -564,7 +551,7 @@ class _Planner:
 
         recovery_weeks = self._recovery_weeks(len(weeks), fatigued=inputs.ctl - inputs.atl < START_FATIGUED_TSB)
 
-        state = _State(inputs.ctl, inputs.atl, None)
+        state = _State(inputs.ctl, inputs.atl, inputs.last_hard_day)
         out_weeks: list[PlanWeek] = []
         all_built: list[_Built] = []
         for index, ((start, days), phase) in enumerate(zip(pre, phases, strict=True)):
