@@ -15,6 +15,7 @@ from coach.plans import Choice, Option, PlanView, SessionView, TodayPlan, WeekVi
 from coach.readiness import Action
 
 NO_PLAN_HINT = "No training plan yet: /plan builds one, and then I name today's session in your own numbers."
+SHORTFALL_SHOWN_TSS = 10  # a few TSS short is rounding, not a message
 PHASE_NAMES = {"base": "Base", "build": "Build", "peak": "Peak", "taper": "Taper"}
 STATUS_MARKS = {"done": " ✓ done", "partial": " ◐ partly done", "missed": " ✗ missed", "skipped": " – skipped"}
 OPTION_NAMES = {
@@ -180,6 +181,11 @@ def plan_view(view: PlanView) -> str:
     for week, label in zip(view.weeks, ("This week", "Next week"), strict=True):
         lines.append(_week_title(week, label))
         lines += [_session_line(s, view.today) for s in week.sessions] or ["Rest."]
+        if week.shortfall_tss >= SHORTFALL_SHOWN_TSS:
+            lines.append(
+                f"(The rules asked for {week.shortfall_tss:.0f} TSS more than your days and hours can carry: "
+                "more time in /settings would let your fitness build faster.)"
+            )
         lines.append("")
     if view.defaults_used:
         lines.append(

@@ -56,10 +56,6 @@ class SessionView:
     tss: float
     status: str = "planned"
 
-    @property
-    def hard(self) -> bool:
-        return self.kind in HARD_KINDS
-
 
 @dataclass(frozen=True, slots=True)
 class Targets:
@@ -235,6 +231,8 @@ class WeekView:
     recovery: bool
     target_tss: float
     sessions: tuple[SessionView, ...]
+    # Load the rules asked for that the athlete's days and hours could not carry.
+    shortfall_tss: float = 0.0
 
     @property
     def planned_tss(self) -> float:
@@ -312,6 +310,7 @@ async def show(
                 phase=str(summary["phase"]) if summary else "",
                 recovery=bool(summary["recovery"]) if summary else False,
                 target_tss=float(summary["targetTss"]) if summary else 0.0,
+                shortfall_tss=float(summary.get("shortfallTss", 0.0)) if summary else 0.0,
                 sessions=tuple(targets.view(r.date, workout_of(r), r.status) for r in in_week),
             )
         )
