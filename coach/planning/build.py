@@ -52,6 +52,7 @@ from coach.planning.model import (
     ProjectedDay,
     RaceGoal,
 )
+from coach.planning.races import race_duration_s, race_workout
 from coach.planning.taper import IDEAL_TSB, TARGET_TSB, plan_taper
 from coach.science import pmc
 from coach.workouts import library
@@ -67,7 +68,7 @@ RECOVERY_WEEK_FRACTION = 0.6
 START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
-STEP_S = 5 * 60  # sessions are whole 5-minute units
+STEP_S = library.SESSION_STEP_S  # sessions are whole 5-minute units
 SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
@@ -81,10 +82,6 @@ ROLE_CAP_MIN: dict[Sport, dict[str, int]] = {
     Sport.SWIM: {"long": 90, "quality": 75, "easy": 60, "recovery": 45, "openers": 45},
     Sport.STRENGTH: {"long": 60, "quality": 60, "easy": 60, "recovery": 45, "openers": 45},
 }
-
-# Race speed (km/h) to estimate a race's duration from its distance; without a distance, a typical duration.
-RACE_SPEED_KMH = {Sport.RIDE: 30.0, Sport.RUN: 10.5, Sport.SWIM: 3.0, Sport.STRENGTH: 1.0}
-RACE_DEFAULT_S = {Sport.RIDE: 3 * 3600, Sport.RUN: 3600, Sport.SWIM: 3600, Sport.STRENGTH: 3600}
 
 
 class Role(StrEnum):
@@ -157,27 +154,6 @@ def _min_s(kind: WorkoutKind, sport: Sport, variant: str | None) -> int:
     """The library's minimum, rounded up to whole 5-minute units."""
     shortest = library.minimum_duration_s(kind, sport, variant=variant)
     return -(-shortest // STEP_S) * STEP_S
-
-
-def race_duration_s(race: RaceGoal) -> int:
-    """A race's duration from its distance at a typical race speed, in 5-minute units (a typical one without)."""
-    seconds = race.distance_km / RACE_SPEED_KMH[race.sport] * 3600 if race.distance_km else RACE_DEFAULT_S[race.sport]
-    return max(STEP_S, round(seconds / STEP_S) * STEP_S)
-
-
-def race_intensity(duration_s: int) -> float:
-    """The IF a race of this length is ridden at: ~1.0 for an hour, 0.05 less per further hour, 0.70…1.05.
-
-    Coggan's race IF guidance: time trials of 40 km ~0.95–1.05, road races of 2–4 h ~0.85–0.95, longer events
-    0.70–0.85.
-    """
-    hours = duration_s / 3600
-    return min(1.05, max(0.70, 1.0 - 0.05 * (hours - 1.0)))
-
-
-def race_workout(race: RaceGoal) -> StructuredWorkout:
-    duration_s = race_duration_s(race)
-    return library.race_session(race.sport, race.name, duration_s, race_intensity(duration_s))
 
 
 def _quality_kinds(sport: Sport, phase: Phase, race: RaceGoal | None) -> tuple[tuple[WorkoutKind, str | None], ...]:
