@@ -576,9 +576,10 @@ class _Planner:
         loads: dict[date, float] = {}
         for item in all_built:
             loads[item.day] = loads.get(item.day, 0.0) + item.tss
+        ctls, atls = pmc.pmc_series(pmc.daily_load_series(loads, today, self.end), ctl0=inputs.ctl, atl0=inputs.atl)
         projection = tuple(
-            ProjectedDay(day.day, day.ctl, day.atl)
-            for day in pmc.pmc_days(loads, today, self.end, ctl0=inputs.ctl, atl0=inputs.atl)
+            ProjectedDay(today + timedelta(days=i), ctl, atl)
+            for i, (ctl, atl) in enumerate(zip(ctls, atls, strict=True))
         )
         name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else f"{BLOCK_WEEKS}-week base and build"
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
