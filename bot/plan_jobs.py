@@ -31,7 +31,7 @@ from bot import texts_plan_week
 from bot.handlers import plan_week as plan_week_buttons
 from coach import plan_adapt, plan_week
 from db.models import User
-from db.repositories import plans, sync_state, users
+from db.repositories import briefs, plans, sync_state, users
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,9 @@ class PlanJobs:
                 chat_id, texts_plan_week.weekly_message(week), parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except Forbidden:
-            logger.info("weekly plan message: the athlete blocked the bot")
+            # Blocked: Telegram refuses every message from now on; no more unasked ones (as for the brief).
+            async with self.sessions.begin() as session:
+                await briefs.deactivate_user(session, user_id=user_id)
             return 0
         except TelegramError:
             logger.exception("weekly plan message not sent")

@@ -74,7 +74,7 @@ async def serialize(session: AsyncSession, user: User) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Adaptation:
-    """What changed: sessions replaced (day → reason), sessions marked missed or skipped."""
+    """What changed: the days whose session was replaced, and the days whose session was marked missed or skipped."""
 
     replaced: tuple[date, ...] = ()
     marked: tuple[date, ...] = ()

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.console.botapi import LocalBotApi
+from bot.console.botapi import ApiError, LocalBotApi
 from bot.plan_jobs import PlanJobs
 from bot.texts_plan_week import ACCEPT, EASIER
 from coach.plan_week import recovery_target
-from db.models import PlannedWorkout, SyncClaim
+from db.models import PlannedWorkout, SyncClaim, User
 from db.repositories import plans, users
 from tests.bot.conftest import NOW, Harness
 
@@ -125,3 +125,19 @@ async def test_the_daily_close_marks_unmatched_days_missed_once(harness: Harness
         row = await session.get(PlannedWorkout, today_row.id)
     assert row is not None and row.status in ("missed", "done")  # the demo rides nothing that day
     assert row.status == "missed"
+
+
+async def test_a_blocked_athlete_gets_no_weekly_message_and_is_marked_inactive(harness: Harness) -> None:
+    await harness.ask(ANN, "/demo")
+    user_id = await _user_id(harness)
+
+    def blocked(params: dict[str, object]) -> ApiError | None:
+        return ApiError(403, "Forbidden: bot was blocked by the user") if params["chat_id"] == ANN["id"] else None
+
+    harness.api.faults["sendMessage"] = blocked
+    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING).run() == (1, 0)
+    async with harness.sessions() as session:
+        user = await session.get(User, user_id)
+    assert user is not None and user.active is False
+    later = SUNDAY_EVENING + timedelta(days=7)
+    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: later).run() == (0, 0)  # not tried again
