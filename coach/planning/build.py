@@ -8,9 +8,10 @@ Coaching choices, and where they come from:
   the plan is a 12-week block: 6 weeks base, then build.
 - **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), each
   recovery week at 60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). With a
-  race they are counted back from the race week, as a season is planned backward from its goal, so the block
-  before the taper ends with full loading weeks; an athlete who starts deep in fatigue (TSB below −25)
-  starts with one.
+  race the blocks are laid out backward from the race week, as a season is planned backward from its goal:
+  the block before the taper is a full one, and the earlier blocks are as even as possible (shorter first),
+  so a plan never opens with a recovery week it has no reason for; an athlete who starts deep in fatigue
+  (TSB below −25) starts with one.
 - **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week aims at the load that raises CTL
   by the athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4) and may never raise it
   more. The check is made on the week's actual sessions, day by day, not on an average, so it holds by
@@ -22,7 +23,8 @@ Coaching choices, and where they come from:
   shared search's rhythm: race-pace efforts six and four days out, rest two days out, openers the day before.
 - **B races** get a three-day mini-taper (easy days of at most an hour, openers the day before) and a
   recovery day after; **C races** are trained through: the race is the day's session and the days either
-  side carry no intensity. A week with an A or B race has no long session: the race is the long effort.
+  side carry no intensity. A week with an A or B race has no long session: the race is the long effort; nor
+  has a recovery week, whose load is spread over short easy days.
 - **Intensity**: at most two quality days a week (tempo and harder; races count), never on consecutive days
   (across weeks and next to races too), the long session on the day with the most time, one rest day when all
   seven are available, and at most 25 % of the week's time at tempo or above (Seiler 2010: endurance athletes
@@ -76,6 +78,8 @@ TAPER_EFFORT_DAYS = (6, 4)  # days before the race with short race-pace efforts 
 LONG_RACE_HOURS = 2.5  # races longer than this train threshold and sweet spot in the peak; shorter, VO2 and up
 
 # The longest session of each role, in minutes, per sport (a day's own limit may be lower).
+# The shortest session that is still the week's long one, in minutes: shorter, it is an ordinary easy day.
+LONG_MIN_MIN = {Sport.RIDE: 90, Sport.RUN: 60, Sport.SWIM: 45, Sport.STRENGTH: 30}
 ROLE_CAP_MIN: dict[Sport, dict[str, int]] = {
     Sport.RIDE: {"long": 360, "quality": 120, "easy": 120, "recovery": 60, "openers": 60},
     Sport.RUN: {"long": 150, "quality": 90, "easy": 75, "recovery": 40, "openers": 40},
@@ -265,6 +269,8 @@ class _Planner:
         if cap_s is not None:
             cap = min(cap, cap_s)
         minimum = OPENERS_MIN_S if role is Role.OPENERS else _min_s(kind, self.sport, variant)
+        if role is Role.LONG:
+            minimum = max(minimum, LONG_MIN_MIN[self.sport] * 60)
         if cap < minimum:
             return None
         return _Slot(day, role, kind, minimum, cap, variant)
@@ -341,9 +347,10 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        # No long session in the taper or in a week with an A or B race: the race is the week's long effort.
+        # No long session in the taper or a recovery week (short easy days recover better than one long one),
+        # nor in a week with an A or B race: the race is the week's long effort.
         big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
-        if long_candidates and spec.phase is not Phase.TAPER and not big_race:
+        if long_candidates and spec.phase is not Phase.TAPER and not spec.recovery and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -585,17 +592,35 @@ class _Planner:
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
 
     def _recovery_weeks(self, count: int, *, fatigued: bool) -> set[int]:
-        """Which weeks recover: every ``recovery_every``-th counted back from the race week (the taper is the
-        last unloading, so the block before it ends with full loading weeks, as Friel plans a season backward
-        from the race), or forward from the start without a race; the first week too for a tired athlete."""
-        every = self.availability.recovery_every
-        if self.goal is not None:
-            weeks = set(range(count - 1 - every, -1, -every))
-        else:
-            first = every if fatigued else every - 1
-            weeks = set(range(first, count, every))
-        if fatigued:
-            weeks.add(0)
+        """Which weeks recover, so that no more than ``recovery_every − 1`` loading weeks run in a row.
+
+        With a race the blocks are laid out backward from the race week (as Friel plans a season backward
+        from its goal): the taper is the last unloading, the block before it is a full one, and the fewest
+        recovery weeks that keep every block short enough split the weeks before it into blocks as even as
+        possible, the shorter ones first — so the plan never opens with a recovery week it has no reason
+        for. Without a race the blocks run forward from the start. A tired athlete starts with one.
+        """
+        block = self.availability.recovery_every - 1  # loading weeks per block at most
+        first = 1 if fatigued else 0
+        weeks = {0} if fatigued else set()
+        if self.goal is None:
+            return weeks | set(range(first + block, count, block + 1))
+        before_race = count - 1 - first  # weeks from ``first`` up to the race week
+        if before_race <= block:
+            return weeks
+        recoveries = -(-(before_race - block) // (block + 1))
+        loading = before_race - recoveries - block  # to share among the blocks before the last
+        last = block
+        while loading < recoveries and last > 1:  # no empty first block: the last one gives a week
+            loading, last = loading + 1, last - 1
+        sizes = [
+            loading // recoveries + (1 if i >= recoveries - loading % recoveries else 0) for i in range(recoveries)
+        ]
+        position = first
+        for size in sizes:
+            position += size
+            weeks.add(position)
+            position += 1
         return weeks
 
     def _plan_week(self, spec: _WeekSpec, result: _WeekResult) -> PlanWeek:
