@@ -156,6 +156,13 @@ def _session_line(session: SessionView, today: date) -> str:
     return f"{session.day:%a %d}: <b>{esc(session.title)}</b> — {esc(session.summary)}{mark}{now}"
 
 
+def no_plan_yet() -> str:
+    return (
+        "You have no training plan yet. /plan builds one — to your next A race (add it with "
+        "<code>/race Gran Fondo 2027-05-16 A</code>), or a 12-week base and build block without one."
+    )
+
+
 def plan_view(view: PlanView) -> str:
     lines = [f"📅 <b>{esc(view.name)}</b>" + (" — built just now" if view.created else "")]
     if view.race is not None:

@@ -13,6 +13,10 @@ PRIORITY_MEANING = {"A": "the goal: the plan peaks for it", "B": "a mini-taper",
 DELETE_BUTTON = "🗑 Delete"
 
 
+def _article(priority: str) -> str:
+    return "an" if priority == "A" else "a"
+
+
 def _distance(race: Race) -> str:
     return f", {race.distance:g} km" if race.distance is not None else ""
 
@@ -25,9 +29,9 @@ def race_line(race: Race, *, today: date) -> str:
 
 def race_saved(race: Race) -> str:
     return (
-        f"🏁 Saved: <b>{esc(race.name)}</b> on {race.date:%a %d %b %Y}, an <b>{race.priority}</b> race "
-        f"({PRIORITY_MEANING[race.priority]}){_distance(race)}. Your taper report follows; /races lists your "
-        "races, /plan builds the training to them."
+        f"🏁 Saved: <b>{esc(race.name)}</b> on {race.date:%a %d %b %Y}, "
+        f"{_article(race.priority)} <b>{race.priority}</b> race ({PRIORITY_MEANING[race.priority]})"
+        f"{_distance(race)}. Your taper report follows; /races lists your races, /plan builds the training to them."
     )
 
 
@@ -64,7 +68,10 @@ def delete_button(number: int) -> str:
 
 
 def priority_changed(race: Race) -> str:
-    return f"✓ {esc(race.name)} is now an <b>{race.priority}</b> race ({PRIORITY_MEANING[race.priority]})."
+    return (
+        f"✓ {esc(race.name)} is now {_article(race.priority)} <b>{race.priority}</b> race "
+        f"({PRIORITY_MEANING[race.priority]})."
+    )
 
 
 def race_deleted(race: Race) -> str:

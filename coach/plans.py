@@ -24,12 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import availability, loads
 from coach.daily import Assessment, assess_today, local_day_start, local_today
-from coach.planning.adapt import adapt_for_readiness
+from coach.planning.adapt import adapt_for_readiness, tomorrow_form
 from coach.planning.build import build_plan
 from coach.planning.model import Plan, PlanInputs, PlannedSession
 from coach.races import goals
 from coach.readiness import Action
-from coach.science import pmc
 from coach.workouts import describe
 from coach.workouts.model import StructuredWorkout
 from coach.workouts.serialize import blocks_to_json, workout_from_json
@@ -339,18 +338,11 @@ class TodayPlan:
     lthr_estimated: bool
 
 
-def _tomorrow_tsb(ctl: float | None, atl: float | None, load: float) -> float | None:
-    """Tomorrow morning's form after ``load`` today: one step of the PMC recurrence from this morning."""
-    if ctl is None or atl is None:
-        return None
-    ctls, atls = pmc.pmc_series([load], ctl0=ctl, atl0=atl)
-    return ctls[-1] - atls[-1]
-
-
 def _option(targets: Targets, session: PlannedSession, action: Action, ctl: float | None, atl: float | None) -> Option:
     adapted = adapt_for_readiness(session, action)
     view = targets.view(session.day, adapted.workout) if adapted is not None else None
-    return Option(action, view, _tomorrow_tsb(ctl, atl, adapted.planned_tss if adapted is not None else 0.0))
+    tomorrow = tomorrow_form(ctl=ctl, atl=atl, session=adapted) if ctl is not None and atl is not None else None
+    return Option(action, view, tomorrow)
 
 
 def today_plan(

@@ -48,6 +48,7 @@ NOT_SECRET: frozenset[tuple[str, str]] = frozenset(
         ("Account", "token_type"),  # "Bearer"
         ("LlmUsage", "tokens"),  # how many Gemini tokens the user's questions used
         ("ProviderEvent", "eventKey"),  # the provider's own id of a webhook event, for de-duplication
+        ("PlannedWorkout", "key"),  # the workout library's name of a planned session ("sweet-spot-2x20")
     }
 )
 LOOKS_SECRET = re.compile(r"token|secret|password|passwd|verifier|cipher|nonce|key|salt|hash|credential", re.IGNORECASE)

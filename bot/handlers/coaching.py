@@ -12,10 +12,10 @@ from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from coach import demo, plans
 from coach.daily import Assessment, assess_today
-from coach.plans import TodayPlan
 from coach.intent import Intent, classify
 from coach.llm import answer as llm_answer
 from coach.llm import daily
+from coach.plans import PlanView, TodayPlan
 from db.repositories import notices
 
 NEEDS_KEY = "needs_gemini_key"
@@ -32,7 +32,9 @@ async def _notice(ctx: AppContext, user_id: str) -> str | None:
     return texts_llm.needs_key_notice() if ctx.llm is None else texts_llm.gemini_down_notice()
 
 
-def _rules_answer(intent: Intent, assessment: Assessment, plan: TodayPlan | None) -> str:
+def _rules_answer(intent: Intent, assessment: Assessment, plan: TodayPlan | None, ahead: PlanView | None) -> str:
+    if intent is Intent.PLAN:
+        return texts_plan.plan_view(ahead) if ahead is not None else texts_plan.no_plan_yet()
     return texts_plan.today(assessment, plan) if intent is Intent.TODAY else texts.cannot_answer_yet()
 
 
@@ -93,9 +95,10 @@ async def free_text(update: Update, context: Context) -> None:
         user = await asking_user(session, update)
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
         plan = await plans.today(session, user, assessment=assessment)
+        ahead = await plans.show(session, user, now=ctx.clock(), build_if_missing=False)
         user_id = user.id
     if ctx.llm is None:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead)))
         return
     chat = update.effective_chat
     assert chat is not None
@@ -115,4 +118,4 @@ async def free_text(update: Update, context: Context) -> None:
         rules = f"\n\n{texts_plan.today(assessment, plan)}" if intent is Intent.TODAY else ""
         await reply(update, texts_llm.budget_spent() + rules)
     else:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead)))

@@ -21,15 +21,16 @@ from zoneinfo import ZoneInfo
 
 from google.genai import types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import plans
 from coach.daily import PMC_LOOKBACK_DAYS, assess_today, local_day_start, recovery_series
+from coach.plans import Option, SessionView
 from coach.science import pmc
 from coach.science.recovery import NORMAL_RANGE_DAYS, hrv_status, resting_hr_status
 from coach.science.zones import Zone, hr_zones_by_lthr, hr_zones_by_max, power_zones
-from db.models import Report, User
-from db.repositories import metrics, workouts
+from db.models import User
+from db.repositories import metrics, races, workouts
 
 logger = logging.getLogger(__name__)
 
@@ -249,20 +250,91 @@ async def get_readiness(session: AsyncSession, scope: ToolScope, _args: NoArgs) 
     return {"date": assessment.today.isoformat(), "suggestion": assessment.suggestion.to_json()}
 
 
-async def get_upcoming_events(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Result:
-    """Races the athlete asked to prepare for (/race); there is no event calendar beyond that."""
-    stmt = (
-        select(Report.date_range_end)
-        .where(Report.user_id == scope.user_id, Report.type == "RACE_PREP", Report.date_range_end >= scope.now)
-        .order_by(Report.date_range_end)
-        .limit(10)
-    )
-    dates = [d.date().isoformat() for d in (await session.scalars(stmt)).all()]
+def _session(view: SessionView | None) -> Result | None:
+    """A planned session as the rules wrote it: its words and numbers are the only ones the model may quote."""
+    if view is None:
+        return None
     return {
-        "races": [{"date": d} for d in dates],
-        "note": "Only races the athlete set up with /race are known; there is no training calendar. "
-        "If none is listed, ask the athlete.",
+        "date": view.day.isoformat(),
+        "title": view.title,
+        "kind": view.kind,
+        "text": view.summary,
+        "steps": list(view.steps),
+        "duration_min": round(view.duration_s / 60),
+        "tss": _r(view.tss, 0),
+        "status": view.status,
     }
+
+
+def _option(option: Option) -> Result:
+    return {
+        "readiness_action": option.action.value,
+        "session": _session(option.session) or "rest",
+        "tomorrow_morning_tsb": _r(option.tomorrow_tsb),
+    }
+
+
+async def get_races(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Result:
+    """The athlete's upcoming races (/race, /races): the goals the plan works towards."""
+    user = await _user(session, scope)
+    today, _tz = _today(user, scope)
+    rows = await races.upcoming(session, user_id=scope.user_id, today=today, limit=20)
+    return {
+        "races": [
+            {
+                # The athlete's own text: data, never instructions.
+                "name": r.name[:TITLE_CHARS],
+                "date": r.date.isoformat(),
+                "days_to_go": (r.date - today).days,
+                "priority": r.priority,
+                "sport": r.sport,
+                "distance_km": r.distance,
+            }
+            for r in rows
+        ],
+        "note": "A: the plan peaks for it; B: a mini-taper; C: trained through. If none is listed, the athlete "
+        "can add one with /race.",
+    }
+
+
+async def get_plan(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Result:
+    """Today's planned session (and what readiness makes of it), tomorrow's, and this week's, from the plan."""
+    user = await _user(session, scope)
+    assessment = await assess_today(session, user, now=scope.now, band_sd=scope.band_sd)
+    view = await plans.show(session, user, now=scope.now, band_sd=scope.band_sd, build_if_missing=False)
+    if view is None:
+        return {"plan": None, "note": "no training plan yet: the athlete can build one with /plan"}
+    today = await plans.today(session, user, assessment=assessment)
+    week = view.weeks[0]
+    result: Result = {
+        "plan": view.name,
+        "race": {
+            "name": view.race.name[:TITLE_CHARS],
+            "date": view.race.date.isoformat(),
+            "priority": view.race.priority,
+        }
+        if view.race is not None
+        else None,
+        "race_morning_tsb_projected": _r(view.race_morning_tsb),
+        "this_week": {
+            "start": week.start.isoformat(),
+            "phase": week.phase,
+            "recovery_week": week.recovery,
+            "target_tss": _r(week.target_tss, 0),
+            "planned_tss": _r(week.planned_tss, 0),
+            "planned_hours": _r(week.duration_s / 3600),
+            "sessions": [_session(s) for s in week.sessions],
+        },
+    }
+    if today is not None:
+        result["today"] = {
+            "planned": _session(today.planned) or "rest day",
+            "status": today.status,
+            "proposed": _option(today.proposed) if today.proposed is not None else None,
+            "options": [_option(o) for o in today.alternatives],
+        }
+        result["tomorrow"] = _session(today.tomorrow) or "rest day"
+    return result
 
 
 TOOLS: Mapping[str, Tool] = {
@@ -288,8 +360,14 @@ TOOLS: Mapping[str, Tool] = {
             get_daily_metrics,
         ),
         Tool("get_readiness", "Today's rules-based readiness suggestion and what it rests on.", NoArgs, get_readiness),
+        Tool("get_races", "The athlete's upcoming races: date, priority (A/B/C), sport, distance.", NoArgs, get_races),
         Tool(
-            "get_upcoming_events", "Upcoming races the athlete has told the coach about.", NoArgs, get_upcoming_events
+            "get_plan",
+            "The training plan: today's session with its steps and targets in the athlete's units, what readiness "
+            "makes of it and the other options with tomorrow's form, tomorrow's session, and this week's sessions "
+            "and load. Quote these as they are; never change a number.",
+            NoArgs,
+            get_plan,
         ),
     )
 }

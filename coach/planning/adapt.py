@@ -17,17 +17,16 @@ Pure: a plan and the facts in, a new plan out; nothing before today changes. The
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
-from coach.planning.build import STEP_S, build_plan, is_quality, monday
+from coach.planning.build import MAX_QUALITY_SHARE, STEP_S, build_plan, is_quality, monday
 from coach.planning.model import (
     Availability,
     Plan,
     PlanInputs,
     PlannedSession,
-    PlanWeek,
     ProjectedDay,
     SessionStatus,
 )
@@ -48,11 +47,25 @@ _NOT_DONE = frozenset({SessionStatus.MISSED, SessionStatus.SKIPPED})
 
 
 def adapt_for_readiness(session: PlannedSession, action: Action) -> PlannedSession | None:
-    """The session readiness allows today: the same, an easier variant, or ``None`` (rest)."""
-    if action is Action.PROCEED:
+    """The session readiness allows today: the same, an easier variant, or ``None`` (rest).
+
+    A race is never rewritten: racing or not is the athlete's decision, which the readiness advice informs.
+    """
+    if action is Action.PROCEED or session.workout.kind is WorkoutKind.RACE:
         return session
     workout = library.easier(session.workout, _EASINGS[action])
     return None if workout is None else replace(session, workout=workout)
+
+
+def tomorrow_form(*, ctl: float, atl: float, session: PlannedSession | None) -> float:
+    """Tomorrow morning's form (TSB) if today holds ``session`` (``None``: rest), from this morning's CTL/ATL.
+
+    One step of the PMC recurrence (`coach.science.pmc`), so each readiness option can show where it leaves
+    the athlete: tomorrow's readiness form is today's end-of-day CTL − ATL (science.md §4.3).
+    """
+    load = session.planned_tss if session is not None else 0.0
+    ctls, atls = pmc.pmc_series([load], ctl0=ctl, atl0=atl)
+    return ctls[0] - atls[0]
 
 
 # -- shared helpers -----------------------------------------------------------------------------------------
@@ -126,7 +139,7 @@ def _movable_host(
         return False
     if (
         session.workout.kind not in (WorkoutKind.ENDURANCE, WorkoutKind.RECOVERY)
-        or session.workout.key == "openers-3x1"
+        or session.workout.key == library.OPENERS_KEY
     ):
         return False
     near = quality_days | race_days
@@ -141,8 +154,10 @@ def _move_quality(
     not_before: date,
     frozen: set[date],
     availability: Availability,
-    race_days: set[date],
+    accept: Callable[[list[PlannedSession]], bool],
 ) -> list[PlannedSession]:
+    """Each of ``moved`` onto the first easy day that takes it and leaves the week acceptable; else dropped."""
+    race_days = {s.day for s in sessions if s.workout.kind is WorkoutKind.RACE and s.status not in _NOT_DONE}
     for workout in moved:
         quality_days = _quality_days(sessions)
         hosts = [
@@ -153,10 +168,51 @@ def _move_quality(
         ]
         for host in sorted(hosts, key=lambda s: s.day):
             rebuilt = _quality_on(workout, host, availability)
-            if rebuilt is not None and _fits_day(availability, host.day, rebuilt.duration_s):
-                sessions[sessions.index(host)] = replace(host, workout=rebuilt)
+            if rebuilt is None or not _fits_day(availability, host.day, rebuilt.duration_s):
+                continue
+            index = sessions.index(host)
+            candidate = [*sessions[:index], replace(host, workout=rebuilt), *sessions[index + 1 :]]
+            if accept(candidate):
+                sessions = candidate
                 break
     return sessions
+
+
+def _week_accepts(
+    week_start: date,
+    availability: Availability,
+    *,
+    max_tss: float,
+    max_ctl: float | None,
+    ctl0: float,
+    atl0: float,
+    from_day: date,
+) -> Callable[[list[PlannedSession]], bool]:
+    """The week's rules after a change: hours, intensity share, load at most ``max_tss`` from ``from_day`` on,
+    and CTL at the week's end at most ``max_ctl`` (projected from ``ctl0``/``atl0``, the morning of
+    ``from_day``)."""
+    week_end = week_start + timedelta(days=6)
+
+    def accept(sessions: list[PlannedSession]) -> bool:
+        week = [s for s in sessions if week_start <= s.day <= week_end and s.status not in _NOT_DONE]
+        training = [s for s in week if s.workout.kind is not WorkoutKind.RACE]
+        if sum(s.duration_s for s in week) > availability.weekly_hours * 3600:
+            return False
+        total_s = sum(s.duration_s for s in training)
+        if sum(library.quality_seconds(s.workout) for s in training) > MAX_QUALITY_SHARE * total_s:
+            return False
+        ahead = [s for s in training if s.day >= from_day]
+        if sum(s.planned_tss for s in ahead) > max_tss + 1e-9:
+            return False
+        if max_ctl is None:
+            return True
+        loads: dict[date, float] = {}
+        for s in ahead:
+            loads[s.day] = loads.get(s.day, 0.0) + s.planned_tss
+        ctls, _ = pmc.pmc_series(pmc.daily_load_series(loads, from_day, week_end), ctl0=ctl0, atl0=atl0)
+        return not ctls or ctls[-1] <= max_ctl + 1e-9
+
+    return accept
 
 
 # -- a missed or skipped session ------------------------------------------------------------------------------
@@ -165,9 +221,9 @@ def _move_quality(
 def rebalance_week(plan: Plan, inputs: PlanInputs, *, missed: Mapping[date, SessionStatus]) -> Plan:
     """The plan after the sessions of ``missed`` (day → MISSED or SKIPPED) were not done.
 
-    ``inputs`` gives today, this morning's CTL/ATL, the availability and the loads done so far this week.
+    ``inputs`` gives today, this morning's CTL/ATL, the availability and this week's done loads before today.
     Only the week of the earliest missed day changes, and in it only days from today on, never the day after
-    a missed session.
+    a missed session. The week stays within its target load, its hours, its intensity share and the ramp.
     """
     if not missed:
         return plan
@@ -188,7 +244,18 @@ def rebalance_week(plan: Plan, inputs: PlanInputs, *, missed: Mapping[date, Sess
                 moved.append(session.workout)
     frozen = {day + timedelta(days=1) for day in missed}
     not_before = max(today, first_missed + timedelta(days=1))
-    race_days = {s.day for s in sessions if s.workout.kind is WorkoutKind.RACE}
+    done = sum(
+        inputs.done_tss_by_day.get(week.start + timedelta(days=i), 0.0) for i in range((today - week.start).days)
+    )
+    accept = _week_accepts(
+        week.start,
+        availability,
+        max_tss=week.target_tss - done,
+        max_ctl=_week_ctl_start(inputs, week.start) + availability.ctl_ramp_per_week,
+        ctl0=inputs.ctl,
+        atl0=inputs.atl,
+        from_day=today,
+    )
     sessions = _move_quality(
         sessions,
         moved,
@@ -196,9 +263,18 @@ def rebalance_week(plan: Plan, inputs: PlanInputs, *, missed: Mapping[date, Sess
         not_before=not_before,
         frozen=frozen,
         availability=availability,
-        race_days=race_days,
+        accept=accept,
     )
-    sessions = _top_up(sessions, week, inputs, not_before=not_before, frozen=frozen, week_end=week_end)
+    growable = [
+        s.day
+        for s in sessions
+        if not_before <= s.day <= week_end
+        and s.day not in frozen
+        and s.status is SessionStatus.PLANNED
+        and s.workout.kind in (WorkoutKind.ENDURANCE, WorkoutKind.LONG)
+        and s.workout.key != library.OPENERS_KEY
+    ]
+    sessions = _top_up(sessions, growable, availability, accept=accept)
     return reproject(_with_sessions(plan, sessions), from_day=today, ctl=inputs.ctl, atl=inputs.atl)
 
 
@@ -214,65 +290,31 @@ def _week_ctl_start(inputs: PlanInputs, week_start: date) -> float:
 
 def _top_up(
     sessions: list[PlannedSession],
-    week: PlanWeek,
-    inputs: PlanInputs,
+    growable: list[date],
+    availability: Availability,
     *,
-    not_before: date,
-    frozen: set[date],
-    week_end: date,
+    accept: Callable[[list[PlannedSession]], bool],
 ) -> list[PlannedSession]:
-    """Lengthen the week's remaining easy and long sessions toward its target, a 5-minute step at a time."""
-    today = inputs.today
-    availability = inputs.availability
-    in_week = [s for s in sessions if week.start <= s.day <= week_end]
-    done = sum(
-        inputs.done_tss_by_day.get(week.start + timedelta(days=i), 0.0) for i in range((today - week.start).days)
-    )
-
-    def planned_load(items: list[PlannedSession]) -> float:
-        return sum(s.planned_tss for s in items if s.day >= today and s.status not in _NOT_DONE)
-
-    def gain_ok(items: list[PlannedSession]) -> bool:
-        loads: dict[date, float] = {}
-        for s in items:
-            if s.day >= today and s.status not in _NOT_DONE and s.workout.kind is not WorkoutKind.RACE:
-                loads[s.day] = loads.get(s.day, 0.0) + s.planned_tss
-        ctls, _ = pmc.pmc_series(pmc.daily_load_series(loads, today, week_end), ctl0=inputs.ctl, atl0=inputs.atl)
-        end = ctls[-1] if ctls else inputs.ctl
-        return end <= _week_ctl_start(inputs, week.start) + availability.ctl_ramp_per_week + 1e-9
-
-    def hours_ok(items: list[PlannedSession]) -> bool:
-        total = sum(s.duration_s for s in items if s.status not in _NOT_DONE)
-        return total <= availability.weekly_hours * 3600
-
-    growable = {
-        s.day: s.duration_s
-        for s in in_week
-        if s.day >= not_before
-        and s.day not in frozen
-        and s.status is SessionStatus.PLANNED
-        and s.workout.kind in (WorkoutKind.ENDURANCE, WorkoutKind.LONG)
-        and s.workout.key != "openers-3x1"
-    }
+    """Lengthen the sessions of ``growable`` days, 5 minutes at a time in turn, each by at most a quarter,
+    while the week stays acceptable (its target load is the limit that usually stops it)."""
+    original = {s.day: s.duration_s for s in sessions if s.day in growable}
     grew = True
-    while grew and done + planned_load(in_week) < week.target_tss:
+    while grew:
         grew = False
-        for day, original_s in sorted(growable.items()):
-            index = next(i for i, s in enumerate(in_week) if s.day == day and s.status is SessionStatus.PLANNED)
-            session = in_week[index]
+        for day in growable:
+            index = next(i for i, s in enumerate(sessions) if s.day == day and s.status is SessionStatus.PLANNED)
+            session = sessions[index]
             longer = session.duration_s + STEP_S
-            if longer > original_s * (1 + EXTEND_MAX_SHARE) or longer > _day_cap_s(availability, day):
+            if longer > original[day] * (1 + EXTEND_MAX_SHARE) or longer > _day_cap_s(availability, day):
                 continue
             workout = library.build(session.workout.kind, session.workout.sport, longer)
             if workout is None:
                 continue
-            candidate = [*in_week[:index], replace(session, workout=workout), *in_week[index + 1 :]]
-            if done + planned_load(candidate) > week.target_tss or not hours_ok(candidate) or not gain_ok(candidate):
-                continue
-            in_week = candidate
-            grew = True
-    others = [s for s in sessions if not week.start <= s.day <= week_end]
-    return sorted([*others, *in_week], key=lambda s: s.day)
+            candidate = [*sessions[:index], replace(session, workout=workout), *sessions[index + 1 :]]
+            if accept(candidate):
+                sessions = candidate
+                grew = True
+    return sessions
 
 
 # -- illness or a hard veto -----------------------------------------------------------------------------------
@@ -282,11 +324,13 @@ def move_intensity(plan: Plan, *, from_day: date, days: int, availability: Avail
     """Nothing above Z1 from ``from_day`` for ``days`` days; displaced quality moves later in its week.
 
     Sessions in the veto become active recovery (at most 45 min, Z1). Each displaced quality session moves to
-    the first easy day of the same week after the first day back, when that day has the time and is not next
-    to another quality day or race; otherwise it is dropped — the plan never stacks intensity to catch up.
+    the first easy day of the same week after the first day back, when that day has the time, is not next to
+    another quality day or race, and the week keeps its hours, its intensity share, no more load than it had
+    and its ramp; otherwise it is dropped — the plan never stacks intensity to catch up.
     """
     veto_end = from_day + timedelta(days=days)  # first day back
-    sessions = list(plan.sessions())
+    original = list(plan.sessions())
+    sessions = list(original)
     displaced: dict[date, list[StructuredWorkout]] = {}
     for i, session in enumerate(sessions):
         if from_day <= session.day < veto_end and session.status is SessionStatus.PLANNED:
@@ -295,8 +339,25 @@ def move_intensity(plan: Plan, *, from_day: date, days: int, availability: Avail
             if is_quality(session.workout):
                 displaced.setdefault(monday(session.day), []).append(session.workout)
             sessions[i] = replace(session, workout=library.active_recovery(session.workout))
-    race_days = {s.day for s in sessions if s.workout.kind is WorkoutKind.RACE}
     for week_start, workouts in displaced.items():
+        start = max(from_day, week_start)
+        morning = plan.projected(start - timedelta(days=1))
+        before_week = plan.projected(week_start - timedelta(days=1))
+        accept = _week_accepts(
+            week_start,
+            availability,
+            max_tss=sum(
+                s.planned_tss
+                for s in original
+                if start <= s.day <= week_start + timedelta(days=6)
+                and s.status not in _NOT_DONE
+                and s.workout.kind is not WorkoutKind.RACE
+            ),
+            max_ctl=before_week.ctl + availability.ctl_ramp_per_week if before_week and morning else None,
+            ctl0=morning.ctl if morning else 0.0,
+            atl0=morning.atl if morning else 0.0,
+            from_day=start,
+        )
         sessions = _move_quality(
             sessions,
             workouts,
@@ -304,7 +365,7 @@ def move_intensity(plan: Plan, *, from_day: date, days: int, availability: Avail
             not_before=veto_end + timedelta(days=1),
             frozen=set(),
             availability=availability,
-            race_days=race_days,
+            accept=accept,
         )
     return reproject(_with_sessions(plan, sessions), from_day=from_day)
 

@@ -30,7 +30,7 @@ Coaching choices, and where they come from:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -62,7 +62,7 @@ START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
 STEP_S = 5 * 60  # sessions are whole 5-minute units
-SEARCH_STEPS = 12
+SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
 TAPER_EFFORT_DAYS = (6, 4)  # days before the race with short race-pace efforts (race.py's race-week rhythm)
@@ -227,7 +227,7 @@ def _advance(state: _State, days: Sequence[date], built: Iterable[_Built]) -> _S
     last_quality = state.last_quality
     for item in built:
         by_day[item.day] = by_day.get(item.day, 0.0) + item.tss
-        if item.race or item.workout.hard or (item.quality_s > 0 and item.workout.kind in _QUALITY_KINDS):
+        if is_quality(item.workout):
             last_quality = item.day if last_quality is None else max(last_quality, item.day)
     ctl, atl = state.ctl, state.atl
     for day in days:
@@ -312,17 +312,10 @@ class _Planner:
             # Race-pace efforts six and four days out; the race's own week holds one (the race is the other).
             effort = before == TAPER_EFFORT_DAYS[-1] or monday(day) != monday(self.goal.day)
             if before in TAPER_EFFORT_DAYS and effort:
-                kind, variant = (
-                    _quality_kinds(self.sport, Phase.TAPER, self.goal)[0]
-                    if self.sport
-                    in (
-                        Sport.RIDE,
-                        Sport.RUN,
-                    )
-                    else (WorkoutKind.ENDURANCE, None)
-                )
+                kinds = _quality_kinds(self.sport, Phase.TAPER, self.goal)
                 slot = None
-                if kind is not WorkoutKind.ENDURANCE and not self._next_to_race(day):
+                if kinds and not self._next_to_race(day):
+                    kind, variant = kinds[0]
                     slot = self._slot(day, Role.QUALITY, kind, variant, cap_s=TAPER_QUALITY_CAP_S)
                 return True, slot or self._easy(day, TAPER_EASY_CAP_S)
             return True, self._easy(day, TAPER_EASY_CAP_S)
@@ -350,6 +343,15 @@ class _Planner:
                     slots[day] = slot
             elif self._day_cap_s(day) > 0:
                 free.append(day)
+        # Races come first; a taper effort that would make a third quality day becomes an easy day.
+        races = sum(1 for s in slots.values() if s.role is Role.RACE)
+        efforts = sorted(d for d, s in slots.items() if s.role is Role.QUALITY)
+        for day in efforts[max(0, MAX_QUALITY_DAYS - races) :]:
+            replacement = self._easy(day, TAPER_EASY_CAP_S)
+            if replacement is None:
+                del slots[day]
+            else:
+                slots[day] = replacement
         quality_days = {d for d, s in slots.items() if s.quality}
         if last_quality is not None:
             quality_days.add(last_quality)
@@ -465,7 +467,7 @@ class _Planner:
                 cached = _session(slot.kind, self.sport, duration, slot.variant)
                 if cached is None:
                     continue
-                built = replace(cached, day=slot.day)
+                built = _Built(slot.day, cached.workout, cached.tss, cached.quality_s, False)
             out.append(built)
         return out
 
@@ -474,16 +476,18 @@ class _Planner:
         slots = self._budget(self.skeleton(spec, state.last_quality))
         ramp_limit = ctl_ref + self.ramp
 
-        def ok(built: list[_Built]) -> bool:
+        def ok(built: list[_Built], *, with_races: bool = True) -> bool:
             tss = done_tss + sum(b.tss for b in built if not b.race)
             if tss > target_tss + 1e-9:
                 return False
-            end = _advance(state, spec.days, built)
-            return end.ctl <= ramp_limit + 1e-9 or not any(not b.race for b in built)
+            counted = built if with_races else [b for b in built if not b.race]
+            end = _advance(state, spec.days, counted)
+            return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
         while True:
-            # Sessions go (easy first) until the shortest version of the week fits the limits.
-            while not ok(self._realize(slots, 0.0)):
+            # Sessions go (easy first) until the shortest version of the week fits the limits. A race's own
+            # load counts against the ramp too, but never empties its week: the shortest sessions stay.
+            while not ok(self._realize(slots, 0.0), with_races=False):
                 flexible = [s for s in slots if s.fixed is None]
                 if not flexible:
                     break
@@ -558,23 +562,13 @@ class _Planner:
             n_build = min(BUILD_MAX_WEEKS, round(len(pre) * BUILD_SHARE))
             phases = [Phase.BASE] * (len(pre) - n_build) + [Phase.BUILD] * n_build
 
-        loading_run = 0
-        fatigued = inputs.ctl - inputs.atl < START_FATIGUED_TSB
-
-        def next_is_recovery() -> bool:
-            nonlocal loading_run, fatigued
-            if fatigued or loading_run >= self.availability.recovery_every - 1:
-                fatigued = False
-                loading_run = 0
-                return True
-            loading_run += 1
-            return False
+        recovery_weeks = self._recovery_weeks(len(weeks), fatigued=inputs.ctl - inputs.atl < START_FATIGUED_TSB)
 
         state = _State(inputs.ctl, inputs.atl, None)
         out_weeks: list[PlanWeek] = []
         all_built: list[_Built] = []
         for index, ((start, days), phase) in enumerate(zip(pre, phases, strict=True)):
-            spec = _WeekSpec(start, days, phase, next_is_recovery())
+            spec = _WeekSpec(start, days, phase, index in recovery_weeks)
             done = done_first if index == 0 else 0.0
             if spec.recovery:
                 target = RECOVERY_WEEK_FRACTION * weekly_load_for_ramp(ctl_ref, 0.0)
@@ -587,7 +581,8 @@ class _Planner:
             ctl_ref = state.ctl
 
         if self.goal is not None and window:
-            built, window_weeks = self._window(window, state, ctl_ref, done_first if not pre else 0.0, next_is_recovery)
+            window_recovery = {i - len(pre) for i in recovery_weeks if i >= len(pre)}
+            built, window_weeks = self._window(window, state, ctl_ref, done_first if not pre else 0.0, window_recovery)
             out_weeks += window_weeks
             all_built += built
 
@@ -600,6 +595,20 @@ class _Planner:
         )
         name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else f"{BLOCK_WEEKS}-week base and build"
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
+
+    def _recovery_weeks(self, count: int, *, fatigued: bool) -> set[int]:
+        """Which weeks recover: every ``recovery_every``-th counted back from the race week (the taper is the
+        last unloading, so the block before it ends with full loading weeks, as Friel plans a season backward
+        from the race), or forward from the start without a race; the first week too for a tired athlete."""
+        every = self.availability.recovery_every
+        if self.goal is not None:
+            weeks = set(range(count - 1 - every, -1, -every))
+        else:
+            first = every if fatigued else every - 1
+            weeks = set(range(first, count, every))
+        if fatigued:
+            weeks.add(0)
+        return weeks
 
     def _plan_week(self, spec: _WeekSpec, result: _WeekResult) -> PlanWeek:
         sessions = tuple(PlannedSession(b.day, b.workout) for b in sorted(result.built, key=lambda b: b.day))
@@ -618,7 +627,7 @@ class _Planner:
         state: _State,
         ctl_ref: float,
         done_first: float,
-        next_is_recovery: Callable[[], bool],
+        recovery_weeks: set[int],
     ) -> tuple[list[_Built], list[PlanWeek]]:
         """The last weeks: hold, then the taper the shared search picks, scaled until race-morning TSB fits."""
         goal = self.goal
@@ -634,12 +643,12 @@ class _Planner:
             taper_days = search.taper_days
         self.taper_days = frozenset(goal.day - timedelta(days=i) for i in range(1, taper_days + 1))
         specs = []
-        for start, days in window:
+        for index, (start, days) in enumerate(window):
             in_taper = sum(1 for d in days if d in self.taper_days or d == goal.day)
             if in_taper * 2 >= max(1, len(days)):
                 specs.append(_WeekSpec(start, days, Phase.TAPER, False))
             else:
-                specs.append(_WeekSpec(start, days, Phase.PEAK, next_is_recovery()))
+                specs.append(_WeekSpec(start, days, Phase.PEAK, index in recovery_weeks))
 
         def run(scale: float) -> tuple[float, float, list[_WeekResult]]:
             current, reference = state, ctl_ref

@@ -42,6 +42,7 @@ MIN_STEADY_S = 15 * MINUTE_S  # an endurance session's steady part
 ACTIVE_RECOVERY_MAX_S = 45 * MINUTE_S  # Z1 spins and jogs of 20–45 min (Friel: "active recovery")
 RECOVERY_MIN_S = 20 * MINUTE_S
 MODIFY_SHARE = 2 / 3  # readiness *modify*: about a third less work
+OPENERS_KEY = "openers-3x1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +434,7 @@ def openers(sport: Sport, duration_s: int) -> StructuredWorkout | None:
     if blocks is None:
         return None
     return StructuredWorkout(
-        "openers-3x1",
+        OPENERS_KEY,
         sport,
         WorkoutKind.ENDURANCE,
         "Openers 3 × 1 min",

@@ -137,10 +137,9 @@ async def replace_session(
     replacement = PlannedWorkout(
         plan_id=original.plan_id,
         user_id=original.user_id,
-        date=original.date,
         replaces_id=original.id,
         adapted_for=adapted_for,
-        **values,
+        **(values | {"date": original.date}),
     )
     session.add(replacement)
     await session.flush()

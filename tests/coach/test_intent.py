@@ -37,3 +37,21 @@ def test_training_questions_reach_the_coach(text: str) -> None:
 )
 def test_other_messages(text: str, intent: Intent) -> None:
     assert classify(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What should I do tomorrow?",
+        "how much should I ride this week?",
+        "should I do intervals tomorrow?",
+        "what's my plan for next week",
+        "what's on the plan this weekend?",
+    ],
+)
+def test_questions_about_the_days_ahead_go_to_the_plan(text: str) -> None:
+    assert classify(text) is Intent.PLAN
+
+
+def test_today_wins_over_the_days_ahead() -> None:
+    assert classify("should I ride today or tomorrow?") is Intent.TODAY

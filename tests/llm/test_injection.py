@@ -96,7 +96,7 @@ def hostile_calls(bob_id: str) -> list[list[tuple[str, dict[str, Any]]]]:
         [("run_sql", {"query": 'SELECT title FROM "Workout"'})],
         [("fetch_url", {"url": EVIL_URL})],
         [(f"get_profile_{bob_id}", {})],
-        [("get_upcoming_events", {"token": "x"})],
+        [("get_races", {"token": "x"})],
         [("get_recent_workouts", {"days": 90, "limit": 50}), ("get_recent_workouts", {"user_id": bob_id})],
         [("get_profile", {})] * 10,  # a loop: only 6 run
     ]

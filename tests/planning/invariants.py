@@ -65,7 +65,12 @@ def check_plan(plan: Plan, inputs: PlanInputs) -> None:
 
     # The ramp: CTL rises at most the athlete's setting from one week's end to the next (race weeks aside).
     by_day = {p.day: p for p in plan.projection}
+    # The first week counts from last Sunday: this morning's CTL with this week's done days taken back out.
     previous = inputs.ctl
+    day = inputs.today - timedelta(days=1)
+    while day >= plan.weeks[0].start:
+        previous = (previous - pmc.K_CTL * inputs.done_tss_by_day.get(day, 0.0)) / (1 - pmc.K_CTL)
+        day -= timedelta(days=1)
     for week in plan.weeks:
         last = min(week.start + timedelta(days=6), plan.end)
         ctl = by_day[last].ctl

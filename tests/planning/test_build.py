@@ -35,17 +35,19 @@ def test_race_morning_form_lands_in_the_band(inputs: PlanInputs) -> None:
     assert plan.session_on(RACE_DAY - timedelta(days=2)) is None  # rest two days out
 
 
-def test_phases_run_base_build_peak_taper_with_a_recovery_week_every_fourth(inputs: PlanInputs) -> None:
+def test_phases_and_a_recovery_week_every_fourth_counted_back_from_the_race(
+    inputs: PlanInputs,
+) -> None:
     plan = build_plan(inputs)
     phases = [w.phase for w in plan.weeks]
     order = [Phase.BASE, Phase.BUILD, Phase.PEAK, Phase.TAPER]
     assert [order.index(p) for p in phases] == sorted(order.index(p) for p in phases)
     assert set(phases) == set(order)
+    # Counted back from the race week (the taper is the last unloading): weeks 7–9 load fully before it.
     recovery = [i for i, w in enumerate(plan.weeks) if w.recovery]
-    assert recovery and recovery[0] == 3
+    assert recovery == [2, 6]
     # A recovery week carries about 60 % of the load that holds fitness.
-    week = plan.weeks[3]
-    assert week.planned_tss < 0.75 * plan.weeks[2].planned_tss
+    assert plan.weeks[2].planned_tss < 0.75 * plan.weeks[1].planned_tss
 
 
 def test_each_phase_trains_what_it_should(inputs: PlanInputs) -> None:

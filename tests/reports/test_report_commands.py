@@ -107,7 +107,7 @@ async def test_race_plan_lands_form_in_the_race_ready_band(harness: Harness) -> 
     facts = report.suggestions
     assert facts is not None and facts["in_target_band"] is True
     assert 5 <= facts["race_day"]["tsb"] <= 25
-    assert facts["race"] == {"name": "Gran Fondo <Alps>", "date": "2026-12-20"}
+    assert facts["race"] == {"name": "Gran Fondo <Alps>", "date": "2026-12-20", "priority": "A", "distance_km": None}
     assert report.date_range_end.date().isoformat() == "2026-12-21"
 
 
