@@ -32,6 +32,7 @@ from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
 from bot.http.deps import HttpDeps
 from bot.logs import configure as configure_logging
+from bot.plan_jobs import PlanJobs
 from bot.runtime import open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
 from bot.serve import attach, attach_sync, build_connector, build_http_app, provider_webhooks
@@ -116,6 +117,7 @@ async def _run(settings: Settings) -> None:
                     clock=ctx.clock,
                 ).install(scheduler.aps)
                 housekeeping.install(scheduler.aps, ctx.sessions, clock=ctx.clock)
+                PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(scheduler.aps)
                 try:
                     await stop.wait()
                 finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.texts import esc
 from coach.charts import FitnessSeries, HrvSeries
 from coach.history import CurveSummary
+from coach.plan_chart import PlanChart
 from coach.reports.requests import RaceRequestError
 
 
@@ -125,3 +126,19 @@ def report_usage() -> str:
 
 def report_busy() -> str:
     return "I'm still working on your previous report — it will arrive here in a moment."
+
+
+def plan_chart_caption(chart: PlanChart) -> str:
+    s = chart.series
+    now = ""
+    if s.actual_days:
+        now = f"Today fitness {s.actual_ctl[-1]:.0f} (as of {s.actual_days[-1]:%d %b}). "
+    race = ""
+    if s.race_day is not None:
+        form = f", race-morning form {_signed(chart.race_morning_tsb)}" if chart.race_morning_tsb is not None else ""
+        race = f"Race day {s.race_day:%d %b}: fitness {chart.end_ctl:.0f}{form} (target +5…+25). "
+    return f"{now}{race}Dashed: the plan; solid: what you did."
+
+
+def no_plan_chart() -> str:
+    return "You have no training plan to chart yet: /plan builds one."

@@ -330,3 +330,64 @@ def power_curve_png(curve: PowerCurve) -> bytes:
     else:
         _title(fig, "Power curve")
     return _png(fig, bottom=0.13)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSeries:
+    """The plan's projected end-of-day CTL/ATL to its end, and the actual PMC over the same days so far."""
+
+    planned_days: Sequence[date]
+    planned_ctl: Sequence[float]
+    planned_atl: Sequence[float]
+    actual_days: Sequence[date]
+    actual_ctl: Sequence[float]
+    actual_atl: Sequence[float]
+    race_day: date | None = None
+    race_label: str | None = None
+
+
+def plan_png(series: PlanSeries) -> bytes:
+    """The plan against what happened: projected fitness and fatigue dashed, actual solid; form below."""
+    fig, (top, bottom) = _figure(2, height_ratios=(3, 2))
+    planned = _x(series.planned_days)
+    actual = _x(series.actual_days)
+    top.plot(planned, list(series.planned_ctl), color=BLUE, linewidth=2.4, linestyle=(0, (4, 2)), label="Fitness, plan")
+    top.plot(planned, list(series.planned_atl), color=PINK, linewidth=2.0, linestyle=(0, (4, 2)), label="Fatigue, plan")
+    if len(actual):
+        top.plot(actual, list(series.actual_ctl), color=BLUE, linewidth=3.2, label="Fitness, actual")
+        top.plot(actual, list(series.actual_atl), color=PINK, linewidth=2.6, alpha=0.9, label="Fatigue, actual")
+    top.set_ylabel("load / day", color=MUTED, fontsize=LABEL_PT)
+    _legend(top, ncol=2)
+    top.set_ylim(0, max([*series.planned_ctl, *series.planned_atl, *series.actual_ctl, *series.actual_atl, 10.0]) * 1.4)
+    top.tick_params(labelbottom=False)
+
+    planned_tsb = [c - a for c, a in zip(series.planned_ctl, series.planned_atl, strict=True)]
+    actual_tsb = [c - a for c, a in zip(series.actual_ctl, series.actual_atl, strict=True)]
+    bottom.axhspan(*FRESH_TSB, color=GREEN, alpha=0.16, linewidth=0)
+    bottom.axhspan(*OPTIMAL_TSB, color=BLUE, alpha=0.10, linewidth=0)
+    bottom.bar(planned, planned_tsb, width=0.85, color=[_tsb_colour(v) for v in planned_tsb], alpha=0.55, linewidth=0)
+    if len(actual):
+        bottom.plot(actual, actual_tsb, color=TEXT, linewidth=2.4, label="actual form")
+    bottom.axhline(0, color=MUTED, linewidth=1.0)
+    values = [*planned_tsb, *actual_tsb]
+    bottom.set_ylim(min([*values, OPTIMAL_TSB[0] - 5]), max([*values, FRESH_TSB[1] + 5]))
+    bottom.set_ylabel("Form (TSB)", color=MUTED, fontsize=LABEL_PT)
+    bottom.text(
+        0.01, 0.96, "bars: plan · line: actual", transform=bottom.transAxes, color=MUTED, fontsize=TICK_PT, va="top"
+    )
+    if series.race_day is not None:
+        for ax in (top, bottom):
+            ax.axvline(_x1(series.race_day), color=TEXT, linewidth=1.6, linestyle=":")
+        bottom.text(
+            _x1(series.race_day),
+            bottom.get_ylim()[0],
+            f"{series.race_label or 'race'} ",
+            color=TEXT,
+            fontsize=TICK_PT,
+            ha="right",
+            va="bottom",
+        )
+    _date_axis(bottom)
+    if len(planned):
+        _title(fig, f"Plan to {series.planned_days[-1]:%d %b}: fitness {series.planned_ctl[-1]:.0f}")
+    return _png(fig)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from coach.science.heart_rate import DEFAULT_MAX_HR_BPM, DEFAULT_REST_HR_BPM, HeartRateProfile, Sex, hrss
-from coach.science.load import LoadMethod, TrainingLoad, training_load
+from coach.science.heart_rate import HeartRateProfile, Sex, profile_from_settings
+from coach.science.load import TrainingLoad, session_load
 from db.models import User
 
 
@@ -49,36 +49,19 @@ class CountedWorkout:
 
 def heart_rate_profile(user: User) -> HeartRateProfile:
     """The user's anchors, with the documented defaults for whatever they have not set."""
-    rest = float(user.resting_hr) if user.resting_hr is not None else DEFAULT_REST_HR_BPM
-    maximum = float(user.max_hr) if user.max_hr is not None else DEFAULT_MAX_HR_BPM
-    if maximum <= rest:  # inconsistent settings: fall back rather than divide by zero or less
-        rest, maximum = DEFAULT_REST_HR_BPM, DEFAULT_MAX_HR_BPM
-    lthr = float(user.lthr) if user.lthr is not None and rest < user.lthr <= maximum else None
-    sex = Sex.FEMALE if user.sex == Sex.FEMALE.value else Sex.MALE
-    return HeartRateProfile(rest_hr_bpm=rest, max_hr_bpm=maximum, lthr_bpm=lthr, sex=sex)
-
-
-def _imported_load(workout: LoggedSession) -> TrainingLoad | None:
-    raw = workout.raw_json or {}
-    value, method = raw.get("load"), raw.get("load_method")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        try:
-            return TrainingLoad(value=float(value), method=LoadMethod(str(method)))
-        except ValueError:
-            return None
-    return None
+    return profile_from_settings(
+        rest_hr_bpm=user.resting_hr, max_hr_bpm=user.max_hr, lthr_bpm=user.lthr, female=user.sex == Sex.FEMALE.value
+    )
 
 
 def workout_load(workout: LoggedSession, profile: HeartRateProfile) -> TrainingLoad:
-    imported = _imported_load(workout)
-    if imported is not None:
-        return imported
-    hrss_value = None
-    if workout.tss is None and workout.average_hr is not None and workout.duration_sec > 0:
-        # One "sample" lasting the whole session: the session-average TRIMP.
-        hrss_value = hrss([float(workout.average_hr)], profile=profile, sample_s=float(workout.duration_sec))
-    return training_load(
-        duration_s=float(workout.duration_sec), sport=workout.type, power_tss=workout.tss, hrss=hrss_value
+    return session_load(
+        duration_s=workout.duration_sec,
+        sport=workout.type,
+        tss=workout.tss,
+        average_hr=workout.average_hr,
+        raw_json=workout.raw_json,
+        profile=profile,
     )
 
 

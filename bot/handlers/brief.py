@@ -12,9 +12,10 @@ from telegram.constants import ParseMode
 from bot import buttons, texts, texts_brief, texts_plan
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import plans
+from coach import plan_adapt, plans
 from coach.brief import Brief, compose
 from coach.daily import assess_today
+from coach.planning.model import SessionStatus
 from coach.profile import apply_setting
 from db.errors import InvalidValue
 from db.models import CallbackAction, User
@@ -136,11 +137,17 @@ async def on_choice(update: Update, context: Context, action: CallbackAction) ->
         changed = None
         user = await users.get(session, user_id=action.user_id)
         if user is not None:
+            await plan_adapt.serialize(session, user)  # before today's session changes (see plan_adapt)
             assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
             suggestion = assessment.suggestion
             if choice == "easier":
                 headline = texts_brief.easier_headline(suggestion.action if suggestion else None)
             changed = await plans.choose(session, user, day=day, choice=choice, assessment=assessment)
+            if choice == "rest" and changed.changed:
+                # A rested session is not piled onto tomorrow: the rest of the week is rebalanced.
+                await plan_adapt.rebalance(
+                    session, user, now=ctx.clock(), missed={day: SessionStatus.SKIPPED}, assessment=assessment
+                )
     fallback = texts_brief.choice_noted(choice, headline)
     await reply(update, texts_plan.choice_noted(changed, fallback) if changed is not None else fallback)
 
@@ -186,6 +193,9 @@ async def on_illness(update: Update, context: Context, action: CallbackAction) -
     async with ctx.sessions.begin() as session:
         await actions.revoke(session, user_id=action.user_id, kind=ILLNESS)
         stored = await checkins.record(session, user_id=action.user_id, day=day, illness=ill)
+        user = await users.get(session, user_id=action.user_id) if ill else None
+        if user is not None:
+            await plan_adapt.illness(session, user, day=day)  # intensity leaves the next days of the plan
         headline = await _headline_today(session, action.user_id, day, ctx)
     await _edit(update, texts_brief.check_in_done(stored.feel, stored.soreness, ill, headline), None)
 

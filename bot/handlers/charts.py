@@ -1,4 +1,4 @@
-"""/fitness, /hrv and /curve: a chart as a photo with its key numbers in the caption, or a sentence why not."""
+"""/fitness, /hrv, /curve and /planchart: a chart as a photo with its key numbers in the caption, or why not."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import charts, history
+from coach import charts, history, plan_chart
 from coach.science import pmc
 
 
@@ -65,3 +65,17 @@ async def curve(update: Update, context: Context) -> None:
     await _uploading(update, context)
     png = await asyncio.to_thread(charts.power_curve_png, summary.curve)
     await _send_photo(update, png, texts_reports.curve_caption(summary))
+
+
+async def plan(update: Update, context: Context) -> None:
+    """/planchart: the plan's projected fitness, fatigue and form to race day, with the actual lines over it."""
+    ctx = app_context(context)
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        chart = await plan_chart.plan_chart(session, user, now=ctx.clock())
+    if chart is None:
+        await reply(update, texts_reports.no_plan_chart())
+        return
+    await _uploading(update, context)
+    png = await asyncio.to_thread(charts.plan_png, chart.series)
+    await _send_photo(update, png, texts_reports.plan_chart_caption(chart))

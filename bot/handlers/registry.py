@@ -15,6 +15,7 @@ from bot.handlers import (
     errors,
     files,
     plan,
+    plan_week,
     profile,
     races,
     reports,
@@ -52,7 +53,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("fitness", charts.fitness, filters=private))
     app.add_handler(CommandHandler("hrv", charts.hrv, filters=private))
     app.add_handler(CommandHandler("curve", charts.curve, filters=private))
+    app.add_handler(CommandHandler("planchart", charts.plan, filters=private))
     app.add_handler(CommandHandler("week", reports.week, filters=private))
+    app.add_handler(CommandHandler("nextweek", plan_week.next_week, filters=private))
     app.add_handler(CommandHandler("race", reports.race, filters=private))
     app.add_handler(CommandHandler("races", races.races_command, filters=private))
     app.add_handler(CommandHandler("plan", plan.plan, filters=private))

@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot import report_jobs, texts_races, texts_reports
 from bot.context import Context, app_context
+from bot.handlers import plan_week
 from bot.handlers.common import asking_user, reply
 from coach import plans, races
 from coach.daily import local_today
@@ -19,7 +20,7 @@ from coach.reports import ReportType
 from coach.reports.requests import RaceRequestError, parse_question, parse_race
 
 
-async def _submit(update: Update, context: Context, type: ReportType, params: dict[str, Any]) -> None:
+async def _submit(update: Update, context: Context, type: ReportType, params: dict[str, Any]) -> bool:
     ctx = app_context(context)
     chat = update.effective_chat
     assert chat is not None
@@ -28,10 +29,13 @@ async def _submit(update: Update, context: Context, type: ReportType, params: di
     started = await report_jobs.jobs_of(context.application).submit(user, chat_id=chat.id, type=type, params=params)
     if started is None:
         await reply(update, texts_reports.report_busy())
+        return False
+    return True
 
 
 async def week(update: Update, context: Context) -> None:
-    await _submit(update, context, ReportType.WEEKLY_ANALYSIS, {})
+    if await _submit(update, context, ReportType.WEEKLY_ANALYSIS, {}):
+        await plan_week.send_week_ahead(update, context)  # the weekly message comes with the report
 
 
 async def race(update: Update, context: Context) -> None:

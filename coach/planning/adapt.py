@@ -370,14 +370,39 @@ def move_intensity(plan: Plan, *, from_day: date, days: int, availability: Avail
     return reproject(_with_sessions(plan, sessions), from_day=from_day)
 
 
+# -- an easier week -------------------------------------------------------------------------------------------
+
+
+def ease_week(plan: Plan, *, week_start: date, today: date) -> Plan:
+    """The week of ``week_start`` made easier, from ``today`` on: each planned session gets readiness's
+    *modify* (about a third fewer repeats, or a third shorter). Races, openers and rest days stay; the week's
+    days, order and quality days stay, so every rule the week kept it still keeps, with less load."""
+    week_end = week_start + timedelta(days=6)
+    sessions = [
+        replace(s, workout=library.fewer_repeats(s.workout))
+        if week_start <= s.day <= week_end
+        and s.day >= today
+        and s.status is SessionStatus.PLANNED
+        and s.workout.kind is not WorkoutKind.RACE
+        and s.workout.key != library.OPENERS_KEY
+        else s
+        for s in plan.sessions()
+    ]
+    return reproject(_with_sessions(plan, sessions), from_day=max(today, week_start))
+
+
 # -- a new or moved race --------------------------------------------------------------------------------------
 
 
 def rebuild(plan: Plan, inputs: PlanInputs) -> Plan:
     """A new plan from ``inputs.today`` (a race added, moved or dropped); every session before today is kept."""
-    fresh = build_plan(inputs)
     today = inputs.today
     kept = [s for s in plan.sessions() if s.day < today]
+    if inputs.last_hard_day is None:
+        # The kept sessions say when the last hard day was, so the seam keeps a day between hard days.
+        hard = [s.day for s in kept if is_quality(s.workout) and s.status not in _NOT_DONE]
+        inputs = replace(inputs, last_hard_day=max(hard, default=None))
+    fresh = build_plan(inputs)
     weeks = [week for week in plan.weeks if week.start + timedelta(days=6) < today]
     for week in fresh.weeks:
         earlier = tuple(s for s in kept if week.start <= s.day < week.start + timedelta(days=7))

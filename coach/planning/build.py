@@ -2,30 +2,36 @@
 
 Coaching choices, and where they come from:
 
-- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The last three to four weeks
+- **Phases** base → build → peak → taper (Friel, *The Cyclist's Training Bible*). The three to four weeks
   before an A race are the race window: peak weeks hold fitness with race-specific work, then the taper. The
   weeks before the window split into base (first) and build (about 45 %, at most 8 weeks). Without an A race
   the plan is a 12-week block: 6 weeks base, then build.
-- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), a
-  recovery week at ~60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). An
-  athlete who starts deep in fatigue (TSB below −25) starts with a recovery week.
-- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week may raise CTL by at most the
-  athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4). The check is made on the
-  week's actual sessions, day by day, not on an average, so it holds by construction.
+- **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), each
+  recovery week at 60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). With a
+  race they are counted back from the race week, as a season is planned backward from its goal, so the block
+  before the taper ends with full loading weeks; an athlete who starts deep in fatigue (TSB below −25)
+  starts with one.
+- **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week aims at the load that raises CTL
+  by the athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4) and may never raise it
+  more. The check is made on the week's actual sessions, day by day, not on an average, so it holds by
+  construction. A race's load counts toward its week (it is that week's hardest session), but never empties
+  the week: the shortest version of its other sessions stays.
 - **The taper**: the shared search (`coach.planning.taper`, as `/race` uses it; Bosquet et al. 2007) picks the
   taper's length and volume from the state three weeks out; the sessions that realise it are then scaled
-  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form).
-- **B races** get a three-day mini-taper (easy days, openers the day before) and an easy day after; **C races**
-  are trained through: the race is the day's session and the days either side carry no intensity.
-- **Intensity**: at most two quality days a week (races count), never on consecutive days (including across
-  weeks and next to a race), the long session on the day with the most time, one rest day when all seven
-  are available. At most 25 % of the week's time at tempo or above (Seiler 2010: elite endurance athletes
-  spend ~80 % of their time easy; the pyramid allows a little more for athletes with few hours). Base: sweet
+  together until race-morning TSB lands in +5…+25 (near +15, Friel's A-race form). The race week keeps the
+  shared search's rhythm: race-pace efforts six and four days out, rest two days out, openers the day before.
+- **B races** get a three-day mini-taper (easy days of at most an hour, openers the day before) and a
+  recovery day after; **C races** are trained through: the race is the day's session and the days either
+  side carry no intensity. A week with an A or B race has no long session: the race is the long effort.
+- **Intensity**: at most two quality days a week (tempo and harder; races count), never on consecutive days
+  (across weeks and next to races too), the long session on the day with the most time, one rest day when all
+  seven are available, and at most 25 % of the week's time at tempo or above (Seiler 2010: endurance athletes
+  spend ~80 % of their time easy; the pyramid allows a little more to athletes with few hours). Base: sweet
   spot and tempo; build: threshold and VO2max; peak: race-specific (long races threshold/over-unders and
   sweet spot, short races VO2max and anaerobic); taper: short race-pace efforts and openers.
-- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week at most
-  the weekly hours. When that cannot carry the load the rules ask, the plan takes what fits and says how much
-  is missing (`PlanWeek.shortfall_tss`).
+- **Availability**: sessions only on the athlete's days, each at most that day's minutes, the week (races
+  included) at most the weekly hours. When the days cannot carry the load the rules ask, a training week takes
+  what fits and says how much is missing (`PlanWeek.shortfall_tss`); race and taper weeks ask less by design.
 """
 
 from __future__ import annotations
@@ -359,7 +365,9 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        if long_candidates and spec.phase is not Phase.TAPER:
+        # No long session in the taper or in a week with an A or B race: the race is the week's long effort.
+        big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
+        if long_candidates and spec.phase is not Phase.TAPER and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -477,10 +485,11 @@ class _Planner:
         ramp_limit = ctl_ref + self.ramp
 
         def ok(built: list[_Built], *, with_races: bool = True) -> bool:
-            tss = done_tss + sum(b.tss for b in built if not b.race)
-            if tss > target_tss + 1e-9:
-                return False
+            """Within the week's target and ramp; a race's load counts in both (``with_races``: the race is
+            the week's hardest session), but only the training decides whether the shortest week fits."""
             counted = built if with_races else [b for b in built if not b.race]
+            if done_tss + sum(b.tss for b in counted) > target_tss + 1e-9 and not all(b.race for b in built):
+                return False
             end = _advance(state, spec.days, counted)
             return end.ctl <= ramp_limit + 1e-9 or all(b.race for b in built)
 
@@ -497,7 +506,9 @@ class _Planner:
             top = self._realize(slots, 1.0)
             if ok(top):
                 best = top
-                shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top if not b.race))
+                # Only a plain training week reports a shortfall: in a race or taper week the rules ask less.
+                if spec.phase is not Phase.TAPER and not any(self._fixed(day)[0] for day in spec.days):
+                    shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top))
             else:
                 lo, hi = 0.0, 1.0
                 for _ in range(SEARCH_STEPS):
@@ -564,7 +575,7 @@ class _Planner:
 
         recovery_weeks = self._recovery_weeks(len(weeks), fatigued=inputs.ctl - inputs.atl < START_FATIGUED_TSB)
 
-        state = _State(inputs.ctl, inputs.atl, None)
+        state = _State(inputs.ctl, inputs.atl, inputs.last_hard_day)
         out_weeks: list[PlanWeek] = []
         all_built: list[_Built] = []
         for index, ((start, days), phase) in enumerate(zip(pre, phases, strict=True)):

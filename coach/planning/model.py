@@ -67,8 +67,11 @@ class PlanInputs:
     atl: float
     availability: Availability
     races: tuple[RaceGoal, ...] = ()
-    # Sessions already done (their day and load) are kept as they were when a plan is rebuilt mid-way.
+    # Loads already done before today, by day. This week's count toward its target and ramp (a day of this
+    # week missing here was a rest day); when a plan is rebuilt mid-way, sessions before today stay as they were.
     done_tss_by_day: Mapping[date, float] = field(default_factory=dict)
+    # The last day with a hard (quality) session before today, if known: today's plan keeps a day between.
+    last_hard_day: date | None = None
 
 
 class SessionStatus(StrEnum):
@@ -96,6 +99,12 @@ class PlannedSession:
 
 @dataclass(frozen=True, slots=True)
 class PlanWeek:
+    """A calendar week of the plan: its phase, whether it recovers, the load the rules ask and its sessions.
+
+    ``target_tss`` is the whole week's (done days and races included); ``planned_tss`` and ``duration_s`` sum
+    every session listed, a missed or skipped one too (its status says so).
+    """
+
     start: date  # a Monday
     phase: Phase
     recovery: bool

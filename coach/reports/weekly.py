@@ -32,11 +32,13 @@ from coach import history
 from coach.charts import FitnessSeries
 from coach.daily import Assessment, assess_today, local_day_start, local_today, recovery_series
 from coach.readiness import RAMP_LIMIT_PER_WEEK, TSB_OVERLOAD
+from coach.reports.compliance import Compliance, compliance
+from coach.reports.compliance import lines as compliance_lines
 from coach.reports.content import Progress, ReportContent
 from coach.science import pmc
 from coach.science.recovery import Band, hrv_status, resting_hr_status, sleep_status
 from db.models import User, Workout
-from db.repositories import metrics
+from db.repositories import metrics, plans
 
 WEEK_DAYS = 7
 EASY_IF, HARD_IF = 0.75, 0.85
@@ -135,6 +137,7 @@ class WeeklyInputs:
     sleep_avg_h: float | None
     sleep_debt_h: float | None
     ftp: int | None
+    plan: Compliance | None = None
 
 
 async def gather(
@@ -164,10 +167,12 @@ async def gather(
     rhr_now = resting_hr_status(rhr, today)
     sleep_now = sleep_status(sleep, today)
     week_sleep = [h for d, h in sleep.items() if start <= d <= today]
+    planned = await plans.sessions_between(session, user_id=user.id, start=start, end=today)
+    this_week = week_load(in_days(start, today), this_days, user.max_hr, load_of)
     return WeeklyInputs(
         start=start,
         end=today,
-        this_week=week_load(in_days(start, today), this_days, user.max_hr, load_of),
+        this_week=this_week,
         previous_week=week_load(in_days(prev_start, start - timedelta(days=1)), prev_days, user.max_hr, load_of),
         four_week_avg_load=sum(four) / 4,
         pmc_days=loads.days,
@@ -180,6 +185,7 @@ async def gather(
         sleep_avg_h=statistics.fmean(week_sleep) if week_sleep else None,
         sleep_debt_h=sleep_now.debt_7d_h if sleep_now else None,
         ftp=user.ftp,
+        plan=compliance(planned, today=today, done_tss=this_week.load),
     )
 
 
@@ -295,6 +301,9 @@ def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
         )
     if w.monotony is not None:
         lines.append(f"- Monotony {w.monotony:.1f} (mean daily load / its SD; above 2 is high)")
+    if inputs.plan is not None:
+        lines += ["", "## Planned vs done", ""]
+        lines += compliance_lines(inputs.plan)
     lines += ["", "## Intensity distribution", ""]
     if w.hours > 0:
         for key, label in (("easy", "Easy"), ("moderate", "Moderate"), ("hard", "Hard")):
@@ -377,6 +386,7 @@ def facts(inputs: WeeklyInputs, plan: NextWeek) -> dict[str, Any]:
         "resting_hr_7d": round(inputs.rhr_7d, 1) if inputs.rhr_7d is not None else None,
         "sleep_avg_h": round(inputs.sleep_avg_h, 2) if inputs.sleep_avg_h is not None else None,
         "today": a.suggestion.to_json() if a.suggestion else None,
+        "plan": inputs.plan.to_json() if inputs.plan is not None else None,
         "next_week": {
             "stance": plan.stance,
             "target_tss": [round(v) for v in plan.target_load] if plan.target_load else None,

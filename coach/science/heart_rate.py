@@ -80,6 +80,18 @@ class HeartRateProfile:
         return default_lthr_bpm(self.rest_hr_bpm, self.max_hr_bpm)
 
 
+def profile_from_settings(
+    *, rest_hr_bpm: float | None, max_hr_bpm: float | None, lthr_bpm: float | None, female: bool
+) -> HeartRateProfile:
+    """The athlete's anchors, with the documented defaults for whatever is not set (or is inconsistent)."""
+    rest = float(rest_hr_bpm) if rest_hr_bpm is not None else DEFAULT_REST_HR_BPM
+    maximum = float(max_hr_bpm) if max_hr_bpm is not None else DEFAULT_MAX_HR_BPM
+    if maximum <= rest:  # inconsistent settings: fall back rather than divide by zero or less
+        rest, maximum = DEFAULT_REST_HR_BPM, DEFAULT_MAX_HR_BPM
+    lthr = float(lthr_bpm) if lthr_bpm is not None and rest < lthr_bpm <= maximum else None
+    return HeartRateProfile(rest_hr_bpm=rest, max_hr_bpm=maximum, lthr_bpm=lthr, sex=Sex.FEMALE if female else Sex.MALE)
+
+
 def default_lthr_bpm(rest_hr_bpm: float, max_hr_bpm: float) -> float:
     """LTHR = rest + 0.85 · (max − rest), Elevate's fallback (Karvonen at 85 % of reserve)."""
     return rest_hr_bpm + DEFAULT_LTHR_FRACTION_OF_RESERVE * (max_hr_bpm - rest_hr_bpm)

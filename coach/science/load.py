@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from coach.science.heart_rate import HeartRateProfile, hrss
 from coach.science.power import SECONDS_PER_HOUR
 
 ESTIMATED_TSS_PER_HOUR: dict[str, float] = {
@@ -105,3 +107,38 @@ def training_load(
         return TrainingLoad(value=hrss, method=LoadMethod.HEART_RATE)
     hours = max(duration_s, 0.0) / SECONDS_PER_HOUR
     return TrainingLoad(value=hours * estimated_tss_per_hour(sport), method=LoadMethod.ESTIMATE)
+
+
+def imported_load(raw_json: dict[str, Any] | None) -> TrainingLoad | None:
+    """The load an import computed from the streams (``rawJson["load"]`` and its method), if well-formed."""
+    raw = raw_json or {}
+    value, method = raw.get("load"), raw.get("load_method")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        try:
+            return TrainingLoad(value=float(value), method=LoadMethod(str(method)))
+        except ValueError:
+            return None
+    return None
+
+
+def session_load(
+    *,
+    duration_s: int,
+    sport: str | None,
+    tss: float | None,
+    average_hr: int | None,
+    raw_json: dict[str, Any] | None,
+    profile: HeartRateProfile,
+) -> TrainingLoad:
+    """A stored session's load: the imported one, else its TSS, else HRSS of its average HR, else the estimate.
+
+    HRSS from the average is Banister's session form (one "sample" lasting the whole session): it reads low
+    on interval sessions (the weighting is convex) and is exact for a steady hour.
+    """
+    imported = imported_load(raw_json)
+    if imported is not None:
+        return imported
+    average_hrss = None
+    if tss is None and average_hr is not None and duration_s > 0:
+        average_hrss = hrss([float(average_hr)], profile=profile, sample_s=float(duration_s))
+    return training_load(duration_s=float(duration_s), sport=sport, power_tss=tss, hrss=average_hrss)

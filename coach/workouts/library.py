@@ -131,8 +131,13 @@ class Family:
     on: Band
     sets: tuple[IntervalSet, ...]
     purpose: str
-    cue: str = ""
+    cue: str = ""  # what a head unit shows during the work (the family's name when empty)
     off: Band | None = None  # nested sets: the "under" of over-unders
+    off_cue: str = "Easy"
+
+    @property
+    def on_cue(self) -> str:
+        return self.cue or self.name
 
 
 def _minutes(seconds: int) -> str:
@@ -267,13 +272,15 @@ _ALL_FAMILIES = (
         Sport.RIDE,
         WorkoutKind.THRESHOLD,
         "Over-unders",
-        Band(1.03, 1.08),
+        Band(0.92, 0.95),  # the "under", first in each pair; the "over" is ``off``
         tuple(
             IntervalSet(outer, 0, 0, inner=IntervalSet(inner, 2 * MINUTE_S, MINUTE_S), between_s=5 * MINUTE_S)
             for outer, inner in ((3, 4), (3, 3), (2, 4), (2, 3))
         ),
         "Over-unders: 2 min just under threshold, 1 min over, so the legs learn to clear a surge.",
-        off=Band(0.92, 0.95),
+        cue="Under",
+        off=Band(1.03, 1.08),
+        off_cue="Over",
     ),
 )
 
@@ -344,28 +351,32 @@ def _main_set(family: Family, interval_set: IntervalSet) -> Repeat:
         inner = interval_set.inner
         under = family.off or rest
         inner_blocks = (
-            Step(inner.on_s, StepIntensity.ACTIVE, family.on.low, family.on.high, cue=family.cue),
+            Step(inner.on_s, StepIntensity.ACTIVE, family.on.low, family.on.high, cue=family.on_cue),
             Step(
                 inner.off_s,
                 StepIntensity.ACTIVE if family.off else StepIntensity.RECOVERY,
                 under.low,
                 under.high,
+                cue=family.off_cue,
             ),
         )
         outer: list[Block] = [Repeat(inner.reps, inner_blocks)]
         if interval_set.between_s:
             outer.append(Step(interval_set.between_s, StepIntensity.RECOVERY, rest.low, rest.high, cue="Easy"))
         return Repeat(interval_set.reps, tuple(outer))
-    on = Step(interval_set.on_s, StepIntensity.ACTIVE, family.on.low, family.on.high, cue=family.cue)
+    on = Step(interval_set.on_s, StepIntensity.ACTIVE, family.on.low, family.on.high, cue=family.on_cue)
     off = Step(interval_set.off_s, StepIntensity.RECOVERY, rest.low, rest.high, cue="Easy")
     return Repeat(interval_set.reps, (on, off))
 
 
 def _set_title(interval_set: IntervalSet) -> str:
+    """``2 × 20 min``, ``3 × 4 × 15 s``, ``3 × 4 × (2 + 1 min)`` (pairs of working steps)."""
     if interval_set.inner is not None:
         inner = interval_set.inner
-        on = _duration_words(inner.on_s)
-        return f"{interval_set.reps} × {inner.reps} × {on}"
+        if inner.on_s % MINUTE_S == 0 and inner.off_s % MINUTE_S == 0 and inner.off_s < inner.on_s:
+            pair = f"({inner.on_s // MINUTE_S} + {inner.off_s // MINUTE_S} min)"
+            return f"{interval_set.reps} × {inner.reps} × {pair}"
+        return f"{interval_set.reps} × {inner.reps} × {_duration_words(inner.on_s)}"
     return f"{interval_set.reps} × {_duration_words(interval_set.on_s)}"
 
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PlannedWorkout, TrainingPlan
+from db.models import PlannedWorkout, TrainingPlan, User
 
 # Sessions a rebuild may drop: nothing happened to them yet.
 UNTOUCHED = ("planned", "replaced")
@@ -144,3 +144,53 @@ async def replace_session(
     session.add(replacement)
     await session.flush()
     return replacement
+
+
+async def set_status(session: AsyncSession, *, user_id: str, session_id: str, status: str) -> None:
+    await session.execute(
+        update(PlannedWorkout)
+        .where(PlannedWorkout.id == session_id, PlannedWorkout.user_id == user_id)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# Sessions an arriving workout can still be matched to (a skipped or replaced session keeps its status).
+MATCHABLE = ("planned", "done", "partial", "missed")
+
+
+async def matchable_sessions(session: AsyncSession, *, user_id: str, start: date, end: date) -> list[PlannedWorkout]:
+    """The user's sessions from ``start`` to ``end`` inclusive that a workout can be matched to."""
+    stmt = (
+        select(PlannedWorkout)
+        .where(
+            PlannedWorkout.user_id == user_id,
+            PlannedWorkout.date >= start,
+            PlannedWorkout.date <= end,
+            PlannedWorkout.status.in_(MATCHABLE),
+        )
+        .order_by(PlannedWorkout.date, PlannedWorkout.created_at, PlannedWorkout.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def set_matches(session: AsyncSession, *, user_id: str, changes: Sequence[tuple[str, str, str | None]]) -> None:
+    """Set (session id, status, matched workout id) of the user's sessions."""
+    for session_id, status, workout_id in changes:
+        await session.execute(
+            update(PlannedWorkout)
+            .where(PlannedWorkout.id == session_id, PlannedWorkout.user_id == user_id)
+            .values(status=status, workout_id=workout_id)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+async def users_with_active_plan(session: AsyncSession) -> list[User]:
+    """Every user with an active plan who can be written to (the daily and weekly plan jobs)."""
+    stmt = (
+        select(User)
+        .join(TrainingPlan, TrainingPlan.user_id == User.id)
+        .where(TrainingPlan.status == "active", User.active.is_(True), User.telegram_chat_id.is_not(None))
+        .order_by(User.id)
+    )
+    return list((await session.scalars(stmt)).all())

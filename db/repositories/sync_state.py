@@ -112,3 +112,16 @@ async def claim_job(session: AsyncSession, *, job: str, period: str, owner: str)
     stmt = insert(SyncClaim).values(job=job, period=period, owner=owner).on_conflict_do_nothing()
     result = await session.execute(stmt.returning(SyncClaim.owner))
     return result.first() is not None
+
+
+async def claim_jobs(session: AsyncSession, *, claims: Sequence[tuple[str, str]], owner: str) -> set[tuple[str, str]]:
+    """Take many (job, period) claims in one statement; the ones this call won (others had them already)."""
+    if not claims:
+        return set()
+    stmt = (
+        insert(SyncClaim)
+        .values([{"job": job, "period": period, "owner": owner} for job, period in sorted(set(claims))])
+        .on_conflict_do_nothing()
+        .returning(SyncClaim.job, SyncClaim.period)
+    )
+    return {(job, period) for job, period in (await session.execute(stmt)).all()}

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import sync_state, workouts
 from integrations.records import WorkoutRecord
+from integrations.sync import plan_match
 from integrations.sync.sessions import START_TOLERANCE, candidate, links
 
 LOCK_SCOPE = "workouts"
@@ -40,7 +41,16 @@ async def relink(session: AsyncSession, *, user_id: str, start: datetime, end: d
     widened until both of its edges have such a gap; every session inside is then seen whole. Call it after
     any write or delete of workouts outside `write_workouts` (a FIT import, a provider's delete event), in
     the same transaction and after `sync_state.lock_user` with scope ``"workouts"``. Returns links changed.
+
+    The planned sessions of those days are then matched again (`plan_match`): every path that writes a
+    workout passes here, so every arriving workout is matched, and only the record that speaks for a session.
     """
+    changed = await _relink_window(session, user_id=user_id, start=start, end=end)
+    await plan_match.rematch(session, user_id=user_id, start=start, end=end)
+    return changed
+
+
+async def _relink_window(session: AsyncSession, *, user_id: str, start: datetime, end: datetime) -> int:
     lo, hi = start - START_TOLERANCE, end + START_TOLERANCE
     while True:
         rows = await workouts.link_window(session, user_id=user_id, start=lo, end=hi)

@@ -8,7 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from coach.planning.adapt import adapt_for_readiness, move_intensity, rebalance_week, rebuild, tomorrow_form
+from coach.planning.adapt import (
+    adapt_for_readiness,
+    ease_week,
+    move_intensity,
+    rebalance_week,
+    rebuild,
+    tomorrow_form,
+)
 from coach.planning.build import build_plan, is_quality
 from coach.planning.model import PlanInputs, PlannedSession, RaceGoal, SessionStatus
 from coach.readiness import Action
@@ -134,3 +141,19 @@ def test_a_race_is_never_rewritten_by_readiness() -> None:
     assert race is not None
     for action in Action:
         assert adapt_for_readiness(race, action) == race
+
+
+def test_an_easier_week_lightens_every_remaining_session_and_nothing_else(inputs: PlanInputs) -> None:
+    plan = build_plan(inputs)
+    week = plan.weeks[1]
+    today = week.start + timedelta(days=2)
+    after = ease_week(plan, week_start=week.start, today=today)
+    for old, new in zip(plan.sessions(), after.sessions(), strict=True):
+        assert old.day == new.day
+        if week.start <= old.day and today <= old.day < week.start + timedelta(days=7):
+            assert new.planned_tss < old.planned_tss and new.duration_s < old.duration_s
+            assert new.workout.kind is old.workout.kind or not is_quality(old.workout)
+        else:
+            assert new == old
+    assert after.weeks[1].planned_tss < week.planned_tss
+    assert [w for i, w in enumerate(after.weeks) if i != 1] == [w for i, w in enumerate(plan.weeks) if i != 1]

@@ -137,3 +137,14 @@ def test_other_sports_plan_their_own_sessions(sport: Sport) -> None:
     plan = build_plan(inputs)
     check_plan(plan, inputs)
     assert all(s.workout.sport is sport for s in plan.sessions())
+
+
+def test_no_hard_day_right_after_yesterdays_hard_session() -> None:
+    # Tuesday is a quality day in the demo's base weeks; a hard Monday done yesterday moves it.
+    tuesday = TODAY + timedelta(days=1)
+    plain = build_plan(demo_inputs(today=tuesday))
+    first = plain.session_on(tuesday)
+    assert first is not None and is_quality(first.workout)
+    after_hard = build_plan(demo_inputs(today=tuesday, last_hard_day=TODAY))
+    session = after_hard.session_on(tuesday)
+    assert session is None or not is_quality(session.workout)

@@ -78,6 +78,12 @@ def test_rebuilding_mid_way_never_changes_a_session_already_done(
     before = [s for s in plan.sessions() if s.day < later]
     assert [s for s in rebuilt.sessions() if s.day < later] == before
     assert all(p in plan.projection for p in rebuilt.projection if p.day < later)
+    # The seam keeps a day between hard days: the new part knows the kept part's last quality day (a race the
+    # athlete moved next to a kept session is theirs to place).
+    quality = sorted(s.day for s in rebuilt.sessions() if is_quality(s.workout))
+    races = {s.day for s in rebuilt.sessions() if s.workout.kind is WorkoutKind.RACE}
+    for a, b in itertools.pairwise(quality):
+        assert (b - a).days > 1 or (a in races and b in races) or (a < later and b in races), (a, b)
 
 
 @st.composite
