@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import housekeeping, texts_fit
+from bot import housekeeping, texts_fit, texts_sync
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
@@ -86,7 +86,7 @@ async def _run(settings: Settings) -> None:
         )
         deps = attach(ctx, app, connector)
         receiver = (
-            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock)
+            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock, vault=vault)
             if webhook_secret is not None
             else None
         )
@@ -387,8 +387,7 @@ async def _sync(settings: Settings, *, who: str | None, provider: str | None, da
             await engine.aclose()
             await connector.aclose()
     for r in results:
-        line = f"{r.user_id} {r.provider}: {r.status}, {r.workouts} workouts, {r.nights} days"
-        print(line + (f" — {r.error}" if r.error else ""))
+        print(texts_sync.cli_line(r))
     return 1 if any(r.status == FAILED for r in results) else 0
 
 

@@ -125,7 +125,12 @@ def connect_failed(label: str) -> str:
     )
 
 
-def api_key_checking() -> str:
+def api_key_checking(*, pasted: bool = False) -> str:
+    if pasted:
+        return (
+            "That looks like an Intervals.icu API key, so I've deleted your message (a key shouldn't stay in "
+            "the chat) and I'm checking it with Intervals.icu…"
+        )
     return "Checking your Intervals.icu API key… (I've deleted your message so the key isn't left in the chat.)"
 
 
@@ -190,6 +195,8 @@ def status(connections: Sequence[Connection], tz: str) -> str:
             state = "needs reconnecting"
         elif c.status == "SYNCING":
             state = "syncing now"
+        elif c.status == "INTERRUPTED":
+            state = "last sync was interrupted (the next one carries on where it stopped)"
         elif c.status == "FAILED":
             state = "last sync failed (I'll retry)"
         else:

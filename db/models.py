@@ -430,7 +430,10 @@ class TelegramUpdate(Base):
     received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
     # Set by the worker that takes the update; a claim older than the lease is a crashed worker's.
     claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
+    # Takes so far; after the last one the update is parked (`db.repositories.inbox`), never taken again.
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
 
 
 # --- Sync: per-source daily values, metric source order, cursors, pending objects -------------------------------
@@ -678,22 +681,31 @@ class ProviderEvent(Base):
     aspect and event time; …), so a redelivery hits the unique key and is acknowledged without a second
     row. Processing re-fetches the object from the provider, so duplicates and out-of-order deliveries
     converge to the provider's current state.
+
+    The payload is the person's data (a wellness comment, a workout), so the row belongs to the athlete
+    (``userId``: exported with them, deleted with them); an event for an athlete we do not know is not
+    stored at all, and processed events are purged after a week (`bot.housekeeping`).
     """
 
     __tablename__ = "ProviderEvent"
     __table_args__ = (
         UniqueConstraint("provider", "eventKey"),
         Index(None, "receivedAt", postgresql_where=text('"processedAt" IS NULL')),
+        Index(None, "userId"),
+        Index(None, "processedAt"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
     provider: Mapped[str] = mapped_column(Text)
     event_key: Mapped[str] = mapped_column("eventKey", Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
-    claimed_until: Mapped[datetime | None] = mapped_column("claimedUntil", TZ_TIMESTAMP)
+    # When a worker took it; a claim older than the lease is a crashed worker's (`db.repositories.inbox`).
+    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
     outcome: Mapped[str | None] = mapped_column(Text)
 
 

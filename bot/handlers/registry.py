@@ -26,12 +26,18 @@ from bot.handlers import (
 # Runs before every other group: a typed answer to an open setup or settings question is consumed there
 # (ApplicationHandlerStop); anything else falls through to the ordinary handlers.
 DIALOG_GROUP = -10
+# Before even the dialogs: a message carrying an API key is deleted and connected, and goes no further.
+CREDENTIAL_GROUP = -20
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     elsewhere = (filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT)) | (
         filters.ChatType.CHANNEL & filters.COMMAND
+    )
+    app.add_handler(
+        MessageHandler(private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, connect.typed_key),
+        group=CREDENTIAL_GROUP,
     )
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, profile.on_text), group=DIALOG_GROUP)
     app.add_handler(MessageHandler(elsewhere, errors.not_private))

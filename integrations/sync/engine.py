@@ -7,7 +7,9 @@ One run syncs one (user, provider) connection:
    returns ``BUSY`` at once (the running one is doing its work). Other connections are not held up.
 2. **Status.** ``SYNCING``, then ``SUCCESS`` (``lastSyncAt``) or ``FAILED`` with a sentence. A grant the
    provider refused stays FAILED until the user reconnects (`db.repositories.integrations.auth_lost`);
-   any other failure is retried by the next sync.
+   any other failure is retried by the next sync. A process killed mid-run cannot write its end, so
+   ``SYNCING`` is believed only while the run's lock is held (`sync_state.runs_alive`); otherwise the
+   connection reads as ``INTERRUPTED`` (`Connector.connections`), and the next run resumes it.
 3. **Streams** (`integrations.sync.streams`), each by its own cursor. No cursor: backfill
    ``backfill_days``. A cursor that records a finished run: from its end minus ``OVERLAP`` (scores settle,
    late uploads) to now. A cursor that records an unfinished run (a crash, a database restart): that run
@@ -49,6 +51,7 @@ from integrations.retry import RetryPolicy, call_with_retries
 from integrations.sync.streams import STREAMS, Page, RunContext, Stream, Window
 from integrations.sync.writer import (
     PROVIDER_NAMES,
+    PageResult,
     SyncOutcome,
     commit_page,
     finish_sync,
@@ -99,6 +102,7 @@ class SyncResult:
     workouts: int = 0
     nights: int = 0
     error: str | None = None
+    rejected: int = 0  # records set aside (unreadable, or refused by the database rules)
 
 
 def _database_gone(err: BaseException) -> bool:
@@ -212,7 +216,7 @@ class SyncEngine:
     @asynccontextmanager
     async def single_flight(self, user_id: str, provider: str) -> AsyncIterator[bool]:
         """True while this process holds the (user, provider) sync lock; False when another run holds it."""
-        key = f"sync:{user_id}:{provider}"
+        key = sync_state.run_lock_key(user_id, provider)
 
         async def connect() -> tuple[object, bool]:
             conn = await self._engine.connect()
@@ -335,7 +339,7 @@ class SyncEngine:
         await progress(replace(state))
         if error:
             logger.warning("sync of %s for %s failed: %s", provider, user_id, error)
-        return SyncResult(user_id, provider, status, len(workouts), len(nights), error)
+        return SyncResult(user_id, provider, status, len(workouts), len(nights), error, outcome.rejected)
 
     async def _stream(
         self,
@@ -373,7 +377,7 @@ class SyncEngine:
             else:
                 stored = _Cursor(end=window.end).dump()
 
-            async def commit(page: Page = page, stored: str | None = stored) -> None:
+            async def commit(page: Page = page, stored: str | None = stored) -> PageResult:
                 result = await commit_page(
                     self.sessions,
                     integration_id=row.id,
@@ -383,10 +387,12 @@ class SyncEngine:
                     cursor=stored,
                 )
                 outcome.add(stream.name, result)
+                return result
 
             try:
-                await self._db(commit)
+                result = await self._db(commit)
                 workouts.update(w.external_id for w in page.batch.workouts)
+                workouts.difference_update(result.refused_workouts)
                 nights.update(m.local_date for m in page.batch.metrics)
                 state.workouts, state.nights, state.pages = len(workouts), len(nights), state.pages + 1
                 await progress(replace(state))

@@ -19,7 +19,7 @@ async def test_expired_buttons_go_and_live_ones_stay(sessions: async_sessionmake
         user = (await users.link_telegram_user(session, telegram_user_id=5, chat_id=5, name=None)).user
         for ttl in (timedelta(minutes=-5), timedelta(minutes=-1), timedelta(hours=1)):
             await actions.issue(session, user_id=user.id, chat_id=5, kind="k", now=NOW, ttl=ttl)
-    assert await purge_expired(sessions, now=NOW) == (2, 0)
+    assert await purge_expired(sessions, now=NOW) == (2, 0, 0)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(CallbackAction)) == 1
-    assert await purge_expired(sessions, now=NOW) == (0, 0)
+    assert await purge_expired(sessions, now=NOW) == (0, 0, 0)
