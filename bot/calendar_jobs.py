@@ -166,7 +166,7 @@ class CalendarJobs:
         except Exception as err:  # a bug must not lose the job: it is retried, then parked and told
             logger.exception("calendar write for user %s failed", user_id)
             return await self._failed(claim, type(err).__name__)
-        written = {e.external_id: (e.day, e.payload(), None) for e in events if e.external_id not in changes.unchanged}
+        written = {e.external_id: (e.day, e.payload(), changes.event_ids.get(e.external_id)) for e in events}
         async with self.sessions.begin() as session:
             await calendar_sync.record_written(
                 session, user_id=user_id, written=written, removed=list(changes.deleted), now=self.clock()

@@ -255,3 +255,13 @@ async def written_days(session: AsyncSession, *, user_id: str) -> tuple[date, da
 
 async def forget_from(session: AsyncSession, *, user_id: str, first: date) -> None:
     await session.execute(delete(CalendarEntry).where(CalendarEntry.user_id == user_id, CalendarEntry.day >= first))
+
+
+async def sessions_of_events(session: AsyncSession, *, user_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+    """Intervals.icu event id → the planned session we wrote it for (external id ``cw-<session id>``)."""
+    if not event_ids:
+        return {}
+    stmt = select(CalendarEntry.event_id, CalendarEntry.external_id).where(
+        CalendarEntry.user_id == user_id, CalendarEntry.event_id.in_(event_ids)
+    )
+    return {str(event_id): external_id.removeprefix("cw-") for event_id, external_id in (await session.execute(stmt))}

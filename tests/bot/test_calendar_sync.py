@@ -128,6 +128,8 @@ async def test_confirming_the_preview_writes_exactly_the_previewed_sessions(harn
     async with h.env.sessions() as session:
         entries = await calendar_sync.entries(session, user_id=user_id)
     assert set(entries) == set(written)
+    # Intervals.icu's id of each event is kept: an activity it pairs with one names that id.
+    assert {key: entry.event_id for key, entry in entries.items()} == {key: str(e["id"]) for key, e in written.items()}
     assert (await h.job(user_id)).processed_at is not None
 
 
