@@ -94,7 +94,7 @@ class CalendarJobs:
         scheduler.add_job(
             self._poll, IntervalTrigger(seconds=POLL_S), id="calendar-writes", max_instances=1, coalesce=True
         )
-        # The window moves a day at local midnight: every athlete's calendar is reconciled again hourly-checked.
+        # The window moves a day at local midnight: an athlete whose last run is over 12 hours old is run again.
         scheduler.add_job(
             self._advance, CronTrigger(minute=41, timezone=UTC), id="calendar-window", max_instances=1, coalesce=True
         )
