@@ -14,6 +14,8 @@ from coach.daily import Assessment
 from coach.plans import Choice, Option, PlanView, SessionView, TodayPlan, WeekView
 from coach.readiness import Action
 
+NO_PLAN_HINT = "No training plan yet: /plan builds one, and then I name today's session in your own numbers."
+SHORTFALL_SHOWN_TSS = 10  # a few TSS short is rounding, not a message
 PHASE_NAMES = {"base": "Base", "build": "Build", "peak": "Peak", "taper": "Taper"}
 STATUS_MARKS = {"done": " ✓ done", "partial": " ◐ partly done", "missed": " ✗ missed", "skipped": " – skipped"}
 OPTION_NAMES = {
@@ -120,7 +122,7 @@ def today(assessment: Assessment, plan: TodayPlan | None) -> str:
     """`/today`'s answer: the rules' verdict, today's session right under it, then the numbers."""
     base = texts.today(assessment)
     if plan is None:
-        return base
+        return f"{base}\n\n{NO_PLAN_HINT}" if assessment.suggestion is not None else base
     if assessment.suggestion is None:
         return f"{session_section(plan)}\n\n{base}"
     headline, _, rest = base.partition("\n\n")
@@ -179,6 +181,11 @@ def plan_view(view: PlanView) -> str:
     for week, label in zip(view.weeks, ("This week", "Next week"), strict=True):
         lines.append(_week_title(week, label))
         lines += [_session_line(s, view.today) for s in week.sessions] or ["Rest."]
+        if week.shortfall_tss >= SHORTFALL_SHOWN_TSS:
+            lines.append(
+                f"(The rules asked for {week.shortfall_tss:.0f} TSS more than your days and hours can carry: "
+                "more time in /settings would let your fitness build faster.)"
+            )
         lines.append("")
     if view.defaults_used:
         lines.append(

@@ -29,7 +29,7 @@ from coach.planning.build import build_plan
 from coach.planning.model import Plan, PlanInputs, PlannedSession
 from coach.races import goals
 from coach.readiness import Action
-from coach.workouts import describe
+from coach.workouts import describe, model
 from coach.workouts.model import StructuredWorkout
 from coach.workouts.serialize import blocks_to_json, workout_from_json
 from db.models import PlannedWorkout, Race, TrainingPlan, User
@@ -37,6 +37,10 @@ from db.repositories import plans, races, workouts
 
 # Rows of a day the athlete acted upon: a rebuild keeps them, and plans nothing else on their day.
 ACTED_UPON = ("done", "partial", "skipped", "missed")
+# Past sessions taken to have happened (not matched to a workout yet counts: better a day too many between
+# hard days than two in a row).
+HAPPENED = ("planned", "done", "partial")
+HARD_KINDS = frozenset(kind.value for kind in model.HARD_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +55,6 @@ class SessionView:
     duration_s: int
     tss: float
     status: str = "planned"
-
-    @property
-    def hard(self) -> bool:
-        return self.kind in {"threshold", "vo2max", "anaerobic", "sprints"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +112,27 @@ def targets_for(user: User, plan: TrainingPlan | None) -> Targets:
 # --------------------------------------------------------------------------- building
 
 
-async def _todays_loads(session: AsyncSession, user: User, *, today: date, now: datetime) -> dict[date, float]:
-    """What the athlete already did today (the planner keeps it as it was)."""
+async def _loads_this_week(session: AsyncSession, user: User, *, today: date) -> dict[date, float]:
+    """What the athlete did this week before today, by local day (the week's target and ramp count it)."""
     tz = ZoneInfo(user.timezone)
-    rows = await workouts.between(session, user_id=user.id, start=local_day_start(today, tz), end=now)
-    total = sum(c.load.value for c in loads.count(list(rows), user))
-    return {today: total} if rows else {}
+    monday = monday_of(today)
+    if monday == today:
+        return {}
+    rows = await workouts.between(
+        session, user_id=user.id, start=local_day_start(monday, tz), end=local_day_start(today, tz)
+    )
+    by_day: dict[date, float] = {}
+    for counted in loads.count(list(rows), user):
+        day = counted.workout.date.astimezone(tz).date()
+        by_day[day] = by_day.get(day, 0.0) + counted.load.value
+    return by_day
+
+
+async def _last_hard_day(session: AsyncSession, user: User, *, today: date) -> date | None:
+    """The last day before today with a hard planned session that was not missed or skipped."""
+    rows = await plans.sessions_between(session, user_id=user.id, start=today - timedelta(days=7), end=today)
+    hard = [r.date for r in rows if r.date < today and r.kind in HARD_KINDS and r.status in HAPPENED]
+    return max(hard, default=None)
 
 
 async def _estimated_pace(session: AsyncSession, user: User, *, now: datetime) -> int | None:
@@ -128,9 +143,9 @@ async def _estimated_pace(session: AsyncSession, user: User, *, now: datetime) -
     return round(pace) if pace is not None else None
 
 
-async def inputs_for(
-    session: AsyncSession, user: User, *, now: datetime, assessment: Assessment
-) -> tuple[PlanInputs, list[Race]]:
+async def inputs_for(session: AsyncSession, user: User, *, assessment: Assessment) -> tuple[PlanInputs, list[Race]]:
+    """The planner's inputs: this morning's CTL/ATL (the assessment /today quotes), races, availability, and
+    what this week already holds."""
     today = assessment.today
     form = assessment.form
     upcoming = [r for r in await races.upcoming(session, user_id=user.id, today=today) if r.date > today]
@@ -144,7 +159,8 @@ async def inputs_for(
         atl=form.atl if form is not None else 0.0,
         availability=availability.plan_settings(user).availability,
         races=race_goals,
-        done_tss_by_day=await _todays_loads(session, user, today=today, now=now),
+        done_tss_by_day=await _loads_this_week(session, user, today=today),
+        last_hard_day=await _last_hard_day(session, user, today=today),
     )
     return inputs, upcoming
 
@@ -172,7 +188,7 @@ async def build(session: AsyncSession, user: User, *, now: datetime, band_sd: fl
     """Build the plan from today and store it, superseding the active one (past sessions stay as they were)."""
     await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     assessment = await assess_today(session, user, now=now, band_sd=band_sd)
-    inputs, upcoming = await inputs_for(session, user, now=now, assessment=assessment)
+    inputs, upcoming = await inputs_for(session, user, assessment=assessment)
     plan = build_plan(inputs)
     today = inputs.today
     await plans.supersede(session, user_id=user.id, from_day=today)
@@ -215,6 +231,8 @@ class WeekView:
     recovery: bool
     target_tss: float
     sessions: tuple[SessionView, ...]
+    # Load the rules asked for that the athlete's days and hours could not carry.
+    shortfall_tss: float = 0.0
 
     @property
     def planned_tss(self) -> float:
@@ -247,11 +265,12 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _phases(weeks: Sequence[dict[str, Any]]) -> tuple[tuple[str, date, date], ...]:
+def _phases(weeks: Sequence[dict[str, Any]], *, first: date, last: date) -> tuple[tuple[str, date, date], ...]:
+    """Consecutive weeks of one phase joined, from the plan's first day to its last (race day)."""
     out: list[tuple[str, date, date]] = []
     for week in weeks:
-        start = date.fromisoformat(week["start"])
-        end = start + timedelta(days=6)
+        start = max(first, date.fromisoformat(week["start"]))
+        end = min(last, date.fromisoformat(week["start"]) + timedelta(days=6))
         if out and out[-1][0] == week["phase"]:
             out[-1] = (out[-1][0], out[-1][1], end)
         else:
@@ -291,6 +310,7 @@ async def show(
                 phase=str(summary["phase"]) if summary else "",
                 recovery=bool(summary["recovery"]) if summary else False,
                 target_tss=float(summary["targetTss"]) if summary else 0.0,
+                shortfall_tss=float(summary.get("shortfallTss", 0.0)) if summary else 0.0,
                 sessions=tuple(targets.view(r.date, workout_of(r), r.status) for r in in_week),
             )
         )
@@ -301,7 +321,7 @@ async def show(
         end=plan.end_date,
         today=today,
         race=race,
-        phases=_phases(plan.weeks),
+        phases=_phases(plan.weeks, first=plan.start_date, last=plan.end_date),
         weeks=tuple(weeks),
         race_morning_tsb=_morning_tsb(plan.projection, race.date) if race is not None else None,
         created=created,

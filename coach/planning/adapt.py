@@ -1,16 +1,18 @@
-"""Adapting a plan to what happened: readiness, a missed session, illness, a new or moved race.
+"""Adapting a plan to what happened: readiness, a missed session, illness, an easier week, a new or moved race.
 
 Pure: a plan and the facts in, a new plan out; nothing before today changes. The coaching rules:
 
 - **Readiness** (`coach.readiness.Action`): *proceed* keeps the session; *modify* keeps it with about a third
   fewer repeats; *reduce intensity* swaps it for an endurance session of the same time; *active recovery* for
-  a Z1 session of at most 45 min; *rest* removes it.
-- **A missed or skipped session is not piled onto the next day** (Friel: "never try to make up for lost
-  workouts"). A missed quality session moves to a later easy day of the same week when the spacing rules allow
-  (never the next day, never next to another quality day); the week's other remaining sessions may grow, each
-  by at most a quarter, toward the week's target — within the day's minutes, the weekly hours and the CTL ramp.
+  a Z1 session of at most 45 min; *rest* removes it. A race stays a race: racing is the athlete's call.
+- **A missed or skipped session is not piled onto the next day** (coaches from Friel on advise against making
+  up missed workouts by crowding the following days). A missed quality session moves to a later easy day of
+  the same week when the spacing rules allow (never the next day, never next to another quality day); the
+  week's other remaining sessions may grow, each by at most a quarter, toward the week's target — within the
+  day's minutes, the weekly hours, the intensity share and the CTL ramp.
 - **Illness or a hard veto**: nothing above Z1 during the veto; the quality sessions it displaced move to easy
   days later in the same week (not the first day back), or are dropped.
+- **An easier week** gives each remaining session *modify*.
 - **A new or moved race** rebuilds from today; every session before today stays as it was.
 - **A new FTP or threshold** changes nothing here: targets are fractions of threshold, resolved at display.
 """

@@ -8,9 +8,10 @@ Coaching choices, and where they come from:
   the plan is a 12-week block: 6 weeks base, then build.
 - **Recovery weeks**: at most ``recovery_every − 1`` loading weeks in a row (3:1, or 2:1 when asked), each
   recovery week at 60 % of the load that holds fitness (Friel: recovery weeks cut volume by 40–60 %). With a
-  race they are counted back from the race week, as a season is planned backward from its goal, so the block
-  before the taper ends with full loading weeks; an athlete who starts deep in fatigue (TSB below −25)
-  starts with one.
+  race the blocks are laid out backward from the race week, as a season is planned backward from its goal:
+  the block before the taper is a full one, and the earlier blocks are as even as possible (shorter first),
+  so a plan never opens with a recovery week it has no reason for; an athlete who starts deep in fatigue
+  (TSB below −25) starts with one.
 - **Weekly load from the PMC inverted** (`coach.science.pmc`): a loading week aims at the load that raises CTL
   by the athlete's ``ctl_ramp_per_week`` (5–8, Friel's ramp guidance, science.md §4.4) and may never raise it
   more. The check is made on the week's actual sessions, day by day, not on an average, so it holds by
@@ -22,7 +23,8 @@ Coaching choices, and where they come from:
   shared search's rhythm: race-pace efforts six and four days out, rest two days out, openers the day before.
 - **B races** get a three-day mini-taper (easy days of at most an hour, openers the day before) and a
   recovery day after; **C races** are trained through: the race is the day's session and the days either
-  side carry no intensity. A week with an A or B race has no long session: the race is the long effort.
+  side carry no intensity. A week with an A or B race has no long session: the race is the long effort; nor
+  has a recovery week, whose load is spread over short easy days.
 - **Intensity**: at most two quality days a week (tempo and harder; races count), never on consecutive days
   (across weeks and next to races too), the long session on the day with the most time, one rest day when all
   seven are available, and at most 25 % of the week's time at tempo or above (Seiler 2010: endurance athletes
@@ -52,6 +54,7 @@ from coach.planning.model import (
     ProjectedDay,
     RaceGoal,
 )
+from coach.planning.races import race_duration_s, race_workout
 from coach.planning.taper import IDEAL_TSB, TARGET_TSB, plan_taper
 from coach.science import pmc
 from coach.workouts import library
@@ -67,7 +70,7 @@ RECOVERY_WEEK_FRACTION = 0.6
 START_FATIGUED_TSB = -25.0
 MAX_QUALITY_DAYS = 2
 MAX_QUALITY_SHARE = 0.25
-STEP_S = 5 * 60  # sessions are whole 5-minute units
+STEP_S = library.SESSION_STEP_S  # sessions are whole 5-minute units
 SEARCH_STEPS = 8  # 2⁻⁸ of a day's range is under one 5-minute step for days up to 21 hours
 MINI_TAPER_DAYS = 3
 MINI_TAPER_CAP_S = 60 * 60
@@ -75,16 +78,14 @@ TAPER_EFFORT_DAYS = (6, 4)  # days before the race with short race-pace efforts 
 LONG_RACE_HOURS = 2.5  # races longer than this train threshold and sweet spot in the peak; shorter, VO2 and up
 
 # The longest session of each role, in minutes, per sport (a day's own limit may be lower).
+# The shortest session that is still the week's long one, in minutes: shorter, it is an ordinary easy day.
+LONG_MIN_MIN = {Sport.RIDE: 90, Sport.RUN: 60, Sport.SWIM: 45, Sport.STRENGTH: 30}
 ROLE_CAP_MIN: dict[Sport, dict[str, int]] = {
     Sport.RIDE: {"long": 360, "quality": 120, "easy": 120, "recovery": 60, "openers": 60},
     Sport.RUN: {"long": 150, "quality": 90, "easy": 75, "recovery": 40, "openers": 40},
     Sport.SWIM: {"long": 90, "quality": 75, "easy": 60, "recovery": 45, "openers": 45},
     Sport.STRENGTH: {"long": 60, "quality": 60, "easy": 60, "recovery": 45, "openers": 45},
 }
-
-# Race speed (km/h) to estimate a race's duration from its distance; without a distance, a typical duration.
-RACE_SPEED_KMH = {Sport.RIDE: 30.0, Sport.RUN: 10.5, Sport.SWIM: 3.0, Sport.STRENGTH: 1.0}
-RACE_DEFAULT_S = {Sport.RIDE: 3 * 3600, Sport.RUN: 3600, Sport.SWIM: 3600, Sport.STRENGTH: 3600}
 
 
 class Role(StrEnum):
@@ -157,27 +158,6 @@ def _min_s(kind: WorkoutKind, sport: Sport, variant: str | None) -> int:
     """The library's minimum, rounded up to whole 5-minute units."""
     shortest = library.minimum_duration_s(kind, sport, variant=variant)
     return -(-shortest // STEP_S) * STEP_S
-
-
-def race_duration_s(race: RaceGoal) -> int:
-    """A race's duration from its distance at a typical race speed, in 5-minute units (a typical one without)."""
-    seconds = race.distance_km / RACE_SPEED_KMH[race.sport] * 3600 if race.distance_km else RACE_DEFAULT_S[race.sport]
-    return max(STEP_S, round(seconds / STEP_S) * STEP_S)
-
-
-def race_intensity(duration_s: int) -> float:
-    """The IF a race of this length is ridden at: ~1.0 for an hour, 0.05 less per further hour, 0.70…1.05.
-
-    Coggan's race IF guidance: time trials of 40 km ~0.95–1.05, road races of 2–4 h ~0.85–0.95, longer events
-    0.70–0.85.
-    """
-    hours = duration_s / 3600
-    return min(1.05, max(0.70, 1.0 - 0.05 * (hours - 1.0)))
-
-
-def race_workout(race: RaceGoal) -> StructuredWorkout:
-    duration_s = race_duration_s(race)
-    return library.race_session(race.sport, race.name, duration_s, race_intensity(duration_s))
 
 
 def _quality_kinds(sport: Sport, phase: Phase, race: RaceGoal | None) -> tuple[tuple[WorkoutKind, str | None], ...]:
@@ -289,6 +269,8 @@ class _Planner:
         if cap_s is not None:
             cap = min(cap, cap_s)
         minimum = OPENERS_MIN_S if role is Role.OPENERS else _min_s(kind, self.sport, variant)
+        if role is Role.LONG:
+            minimum = max(minimum, LONG_MIN_MIN[self.sport] * 60)
         if cap < minimum:
             return None
         return _Slot(day, role, kind, minimum, cap, variant)
@@ -365,9 +347,10 @@ class _Planner:
         # The long session: the free day with the most time (the later one on ties: weekends).
         long_day = None
         long_candidates = [d for d in free if self._slot(d, Role.LONG, WorkoutKind.LONG) is not None]
-        # No long session in the taper or in a week with an A or B race: the race is the week's long effort.
+        # No long session in the taper or a recovery week (short easy days recover better than one long one),
+        # nor in a week with an A or B race: the race is the week's long effort.
         big_race = any(r.priority is not Priority.C and r.day in spec.days for r in self.races.values())
-        if long_candidates and spec.phase is not Phase.TAPER and not big_race:
+        if long_candidates and spec.phase is not Phase.TAPER and not spec.recovery and not big_race:
             long_day = max(long_candidates, key=lambda d: (self._day_cap_s(d), d))
             long_slot = self._slot(long_day, Role.LONG, WorkoutKind.LONG)
             assert long_slot is not None
@@ -600,25 +583,44 @@ class _Planner:
         loads: dict[date, float] = {}
         for item in all_built:
             loads[item.day] = loads.get(item.day, 0.0) + item.tss
+        ctls, atls = pmc.pmc_series(pmc.daily_load_series(loads, today, self.end), ctl0=inputs.ctl, atl0=inputs.atl)
         projection = tuple(
-            ProjectedDay(day.day, day.ctl, day.atl)
-            for day in pmc.pmc_days(loads, today, self.end, ctl0=inputs.ctl, atl0=inputs.atl)
+            ProjectedDay(today + timedelta(days=i), ctl, atl)
+            for i, (ctl, atl) in enumerate(zip(ctls, atls, strict=True))
         )
         name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else f"{BLOCK_WEEKS}-week base and build"
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
 
     def _recovery_weeks(self, count: int, *, fatigued: bool) -> set[int]:
-        """Which weeks recover: every ``recovery_every``-th counted back from the race week (the taper is the
-        last unloading, so the block before it ends with full loading weeks, as Friel plans a season backward
-        from the race), or forward from the start without a race; the first week too for a tired athlete."""
-        every = self.availability.recovery_every
-        if self.goal is not None:
-            weeks = set(range(count - 1 - every, -1, -every))
-        else:
-            first = every if fatigued else every - 1
-            weeks = set(range(first, count, every))
-        if fatigued:
-            weeks.add(0)
+        """Which weeks recover, so that no more than ``recovery_every − 1`` loading weeks run in a row.
+
+        With a race the blocks are laid out backward from the race week (as Friel plans a season backward
+        from its goal): the taper is the last unloading, the block before it is a full one, and the fewest
+        recovery weeks that keep every block short enough split the weeks before it into blocks as even as
+        possible, the shorter ones first — so the plan never opens with a recovery week it has no reason
+        for. Without a race the blocks run forward from the start. A tired athlete starts with one.
+        """
+        block = self.availability.recovery_every - 1  # loading weeks per block at most
+        first = 1 if fatigued else 0
+        weeks = {0} if fatigued else set()
+        if self.goal is None:
+            return weeks | set(range(first + block, count, block + 1))
+        before_race = count - 1 - first  # weeks from ``first`` up to the race week
+        if before_race <= block:
+            return weeks
+        recoveries = -(-(before_race - block) // (block + 1))
+        loading = before_race - recoveries - block  # to share among the blocks before the last
+        last = block
+        while loading < recoveries and last > 1:  # no empty first block: the last one gives a week
+            loading, last = loading + 1, last - 1
+        sizes = [
+            loading // recoveries + (1 if i >= recoveries - loading % recoveries else 0) for i in range(recoveries)
+        ]
+        position = first
+        for size in sizes:
+            position += size
+            weeks.add(position)
+            position += 1
         return weeks
 
     def _plan_week(self, spec: _WeekSpec, result: _WeekResult) -> PlanWeek:

@@ -41,6 +41,7 @@ MIN_FILLER_S = 5 * MINUTE_S  # less than this is added to the cool-down rather t
 MIN_STEADY_S = 15 * MINUTE_S  # an endurance session's steady part
 ACTIVE_RECOVERY_MAX_S = 45 * MINUTE_S  # Z1 spins and jogs of 20–45 min (Friel: "active recovery")
 RECOVERY_MIN_S = 20 * MINUTE_S
+SESSION_STEP_S = 5 * MINUTE_S  # the planner's unit: every planned session is a whole number of these
 MODIFY_SHARE = 2 / 3  # readiness *modify*: about a third less work
 OPENERS_KEY = "openers-3x1"
 
@@ -540,7 +541,7 @@ def fewer_repeats(workout: StructuredWorkout) -> StructuredWorkout:
             key = re.sub(rf"-{main.count}x", f"-{count}x", workout.key, count=1)
             title = workout.title.replace(f"{main.count} × ", f"{count} × ", 1)
             return StructuredWorkout(key, workout.sport, workout.kind, title, blocks, workout.description)
-    shorter_s = int(workout.duration_s * MODIFY_SHARE) // (5 * MINUTE_S) * 5 * MINUTE_S
+    shorter_s = int(workout.duration_s * MODIFY_SHARE) // SESSION_STEP_S * SESSION_STEP_S
     kind = workout.kind if workout.kind in _STEADY_KINDS else WorkoutKind.ENDURANCE
     return build(kind, workout.sport, shorter_s) or workout
 

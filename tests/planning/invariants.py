@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from coach.planning.build import MAX_QUALITY_SHARE, is_quality
+from coach.planning.build import MAX_QUALITY_SHARE, START_FATIGUED_TSB, is_quality
 from coach.planning.model import Phase, Plan, PlanInputs
 from coach.science import pmc
 from coach.workouts.library import quality_seconds
@@ -78,7 +78,9 @@ def check_plan(plan: Plan, inputs: PlanInputs) -> None:
             assert ctl - previous <= availability.ctl_ramp_per_week + EPS, (week.start, ctl - previous)
         previous = ctl
 
-    # A recovery week (or the taper) at least every ``recovery_every`` weeks.
+    # A recovery week (or the taper) at least every ``recovery_every`` weeks, and none first without a reason.
+    if inputs.ctl - inputs.atl >= START_FATIGUED_TSB and len(plan.weeks) > 1:
+        assert not plan.weeks[0].recovery
     run = 0
     for week in plan.weeks:
         run = 0 if week.recovery or week.phase is Phase.TAPER else run + 1

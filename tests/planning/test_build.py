@@ -43,7 +43,8 @@ def test_phases_and_a_recovery_week_every_fourth_counted_back_from_the_race(
     order = [Phase.BASE, Phase.BUILD, Phase.PEAK, Phase.TAPER]
     assert [order.index(p) for p in phases] == sorted(order.index(p) for p in phases)
     assert set(phases) == set(order)
-    # Counted back from the race week (the taper is the last unloading): weeks 7–9 load fully before it.
+    # Laid out back from the race week (10): a full block of 3 before it (7–9), the ten weeks before split
+    # into blocks of 2 and 3 with a recovery week after each — never a recovery week first.
     recovery = [i for i, w in enumerate(plan.weeks) if w.recovery]
     assert recovery == [2, 6]
     # A recovery week carries about 60 % of the load that holds fitness.
