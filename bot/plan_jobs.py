@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -31,7 +31,7 @@ from bot import texts_plan_week
 from bot.handlers import plan_week as plan_week_buttons
 from coach import plan_adapt, plan_week
 from db.models import User
-from db.repositories import plans, sync_state, users
+from db.repositories import briefs, plans, sync_state, users
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ CLOSE_AFTER = time(0, 15)  # a little after midnight, so a late-evening ride has
 WEEKLY_DAY = 6  # Sunday
 WEEKLY_HOUR = time(18, 0)
 DAY_JOB, WEEK_JOB = "plan-day", "plan-week"
+# Claims are kept a little over a week (the daily close looks back a week), then deleted by the next run.
+CLAIMS_KEPT = timedelta(days=8)
 
 
 def _local(user: User, now: datetime) -> datetime:
@@ -93,6 +95,7 @@ class PlanJobs:
                 if local.weekday() == WEEKLY_DAY and local.time() >= WEEKLY_HOUR:
                     due.append((f"{WEEK_JOB}:{user.id}", plan_week.next_monday(local.date()).isoformat()))
             won = await sync_state.claim_jobs(session, claims=due, owner=self.owner)
+            await sync_state.purge_claims(session, prefix="plan-", before=now - CLAIMS_KEPT)
         closed = sent = 0
         for job, period in sorted(won):
             kind, user_id = job.split(":", 1)
@@ -127,7 +130,9 @@ class PlanJobs:
                 chat_id, texts_plan_week.weekly_message(week), parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except Forbidden:
-            logger.info("weekly plan message: the athlete blocked the bot")
+            # Blocked: Telegram refuses every message from now on; no more unasked ones (as for the brief).
+            async with self.sessions.begin() as session:
+                await briefs.deactivate_user(session, user_id=user_id)
             return 0
         except TelegramError:
             logger.exception("weekly plan message not sent")

@@ -1,9 +1,10 @@
-"""The weekly message: next week's sessions, and what the athlete's tap did."""
+"""The days ahead in words: the weekly message, what its taps did, and look-ahead answers."""
 
 from __future__ import annotations
 
 from bot.texts import duration, esc
 from bot.texts_plan import PHASE_NAMES
+from coach.plan_ahead import Ahead, Horizon
 from coach.plans import WeekView
 
 ACCEPT = "👍 Sounds good"
@@ -43,3 +44,34 @@ def nothing_to_change() -> str:
 
 def no_plan() -> str:
     return "You have no training plan yet: /plan builds one (to your next A race, or a 12-week block)."
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.0f}".replace("-", "−")
+
+
+HORIZON_TITLES = {
+    Horizon.TOMORROW: "Tomorrow",
+    Horizon.WEEKEND: "This weekend",
+    Horizon.THIS_WEEK: "The rest of this week",
+    Horizon.NEXT_WEEK: "Next week",
+}
+
+
+def days_ahead(a: Ahead) -> str:
+    """A look-ahead answer: each day's session with its targets, and the projected form that morning."""
+    lines = [f"🗓 <b>{HORIZON_TITLES[a.horizon]}</b> in your plan"]
+    for day in a.days:
+        form = f" (form that morning {_signed(day.morning_tsb)})" if day.morning_tsb is not None else ""
+        if not day.sessions:
+            lines.append(f"{day.day:%a %d}: rest{form}")
+        for s in day.sessions:
+            lines.append(f"{day.day:%a %d}: <b>{esc(s.title)}</b> — {esc(s.summary)}{form}")
+            if a.horizon is Horizon.TOMORROW and s.status == "planned":
+                lines += [f"  • {esc(step)}" for step in s.steps]
+    if len(a.days) > 1 and a.duration_s:
+        lines.append(f"In all: {duration(a.duration_s)}, {a.planned_tss:.0f} TSS planned.")
+    if not a.days:
+        lines.append("Nothing left of it in the plan.")
+    lines.append("Form is projected from this morning's fitness and fatigue and the plan's load in between.")
+    return "\n".join(lines)

@@ -31,13 +31,12 @@ from coach.planning.adapt import move_intensity, rebalance_week
 from coach.planning.model import (
     Phase,
     Plan,
-    PlanInputs,
     PlannedSession,
     PlanWeek,
     ProjectedDay,
     SessionStatus,
 )
-from coach.plans import _session_values, workout_of
+from coach.plans import _session_values, inputs_for, workout_of
 from coach.readiness import HARD_VETO_KEYS
 from db.models import PlannedWorkout, TrainingPlan, User
 from db.repositories import plans, sync_state, workouts
@@ -75,7 +74,7 @@ async def serialize(session: AsyncSession, user: User) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Adaptation:
-    """What changed: sessions replaced (day → reason), sessions marked missed or skipped."""
+    """What changed: the days whose session was replaced, and the days whose session was marked missed or skipped."""
 
     replaced: tuple[date, ...] = ()
     marked: tuple[date, ...] = ()
@@ -139,19 +138,6 @@ async def done_by_day(session: AsyncSession, user: User, *, start: date, end: da
     return out
 
 
-async def _inputs(session: AsyncSession, user: User, *, now: datetime, assessment: Assessment) -> PlanInputs:
-    today = assessment.today
-    form = assessment.form
-    return PlanInputs(
-        today=today,
-        sport=availability.plan_sport(user),
-        ctl=form.ctl if form is not None else 0.0,
-        atl=form.atl if form is not None else 0.0,
-        availability=availability.plan_settings(user).availability,
-        done_tss_by_day=await done_by_day(session, user, start=today - timedelta(days=today.weekday()), end=now),
-    )
-
-
 async def write(session: AsyncSession, stored: StoredPlan, after: Plan, *, today: date, reason: str) -> Adaptation:
     """Store the difference between the stored plan and ``after``: statuses, replaced sessions, projection."""
     before = {s.day: s for s in stored.plan.sessions()}
@@ -203,7 +189,7 @@ async def rebalance(
     if stored is None:
         return Adaptation()
     assessment = assessment or await assess_today(session, user, now=now, band_sd=band_sd)
-    inputs = await _inputs(session, user, now=now, assessment=assessment)
+    inputs, _ = await inputs_for(session, user, assessment=assessment)
     after = rebalance_week(stored.plan, inputs, missed=dict(missed))
     return await write(session, stored, after, today=inputs.today, reason="rebalance")
 

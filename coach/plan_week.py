@@ -72,13 +72,28 @@ def _shorter(workout: StructuredWorkout) -> StructuredWorkout | None:
     return library.build(workout.kind, workout.sport, duration)
 
 
-def recovery_variant(sessions: list[PlannedSession], *, target_tss: float) -> list[PlannedSession]:
-    """The week's sessions as a recovery week of at most ``target_tss`` (pure; see the module's rules)."""
+def recovery_variant(
+    sessions: list[PlannedSession], *, target_tss: float, from_day: date | None = None
+) -> list[PlannedSession]:
+    """The week's sessions as a recovery week of at most ``target_tss`` (pure; see the module's rules).
+
+    Only sessions from ``from_day`` on change (a week already under way keeps its past days as they were).
+    """
     out = list(sessions)
     open_days = [
-        i for i, s in enumerate(out) if s.status is SessionStatus.PLANNED and s.workout.kind is not WorkoutKind.RACE
+        i
+        for i, s in enumerate(out)
+        if s.status is SessionStatus.PLANNED
+        and s.workout.kind is not WorkoutKind.RACE
+        and (from_day is None or s.day >= from_day)
     ]
-    kept_quality = False
+    not_done = (SessionStatus.MISSED, SessionStatus.SKIPPED)
+    # A quality day already behind the athlete this week is the one a recovery week keeps.
+    kept_quality = any(
+        is_quality(s.workout) and s.status not in not_done and from_day is not None and s.day < from_day
+        for s in out
+        if s.workout.kind is not WorkoutKind.RACE
+    )
     for i in open_days:
         workout = out[i].workout
         if not is_quality(workout):
@@ -92,7 +107,7 @@ def recovery_variant(sessions: list[PlannedSession], *, target_tss: float) -> li
             out[i] = replace(out[i], workout=library.same_time_endurance(workout))
 
     def total() -> float:
-        return sum(s.planned_tss for s in out if s.status is not SessionStatus.MISSED)
+        return sum(s.planned_tss for s in out if s.status not in not_done)
 
     while total() > target_tss:
         candidates = sorted(open_days, key=lambda i: (-out[i].workout.duration_s, out[i].day))
@@ -106,8 +121,9 @@ def recovery_variant(sessions: list[PlannedSession], *, target_tss: float) -> li
     return out
 
 
-async def easier_week(session: AsyncSession, user: User, *, start: date) -> plan_adapt.Adaptation:
-    """Make the week from Monday ``start`` its recovery-week variant (stored as replacements, "easier week")."""
+async def easier_week(session: AsyncSession, user: User, *, start: date, today: date) -> plan_adapt.Adaptation:
+    """Make the week from Monday ``start`` its recovery-week variant (stored as replacements, "easier week");
+    asked once the week is under way, its days before ``today`` stay as they were."""
     stored = await plan_adapt.stored_plan(session, user)
     if stored is None:
         return plan_adapt.Adaptation()
@@ -116,14 +132,15 @@ async def easier_week(session: AsyncSession, user: User, *, start: date) -> plan
     ctl = before_day.ctl if before_day is not None else (plan.projection[0].ctl if plan.projection else 0.0)
     week = [s for s in plan.sessions() if start <= s.day < start + timedelta(days=WEEK_DAYS)]
     target = recovery_target(ctl, sum(s.planned_tss for s in week if s.workout.kind is not WorkoutKind.RACE))
-    easier = {s.day: s for s in recovery_variant(week, target_tss=target)}
+    first = max(start, today)
+    easier = {s.day: s for s in recovery_variant(week, target_tss=target, from_day=first)}
     sessions = [easier.get(s.day, s) for s in plan.sessions()]
     weeks = tuple(
         replace(w, sessions=tuple(s for s in sessions if w.start <= s.day < w.start + timedelta(days=7)))
         for w in plan.weeks
     )
-    after = reproject(replace(plan, weeks=weeks), from_day=start)
-    result = await plan_adapt.write(session, stored, after, today=start, reason="easier week")
+    after = reproject(replace(plan, weeks=weeks), from_day=first)
+    result = await plan_adapt.write(session, stored, after, today=first, reason="easier week")
     stored.row.weeks = [
         {**w, "recovery": True, "targetTss": round(target, 1)} if w["start"] == start.isoformat() else w
         for w in stored.row.weeks

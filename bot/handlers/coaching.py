@@ -7,14 +7,15 @@ from datetime import timedelta
 from telegram import Update
 from telegram.constants import ChatAction
 
-from bot import texts, texts_llm, texts_plan
+from bot import texts, texts_llm, texts_plan, texts_plan_week
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import demo, plans
+from coach import demo, plan_ahead, plans
 from coach.daily import Assessment, assess_today
 from coach.intent import Intent, classify
 from coach.llm import answer as llm_answer
 from coach.llm import daily
+from coach.plan_ahead import Ahead
 from coach.plans import PlanView, TodayPlan
 from db.repositories import notices
 
@@ -32,7 +33,11 @@ async def _notice(ctx: AppContext, user_id: str) -> str | None:
     return texts_llm.needs_key_notice() if ctx.llm is None else texts_llm.gemini_down_notice()
 
 
-def _rules_answer(intent: Intent, assessment: Assessment, plan: TodayPlan | None, ahead: PlanView | None) -> str:
+def _rules_answer(
+    intent: Intent, assessment: Assessment, plan: TodayPlan | None, ahead: PlanView | None, days: Ahead | None
+) -> str:
+    if intent is Intent.PLAN and days is not None:
+        return texts_plan_week.days_ahead(days)  # the days asked about, with each morning's projected form
     if intent is Intent.PLAN:
         return texts_plan.plan_view(ahead) if ahead is not None else texts_plan.no_plan_yet()
     return texts_plan.today(assessment, plan) if intent is Intent.TODAY else texts.cannot_answer_yet()
@@ -96,9 +101,13 @@ async def free_text(update: Update, context: Context) -> None:
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
         plan = await plans.today(session, user, assessment=assessment)
         ahead = await plans.show(session, user, now=ctx.clock(), build_if_missing=False)
+        days = None
+        # Tomorrow gets its own answer (its steps, tomorrow morning's form); the weeks get the plan's view.
+        if intent is Intent.PLAN and plan_ahead.horizon(message.text) is plan_ahead.Horizon.TOMORROW:
+            days = await plan_ahead.ahead(session, user, question=message.text, assessment=assessment, now=ctx.clock())
         user_id = user.id
     if ctx.llm is None:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead, days)))
         return
     chat = update.effective_chat
     assert chat is not None
@@ -112,10 +121,12 @@ async def free_text(update: Update, context: Context) -> None:
         if intent is Intent.TODAY and plan is not None:
             # The session and its targets in the rules' own words: the model explains, it does not prescribe.
             await reply(update, texts_plan.session_section(plan))
+        if intent is Intent.PLAN and days is not None:
+            await reply(update, texts_plan_week.days_ahead(days))
     elif result.outcome is llm_answer.Outcome.ANSWERED:  # overridden: the veto stands, in the rules' words
         await reply(update, texts_plan.today(assessment, plan))
     elif result.outcome is llm_answer.Outcome.BUDGET_SPENT:
         rules = f"\n\n{texts_plan.today(assessment, plan)}" if intent is Intent.TODAY else ""
         await reply(update, texts_llm.budget_spent() + rules)
     else:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead, days)))

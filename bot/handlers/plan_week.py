@@ -51,7 +51,8 @@ async def on_week(update: Update, context: Context, action: CallbackAction) -> N
         if user is None:
             return
         if action.payload["choice"] == "easier":
-            result = await plan_week.easier_week(session, user, start=start)
+            today = local_today(user, ctx.clock())
+            result = await plan_week.easier_week(session, user, start=start, today=today)
             week = await plan_week.week_view(session, user, start=start)
             if week is None or not result.changed:
                 text = texts_plan_week.nothing_to_change()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,3 +156,10 @@ async def claim_jobs(session: AsyncSession, *, claims: Sequence[tuple[str, str]]
         .returning(SyncClaim.job, SyncClaim.period)
     )
     return {(job, period) for job, period in (await session.execute(stmt)).all()}
+
+
+async def purge_claims(session: AsyncSession, *, prefix: str, before: datetime) -> int:
+    """Delete the claims of jobs named ``prefix…`` taken before ``before``; their periods are long past."""
+    stmt = delete(SyncClaim).where(SyncClaim.job.startswith(prefix, autoescape=True), SyncClaim.claimed_at < before)
+    result = await session.execute(stmt)
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.console.botapi import LocalBotApi
+from bot.console.botapi import ApiError, LocalBotApi
 from bot.plan_jobs import PlanJobs
 from bot.texts_plan_week import ACCEPT, EASIER
 from coach.plan_week import recovery_target
-from db.models import PlannedWorkout
+from db.models import PlannedWorkout, SyncClaim, User
 from db.repositories import plans, users
 from tests.bot.conftest import NOW, Harness
 
@@ -107,10 +107,37 @@ async def test_the_daily_close_marks_unmatched_days_missed_once(harness: Harness
     after_midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(
         minutes=20
     )
+    async with harness.sessions.begin() as session:  # a claim of long ago, and this day's reconciliation
+        session.add(
+            SyncClaim(job=f"plan-day:{user_id}", period="2026-11-01", owner="gone", claimed_at=NOW - timedelta(days=24))
+        )
+        session.add(SyncClaim(job="reconcile", period="2026-11-01", owner="gone", claimed_at=NOW - timedelta(days=24)))
     processes = [PlanJobs(harness.app.bot, harness.sessions, clock=lambda: after_midnight) for _ in range(2)]
     results = await asyncio.gather(*(p.run() for p in processes))
     assert sum(closed for closed, _ in results) == 1
     async with harness.sessions() as session:
+        claims = {(c.job, c.period) for c in (await session.scalars(select(SyncClaim))).all()}
+    assert claims == {
+        (f"plan-day:{user_id}", (NOW.date() + timedelta(days=1)).isoformat()),
+        ("reconcile", "2026-11-01"),
+    }
+    async with harness.sessions() as session:
         row = await session.get(PlannedWorkout, today_row.id)
     assert row is not None and row.status in ("missed", "done")  # the demo rides nothing that day
     assert row.status == "missed"
+
+
+async def test_a_blocked_athlete_gets_no_weekly_message_and_is_marked_inactive(harness: Harness) -> None:
+    await harness.ask(ANN, "/demo")
+    user_id = await _user_id(harness)
+
+    def blocked(params: dict[str, object]) -> ApiError | None:
+        return ApiError(403, "Forbidden: bot was blocked by the user") if params["chat_id"] == ANN["id"] else None
+
+    harness.api.faults["sendMessage"] = blocked
+    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING).run() == (1, 0)
+    async with harness.sessions() as session:
+        user = await session.get(User, user_id)
+    assert user is not None and user.active is False
+    later = SUNDAY_EVENING + timedelta(days=7)
+    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: later).run() == (0, 0)  # not tried again

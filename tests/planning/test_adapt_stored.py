@@ -15,7 +15,7 @@ from coach import plan_adapt, plans
 from coach.daily import assess_today
 from coach.planning.build import is_quality
 from coach.plans import workout_of
-from db.models import PlannedWorkout, User
+from db.models import PlannedWorkout, User, Workout
 from db.repositories import plans as plan_rows
 from db.repositories import races
 
@@ -23,6 +23,7 @@ Sessions = async_sessionmaker[AsyncSession]
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 12, 7)
 RACE_DAY = MONDAY + timedelta(weeks=10, days=6)
+EARLIER = date(2026, 10, 5)  # a Monday
 
 
 def at(day: date, hour: int = 0, minute: int = 30) -> datetime:
@@ -42,7 +43,7 @@ def visible(snap: dict[str, Row]) -> dict[date, Row]:
     return {row[0]: row for row in snap.values() if row[1] != "replaced"}
 
 
-async def athlete(sessions: Sessions) -> User:
+async def athlete(sessions: Sessions, monday: date = MONDAY) -> User:
     async with sessions.begin() as session:
         user = User(
             email="ann@example.invalid",
@@ -55,9 +56,15 @@ async def athlete(sessions: Sessions) -> User:
         session.add(user)
         await session.flush()
         await races.add(
-            session, user_id=user.id, name="Gran Fondo", day=RACE_DAY, priority="A", sport="ride", distance_km=120.0
+            session,
+            user_id=user.id,
+            name="Gran Fondo",
+            day=RACE_DAY + (monday - MONDAY),
+            priority="A",
+            sport="ride",
+            distance_km=120.0,
         )
-        await plans.build(session, user, now=at(MONDAY, 6))
+        await plans.build(session, user, now=at(monday, 6))
     return user
 
 
@@ -185,3 +192,40 @@ async def test_a_moved_race_rebuilds_from_today_keeping_what_was_done(sessions: 
     assert plan is not None and plan.end_date == moved and plan.start_date == wednesday
     assert future[-1].date == moved and future[-1].kind == "race"
     assert all(r.date != RACE_DAY or r.kind != "race" for r in future)
+
+
+async def test_a_hard_veto_at_the_daily_close_takes_todays_intensity_away(sessions: Sessions) -> None:
+    user = await athlete(sessions, EARLIER)  # the rides must be in the past, whatever day the tests run
+    first_week = await rows_by_day(sessions, user.id, EARLIER, EARLIER + timedelta(days=6))
+    key_day = next(d for d, r in sorted(first_week.items()) if is_quality(workout_of(r)) and d > EARLIER)
+    async with sessions.begin() as session:
+        for row in await plan_rows.sessions_between(session, user_id=user.id, start=EARLIER, end=key_day):
+            row.status = "done" if row.date < key_day else row.status
+        # Three very big days before it: form far below −30, the overload veto.
+        for back in (1, 2, 3):
+            start = at(key_day - timedelta(days=back), 9)
+            session.add(
+                Workout(
+                    user_id=user.id, source="test", external_id=f"big-{back}", date=start, title="Big ride",
+                    type="Ride", duration_sec=6 * 3600, tss=350.0,
+                )
+            )  # fmt: skip
+    before = await snapshot(sessions, user.id)
+
+    async with sessions.begin() as session:
+        fresh = await session.get(User, user.id)
+        assert fresh is not None
+        assessment = await assess_today(session, fresh, now=at(key_day, 0, 20))
+        assert assessment.suggestion is not None
+        assert "tsb_overload" in {f.key for f in assessment.suggestion.factors}
+        result = await plan_adapt.close_days(session, fresh, now=at(key_day, 0, 20))
+    after = await snapshot(sessions, user.id)
+
+    assert key_day in result.replaced and not result.marked
+    old, new = visible(before), visible(after)
+    assert new[key_day][4] == "veto" and not is_quality(
+        workout_of((await rows_by_day(sessions, user.id, key_day, key_day))[key_day])
+    )
+    changed = {day for day in set(old) | set(new) if old.get(day) != new.get(day)}
+    assert changed == set(result.replaced)  # today, and the intensity's new day later in the week if any
+    assert all(key_day <= day <= EARLIER + timedelta(days=6) for day in changed)

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from bot.console.botapi import LocalBotApi
+from bot.texts_plan_week import ACCEPT, EASIER
 from db.models import PlannedWorkout
 from db.repositories import plans, users
 from tests.bot.conftest import NOW, Harness
@@ -38,6 +39,11 @@ async def test_week_shows_planned_against_done(harness: Harness) -> None:
         planned_tss = sum(r.planned_tss for r in rows)
 
     sent = await _ask_report(harness, ANN, "/week")
+    # The weekly message comes with the report: next week's sessions and the two buttons.
+    (weekly,) = [s for s in sent if s.buttons]
+    assert "Next week from Mon 30 Nov" in weekly.text
+    assert [b["text"] for b in weekly.buttons] == [ACCEPT, EASIER]
+    sent = [s for s in sent if s is not weekly]
     body = "\n".join(_texts(sent)[1:])
     assert "<b>Planned vs done</b>" in body
     assert f"Sessions done <b>1 / {len(rows)}</b>" in body
