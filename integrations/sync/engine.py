@@ -108,7 +108,12 @@ class SyncResult:
 def _database_gone(err: BaseException) -> bool:
     """The database connection broke or the server is (re)starting: worth waiting for, not a bug."""
     if isinstance(err, DBAPIError):
-        return bool(err.connection_invalidated) or isinstance(err, OperationalError | InterfaceError)
+        if err.connection_invalidated or isinstance(err, OperationalError | InterfaceError):
+            return True
+        # SQLAlchemy's asyncpg adapter wraps "the database system is starting up" (57P03, a connection
+        # refused while the server replays its WAL after a restart) as a plain DBAPIError: look at the cause.
+        cause = err.orig.__cause__ if err.orig is not None else None
+        return cause is not None and _database_gone(cause)
     return isinstance(
         err,
         OSError

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +20,7 @@ from starlette.routing import Mount
 from bot.asgi_server import BackgroundServer
 from bot.housekeeping import purge_expired
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
+from db.export import export_user
 from db.models import ProviderEvent, User, Workout
 from db.repositories import provider_events
 from db.repositories.inbox import MAX_ATTEMPTS
@@ -296,6 +300,9 @@ async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_ke
     async with h.sessions() as session:
         row = (await session.scalars(select(ProviderEvent))).one()
         assert row.user_id == ann and row.processed_at is not None
+        exported = await export_user(session, user_id=ann, generated_at=datetime.now(UTC))
+    events = json.loads(zipfile.ZipFile(io.BytesIO(exported.content)).read("ProviderEvent.json"))
+    assert [e["id"] for e in events] == [row.id]  # /export holds the athlete's events
     # A week later the processed event is forgotten; one received since stays until it is processed.
     assert (await hooks.post("intervals", delivery("i4244", "2026-03-15"))).status_code == 200
     await hooks.inbox.idle()
