@@ -232,6 +232,29 @@ async def test_an_ftp_change_requests_a_write_that_rewrites_nothing(harness: Har
     assert h.env.calendar.writes == []
 
 
+async def test_a_threshold_change_that_changes_the_targets_rewrites_those_events(harness: Harness) -> None:
+    """Without a power meter, rides are written with heart-rate targets: every ride's text changes, in place."""
+    h = harness
+    user_id = await h.athlete()
+    first = await h.confirm(user_id)
+    before = ours(h.env.calendar)
+    async with h.env.sessions.begin() as session:
+        user = await users.get(session, user_id=user_id)
+        assert user is not None
+        user.has_power_meter, user.lthr = False, 165
+
+    outcomes = await h.jobs.run_due()
+
+    changes = outcomes[0].changes
+    assert changes is not None and first.changes is not None
+    rides = {key for key, event in before.items() if event["type"] == "Ride"}
+    assert rides and set(changes.updated) == rides
+    assert changes.created == changes.deleted == ()
+    after = ours(h.env.calendar)
+    for key in rides:
+        assert "LTHR" in str(after[key]["description"]) and after[key]["id"] == before[key]["id"]
+
+
 async def test_a_change_during_a_run_leaves_the_job_pending(harness: Harness) -> None:
     h = harness
     user_id = await h.athlete()
