@@ -99,10 +99,13 @@ class PlanJobs:
         closed = sent = 0
         for job, period in sorted(won):
             kind, user_id = job.split(":", 1)
-            if kind == DAY_JOB:
-                closed += await self._close(user_id)
-            else:
-                sent += await self._send_week(user_id, date_iso=period)
+            try:
+                if kind == DAY_JOB:
+                    closed += await self._close(user_id)
+                else:
+                    sent += await self._send_week(user_id, date_iso=period)
+            except Exception:  # one athlete's failure must not cost the others their turn
+                logger.exception("plan job %s failed for one athlete", kind)
         return closed, sent
 
     async def _close(self, user_id: str) -> int:

@@ -256,11 +256,13 @@ class _Planner:
         self.races = {r.day: r for r in upcoming if r.day <= self.end}
         self.race_workouts = {day: race_workout(race) for day, race in self.races.items()}
         self.taper_days: frozenset[date] = frozenset()
+        minutes = inputs.availability.max_minutes_by_weekday
+        self.day_caps_s = tuple(_floor_step(minutes.get(weekday, 0) * 60) for weekday in range(WEEK_DAYS))
 
     # -- slots ----------------------------------------------------------------------------------------------
 
     def _day_cap_s(self, day: date) -> int:
-        return _floor_step(self.availability.max_minutes_by_weekday.get(day.weekday(), 0) * 60)
+        return self.day_caps_s[day.weekday()]
 
     def _slot(
         self, day: date, role: Role, kind: WorkoutKind, variant: str | None = None, cap_s: int | None = None
@@ -403,10 +405,8 @@ class _Planner:
             return min(self._day_cap_s(day), self.caps[Role.QUALITY.value] * 60) >= need_s
 
         def score(days: Sequence[date]) -> tuple[int, int, int, int]:
-            if not days:
-                return (0, 0, 0, 0)
             apart_from_long = sum(1 for d in days if long_day is None or abs((d - long_day).days) > 1)
-            spread = min((abs((x - y).days) for x in days for y in days if x != y), default=0)
+            spread = abs((days[-1] - days[0]).days)
             return (len(days), apart_from_long, min(self._day_cap_s(d) for d in days), spread)
 
         candidates = [d for d in free if usable(d)]
@@ -494,7 +494,9 @@ class _Planner:
                     shortfall = max(0.0, target_tss - done_tss - sum(b.tss for b in top))
             else:
                 lo, hi = 0.0, 1.0
-                for _ in range(SEARCH_STEPS):
+                # Enough halvings to tell apart every 5-minute step of the widest session's range.
+                widest = max(((s.cap_s - s.min_s) // STEP_S for s in slots if s.fixed is None), default=1)
+                for _ in range(min(SEARCH_STEPS, max(1, widest).bit_length())):
                     mid = (lo + hi) / 2
                     candidate = self._realize(slots, mid)
                     if ok(candidate):

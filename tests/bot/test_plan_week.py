@@ -141,3 +141,18 @@ async def test_a_blocked_athlete_gets_no_weekly_message_and_is_marked_inactive(h
     assert user is not None and user.active is False
     later = SUNDAY_EVENING + timedelta(days=7)
     assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: later).run() == (0, 0)  # not tried again
+
+
+async def test_one_athletes_failure_does_not_stop_the_others(harness: Harness) -> None:
+    bob = LocalBotApi.user(4343, "Bob")
+    await harness.ask(ANN, "/demo")
+    await harness.ask(bob, "/demo")
+    ann_id = await _user_id(harness)
+    async with harness.sessions.begin() as session:  # Ann's stored plan is damaged: her close cannot run
+        for row in await plans.sessions_between(session, user_id=ann_id, start=NOW.date(), end=NOW.date()):
+            row.steps = [{"duration_s": 0}]
+    after_midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    closed, _ = await PlanJobs(
+        harness.app.bot, harness.sessions, clock=lambda: after_midnight + timedelta(hours=1)
+    ).run()
+    assert closed == 1  # Bob's day was closed all the same
