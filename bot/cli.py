@@ -36,7 +36,7 @@ from bot.logs import configure as configure_logging
 from bot.plan_jobs import PlanJobs
 from bot.runtime import open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
-from bot.serve import attach, attach_sync, build_connector, build_http_app, provider_webhooks
+from bot.serve import attach, attach_calendar, attach_sync, build_connector, build_http_app, provider_webhooks
 from bot.settings import PROVIDERS, Settings
 from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
@@ -93,6 +93,7 @@ async def _run(settings: Settings) -> None:
             else None
         )
         syncs = attach_sync(ctx, app, connector)
+        calendar = attach_calendar(ctx, app, syncs)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -120,6 +121,7 @@ async def _run(settings: Settings) -> None:
                 ).install(scheduler.aps)
                 housekeeping.install(scheduler.aps, ctx.sessions, clock=ctx.clock)
                 PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(scheduler.aps)
+                calendar.install(scheduler.aps)
                 try:
                     await stop.wait()
                 finally:
@@ -243,6 +245,7 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             )
             deps = attach(ctx, app, connector)
             syncs = attach_sync(ctx, app, connector)
+            attach_calendar(ctx, app, syncs)
             try:
                 async with _http_server(settings, deps, required=False), polling(app):
                     await console.run(notice=notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
@@ -40,8 +41,18 @@ class AppContext:
     llm: CoachLlm | None = None
     # Prose on top of the rules' reports (the Gemini coach); None: reports are the rules' alone.
     report_narrator: Narrator | None = None
+    # Writes the plan to the athletes' Intervals.icu calendars (`bot.calendar_jobs.CalendarJobs`); None: not set up.
+    calendar: CalendarWriting | None = None
     # Set by the provider connections when they exist; None means there is nothing to revoke remotely.
     revoke_tokens: RevokeTokens | None = None
+
+
+class CalendarWriting(Protocol):
+    """What handlers need of the calendar job (kept abstract: `bot.calendar_jobs` imports the handlers' texts)."""
+
+    async def run_user(self, user_id: str) -> Any: ...
+
+    async def remove_written(self, user_id: str) -> int: ...
 
 
 Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], dict[object, object]]

@@ -14,6 +14,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import Application
 
+from bot.calendar_jobs import CalendarJobs
 from bot.context import AppContext
 from bot.handlers.connect import ReconnectNotifier
 from bot.http.app import build_http_app
@@ -46,6 +47,13 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
     ctx.syncs = syncs
     connector.set_after_connect(syncs.after_connect)
     return syncs
+
+
+def attach_calendar(ctx: AppContext, app: Application, syncs: ChatSyncs) -> CalendarJobs:  # type: ignore[type-arg]
+    """The Intervals.icu calendar job behind /plan sync (install it on a scheduler to keep calendars in step)."""
+    jobs = CalendarJobs(syncs.engine, ctx.sessions, notify=notifier(app.bot), clock=ctx.clock)
+    ctx.calendar = jobs
+    return jobs
 
 
 def provider_webhooks(settings: Settings, syncs: ChatSyncs, clock: Callable[[], datetime]) -> ProviderWebhooks:
@@ -81,4 +89,12 @@ def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:
     )
 
 
-__all__ = ["attach", "attach_sync", "build_connector", "build_http_app", "notifier", "provider_webhooks"]
+__all__ = [
+    "attach",
+    "attach_calendar",
+    "attach_sync",
+    "build_connector",
+    "build_http_app",
+    "notifier",
+    "provider_webhooks",
+]

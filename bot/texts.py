@@ -73,7 +73,8 @@ HELP_DETAILS = {
     "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers, and "
     "today's session from your plan — adapted to how ready you are — with tomorrow's form",
     "plan": "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
-    "week's and next week's sessions in your own watts, heart rate or pace",
+    "week's and next week's sessions in your own watts, heart rate or pace; <code>/plan sync</code> sends the next "
+    "14 days to your Intervals.icu calendar (after a preview) and keeps it in step, <code>/plan stop</code> ends it",
     "workout": "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
     "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
     "<code>erg</code> (TrainerRoad and other trainer apps)",

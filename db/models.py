@@ -900,3 +900,51 @@ class PlannedWorkout(Base):
     @validates("status")
     def _check_status(self, _key: str, value: str) -> str:
         return validation.check_session_status(value)
+
+
+class CalendarSync(Base):
+    """An athlete's Intervals.icu calendar sync: on or off, and its one pending write job.
+
+    The row is the switch (``enabled``) and, at the same time, the user's job in the calendar inbox
+    (`db.repositories.inbox`): every change of the athlete's planned sessions, or of the thresholds their
+    targets are written in, sets ``requestedAt`` again (database triggers, migration 0019), so any number of
+    changes coalesce into one pending job that re-reconciles the athlete's window. A job is taken with a lease
+    (``claimedAt``), counted (``attempts``), retried not before ``notBefore`` and parked after the last attempt;
+    ``reportedAt`` records that a parked job was told in chat, once.
+    """
+
+    __tablename__ = "CalendarSync"
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk(), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
+    enabled_at: Mapped[datetime] = mapped_column("enabledAt", TZ_TIMESTAMP, server_default=func.now())
+    stopped_at: Mapped[datetime | None] = mapped_column("stoppedAt", TZ_TIMESTAMP)
+    requested_at: Mapped[datetime] = mapped_column("requestedAt", TZ_TIMESTAMP, server_default=func.now())
+    # Counts the requests: a job that finds it changed since its claim leaves the row pending (a change arrived
+    # while it wrote), without comparing the database's clock with the application's.
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    not_before: Mapped[datetime | None] = mapped_column("notBefore", TZ_TIMESTAMP)
+    processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
+    reported_at: Mapped[datetime | None] = mapped_column("reportedAt", TZ_TIMESTAMP)
+    last_error: Mapped[str | None] = mapped_column("lastError", Text)
+
+
+class CalendarEntry(Base):
+    """What we last wrote to the athlete's Intervals.icu calendar for one planned session.
+
+    Keyed by our ``externalId`` (``cw-<PlannedWorkout id>``), not by a foreign key: a session the plan deletes
+    must still be known here until its event is removed. ``payload`` is the event as sent; ``eventId`` is
+    Intervals.icu's id of it.
+    """
+
+    __tablename__ = "CalendarEntry"
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk(), primary_key=True)
+    external_id: Mapped[str] = mapped_column("externalId", Text, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    event_id: Mapped[str | None] = mapped_column("eventId", Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    written_at: Mapped[datetime] = mapped_column("writtenAt", TZ_TIMESTAMP)

@@ -1,19 +1,39 @@
-"""/plan: the training plan to the next A race — built on first use, then shown (phases, this week, next)."""
+"""/plan: the training plan to the next A race — built on first use, then shown (phases, this week, next).
+
+``/plan sync`` and ``/plan stop`` (the Intervals.icu calendar) are answered by `bot.handlers.plan_sync`.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ParseMode
 
-from bot import texts_plan
+from bot import texts_calendar, texts_plan
 from bot.context import Context, app_context
+from bot.handlers import plan_sync
 from bot.handlers.common import asking_user, reply
 from coach import plans
 
 
 async def plan(update: Update, context: Context) -> None:
+    words = [w.lower() for w in context.args or []]
+    if words == ["sync"]:
+        await plan_sync.send_preview(update, context)
+        return
+    if words == ["stop"]:
+        await plan_sync.stop(update, context)
+        return
+    if words:
+        await reply(update, texts_calendar.usage())
+        return
     ctx = app_context(context)
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         view = await plans.show(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+        markup = await plan_sync.offer_button(session, user, chat_id=chat.id, context=context)
     assert view is not None  # show builds a plan when there is none
-    await reply(update, texts_plan.plan_view(view))
+    await message.reply_text(
+        texts_plan.plan_view(view), parse_mode=ParseMode.HTML, disable_web_page_preview=True, reply_markup=markup
+    )

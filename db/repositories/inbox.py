@@ -82,6 +82,37 @@ async def stranded(
     return (await session.scalars(statement)).all()
 
 
+async def take_next(
+    session: AsyncSession,
+    inbox: Inbox,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> Sequence[Any]:
+    """Claim up to ``limit`` takeable rows (and ``where``) for one attempt each; their keys, oldest first.
+
+    ``FOR UPDATE SKIP LOCKED``: workers polling at once each get different rows and never wait on each other.
+    """
+    keys = (
+        select(inbox.key)
+        .where(*inbox.takeable(now, lease), *where)
+        .order_by(inbox.received_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    taken = (await session.scalars(keys)).all()
+    if taken:
+        await session.execute(
+            update(inbox.model)
+            .where(inbox.key.in_(taken))
+            .values({inbox.claimed_at: now, inbox.attempts: inbox.attempts + 1})
+            .execution_options(synchronize_session=False)
+        )
+    return taken
+
+
 async def mark_processed(session: AsyncSession, inbox: Inbox, *, key: Any, now: datetime, **values: Any) -> None:
     """The row is handled (``values``: other columns to set with it, e.g. an outcome)."""
     await session.execute(

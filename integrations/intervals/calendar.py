@@ -97,6 +97,9 @@ class CalendarChanges:
     updated: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    # Intervals.icu's id of each event of ours now on the calendar: an activity it pairs with one of them
+    # names that id (``paired_event_id``), which is how a done session is recognised exactly.
+    event_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def written(self) -> int:
@@ -172,12 +175,16 @@ class CalendarWriter:
                 to_write.append(event)
             else:
                 unchanged.append(event.external_id)
+        event_ids = {key: str(listed["id"]) for key, listed in existing.items() if "id" in listed}
         if to_write:
-            await self.write(to_write)
+            for written in await self.write(to_write):
+                if is_ours(written.get("external_id")) and "id" in written:
+                    event_ids[str(written["external_id"])] = str(written["id"])
         wanted = {event.external_id for event in events}
         stale.extend(listed for key, listed in existing.items() if key not in wanted)
         deleted = await self.delete(stale)
-        changes = CalendarChanges(tuple(created), tuple(updated), tuple(deleted), tuple(unchanged))
+        kept = {key: value for key, value in event_ids.items() if key in wanted}
+        changes = CalendarChanges(tuple(created), tuple(updated), tuple(deleted), tuple(unchanged), kept)
         logger.info(
             "Intervals.icu calendar: %d created, %d updated, %d deleted, %d unchanged",
             len(created),

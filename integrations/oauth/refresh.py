@@ -96,6 +96,16 @@ class TokenManager:
             return self._header(row, self._open(row))
         return await self._refresh(user_id, provider, used=None)
 
+    async def refused(self, user_id: str, provider: str, message: str) -> None:
+        """The provider refused what the grant should allow (a 403: a revoked key, a scope taken away): the
+        connection is marked lost like a failed refresh, and the first to mark it tells the user, once."""
+        async with self._sessions.begin() as session:
+            row = await integrations.get_for_update(session, user_id=user_id, provider=provider)
+            notify = row is not None and _mark_failed(row, message, self._clock())
+        if notify:
+            logger.warning("the %s connection of user %s failed: %s", provider, user_id, message)
+            await self.on_auth_lost(user_id, provider)
+
     async def rejected(self, user_id: str, provider: str, authorization: str) -> bool:
         """The provider refused ``authorization`` (401): refresh once unless someone already did."""
         try:

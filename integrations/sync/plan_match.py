@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach.science.heart_rate import profile_from_settings
 from coach.science.load import session_load
-from db.models import Workout
-from db.repositories import plans, users, workouts
+from db.models import PlannedWorkout, Workout
+from db.repositories import calendar_sync, plans, users, workouts
 from integrations.sync.sessions import sport_family
 
 logger = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ async def rematch(session: AsyncSession, *, user_id: str, start: datetime, end: 
     lo = datetime.combine(min(days) - timedelta(days=1), time(), tzinfo=UTC)
     hi = datetime.combine(max(days) + timedelta(days=2), time(), tzinfo=UTC)
     done_by_day: dict[date, list[DoneWorkout]] = defaultdict(list)
+    pairing: dict[str, str] = {}  # workout id → Intervals.icu event id it was paired with
     for workout in await workouts.between(session, user_id=user_id, start=lo, end=hi, canonical_only=True):
         day = local_day(workout, zone)
         if day in days:
@@ -159,11 +160,20 @@ async def rematch(session: AsyncSession, *, user_id: str, start: datetime, end: 
                 profile=profile,
             )
             done_by_day[day].append(DoneWorkout(workout.id, workout.date, workout_family(workout.type), load.value))
-    sessions_by_day: dict[date, list[PlannedRow]] = defaultdict(list)
-    for row in rows:
-        sessions_by_day[row.date].append(PlannedRow(row.id, row.sport, row.planned_tss, row.status))
+            if (event_id := paired_event_id(workout)) is not None:
+                pairing[workout.id] = event_id
+    by_id = {row.id: row for row in rows}
     current = {row.id: (row.status, row.workout_id) for row in rows}
     changes = []
+    exact = await _paired_matches(session, user_id=user_id, pairing=pairing, by_id=by_id, done_by_day=done_by_day)
+    for match in exact:
+        if (match.status, match.workout_id) != current[match.session_id]:
+            changes.append((match.session_id, match.status, match.workout_id))
+    taken = {m.session_id for m in exact}
+    sessions_by_day: dict[date, list[PlannedRow]] = defaultdict(list)
+    for row in rows:
+        if row.id not in taken:
+            sessions_by_day[row.date].append(PlannedRow(row.id, row.sport, row.planned_tss, row.status))
     for day, day_rows in sessions_by_day.items():
         for match in match_day(day_rows, done_by_day.get(day, [])):
             status = match.status
@@ -175,3 +185,43 @@ async def rematch(session: AsyncSession, *, user_id: str, start: datetime, end: 
     if changes:
         logger.debug("plan match: %d sessions changed", len(changes))
     return len(changes)
+
+
+def paired_event_id(workout: Workout) -> str | None:
+    """The Intervals.icu calendar event an activity was paired with (``paired_event_id``), if it says so."""
+    if workout.source != "intervals" or not isinstance(workout.raw_json, dict):
+        return None
+    value = workout.raw_json.get("paired_event_id")
+    return str(value) if isinstance(value, int | str) and str(value).strip() else None
+
+
+async def _paired_matches(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    pairing: dict[str, str],
+    by_id: dict[str, PlannedWorkout],
+    done_by_day: dict[date, list[DoneWorkout]],
+) -> list[Match]:
+    """Sessions whose calendar event (one we wrote) an activity was paired with: matched to it exactly, on any
+    day, and those workouts leave the day's pool. The rest are matched by day and sport, as always."""
+    if not pairing:
+        return []
+    sessions_of = await calendar_sync.sessions_of_events(
+        session, user_id=user_id, event_ids=list(set(pairing.values()))
+    )
+    paired: dict[str, list[DoneWorkout]] = defaultdict(list)
+    for done in done_by_day.values():
+        for workout in list(done):
+            session_id = sessions_of.get(pairing.get(workout.workout_id, ""))
+            if session_id is not None and session_id in by_id:
+                paired[session_id].append(workout)
+                done.remove(workout)
+    out = []
+    for session_id, group in paired.items():
+        row = by_id[session_id]
+        load = sum(w.load_tss for w in group)
+        main = max(group, key=lambda w: (w.load_tss, w.started))
+        status = "done" if load >= DONE_LOAD_FRACTION * row.planned_tss else "partial"
+        out.append(Match(session_id, status, main.workout_id))
+    return out
