@@ -30,6 +30,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot.http.limits import read_body
 from db.repositories import telegram_updates
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ SWEEP_EVERY_S = 60.0
 SWEEP_BATCH = 100
 # Telegram stops redelivering after 24 hours; keep a margin, then forget processed updates.
 KEEP_PROCESSED = timedelta(days=2)
+# Telegram's largest update (a message with a 4096-character text, entities, a reply and a keyboard) is
+# well under 1 MiB; the secret header is checked before any of the body is read.
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -113,9 +116,7 @@ class TelegramWebhook:
         if not hmac.compare_digest(given, self._secret):
             logger.warning("webhook request refused: missing or wrong secret token")
             return Response(status_code=401)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(status_code=413)
+        body = await read_body(request, max_bytes=MAX_BODY_BYTES)
         try:
             payload = json.loads(body)
             update_id = int(payload["update_id"])

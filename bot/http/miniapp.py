@@ -15,6 +15,7 @@ import base64
 import hashlib
 import logging
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -25,6 +26,7 @@ from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import SECURITY_HEADERS, deps_of
 from bot.http.initdata import InitDataRejected, verify
+from bot.http.limits import read_body
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import NotAvailable
@@ -35,6 +37,9 @@ KIND_LINK = "connect.link"
 LINK_TTL = timedelta(minutes=10)
 # initData is signed when the Mini App opens; the page posts it at once.
 INIT_DATA_MAX_AGE = timedelta(minutes=10)
+# The page posts one urlencoded field, Telegram's initData (well under 4 kB); nothing else is read.
+MAX_BODY_BYTES = 8 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 SCRIPT = """(function () {
   var tg = window.Telegram && window.Telegram.WebApp;
@@ -72,12 +77,20 @@ async def open_link(request: Request) -> Response:
     link_id = request.path_params["link"]
     if deps.bot_token is None:
         return _answer(404, message="Not found.")
-    form = await request.form()
-    init_data = form.get("init_data")
+    # Only the urlencoded form our page sends: a multipart body (files, spooled to disk by a form parser)
+    # is refused by its type, before a byte of it is read.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        return _answer(415, message="Open this link from the button in your Coach Watts chat in Telegram.")
+    body = await read_body(request, max_bytes=MAX_BODY_BYTES)
+    try:
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        form = {}
+    init_data = form.get("init_data", "")
     now = deps.clock()
     try:
         who = verify(
-            init_data if isinstance(init_data, str) else "",
+            init_data,
             bot_token=deps.bot_token,
             now=now,
             max_age=INIT_DATA_MAX_AGE,

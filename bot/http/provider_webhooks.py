@@ -19,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http.limits import read_body
 from integrations.sync import webhooks
 from integrations.sync.events import EventInbox
-from integrations.sync.webhooks import MAX_BODY_BYTES, Event, Malformed, Refused
+from integrations.sync.webhooks import INTERVALS_MAX_BODY_BYTES, MAX_BODY_BYTES, Event, Malformed, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,15 @@ class ProviderWebhooks:
         ]
 
     async def _accept(
-        self, provider: str, request: Request, parse: Callable[[bytes], list[Event]], *, owners_checked: bool = False
+        self,
+        provider: str,
+        request: Request,
+        parse: Callable[[bytes], list[Event]],
+        *,
+        owners_checked: bool = False,
+        max_bytes: int = MAX_BODY_BYTES,
     ) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(status_code=413)
+        body = await read_body(request, max_bytes=max_bytes)
         try:
             events = parse(body)
         except Refused as err:
@@ -135,4 +140,6 @@ class ProviderWebhooks:
         secret = self.secrets.intervals_secret
         if not secret:
             return self._off("intervals")
-        return await self._accept("intervals", request, lambda b: webhooks.intervals_events(secret, b))
+        return await self._accept(
+            "intervals", request, lambda b: webhooks.intervals_events(secret, b), max_bytes=INTERVALS_MAX_BODY_BYTES
+        )

@@ -25,7 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 MAX_SKEW = timedelta(minutes=5)
-MAX_BODY_BYTES = 1024 * 1024
+# A WHOOP, Oura or Strava delivery is one small JSON object naming what changed (a few hundred bytes);
+# 64 KiB is a hundredfold margin and bounds what an unauthenticated sender makes us read and hash.
+MAX_BODY_BYTES = 64 * 1024
+# Intervals.icu sends the changed objects themselves (whole activities and wellness records, several per
+# delivery), and its secret is inside the body, so the body must be read before it can be refused.
+INTERVALS_MAX_BODY_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
