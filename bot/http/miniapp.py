@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import parse_qsl
 
@@ -40,6 +41,8 @@ INIT_DATA_MAX_AGE = timedelta(minutes=10)
 # The page posts one urlencoded field, Telegram's initData (well under 4 kB); nothing else is read.
 MAX_BODY_BYTES = 8 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Link ids are `secrets.token_urlsafe` strings (`db.repositories.actions`): anything else is no link of ours.
+_LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SCRIPT = """(function () {
   var tg = window.Telegram && window.Telegram.WebApp;
@@ -77,6 +80,9 @@ async def open_link(request: Request) -> Response:
     link_id = request.path_params["link"]
     if deps.bot_token is None:
         return _answer(404, message="Not found.")
+    expired = "This link has expired or was already used. Send /connect in the chat for a fresh one."
+    if not _LINK_ID.fullmatch(link_id):
+        return _answer(400, message=expired)
     # Only the urlencoded form our page sends: a multipart body (files, spooled to disk by a form parser)
     # is refused by its type, before a byte of it is read.
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
@@ -98,7 +104,6 @@ async def open_link(request: Request) -> Response:
     except InitDataRejected as err:
         logger.warning("security: connect page refused (%s)", err.reason)
         return _answer(401, message="Telegram could not confirm who you are. Open the link from the chat again.")
-    expired = "This link has expired or was already used. Send /connect in the chat for a fresh one."
     async with deps.sessions.begin() as session:
         link = await session.get(CallbackAction, link_id)
         if link is None or link.kind != KIND_LINK or link.expires_at <= now or link.used_at is not None:

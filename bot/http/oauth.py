@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import deps_of, page
+from db import storable
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
 from integrations.oauth.state import StateRejected
 
@@ -32,6 +33,24 @@ async def _tell(request: Request, chat_id: int | None, html: str) -> None:
         logger.warning("could not send the connection message", exc_info=True)
 
 
+# What the callback reads; anything else a provider adds is ignored. Codes, states and scopes are far
+# shorter than this at every provider here.
+CALLBACK_PARAMS = ("state", "code", "scope", "error")
+MAX_PARAM_CHARS = 2048
+
+
+def _params(request: Request) -> dict[str, str]:
+    """The callback's parameters, each at most once and storable as text (the scope is stored)."""
+    params: dict[str, str] = {}
+    for name in CALLBACK_PARAMS:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            raise storable.NotStorable(f"'{name}' was given more than once")
+        if values:
+            params[name] = storable.check_text(values[0], what=f"'{name}'", max_chars=MAX_PARAM_CHARS)
+    return params
+
+
 async def callback(request: Request) -> Response:
     deps = deps_of(request)
     connector = deps.connector
@@ -39,7 +58,11 @@ async def callback(request: Request) -> Response:
     if not connector.is_known(provider):
         return page(pages.not_found(), 404)
     label = connector.label(provider)
-    params = {k: v for k, v in request.query_params.items()}
+    try:
+        params = _params(request)
+    except storable.NotStorable as err:
+        logger.warning("security: %s OAuth callback refused (%s)", provider, err)
+        return page(pages.link_expired(bot_url=deps.bot_url), 400)
     try:
         connected = await connector.finish(provider=provider, params=params)
     except StateRejected as err:
