@@ -7,6 +7,12 @@ account-linking attacks). A plain link cannot tell who opened it; a Mini App can
 id ("CallbackAction" of kind ``connect.link``, 10 minutes); the page posts ``initData`` back; if the signed
 user is the link's owner, the OAuth state is created only now and the page moves on to the provider. If it
 is someone else, nothing is created, the link is spent, and the owner is told.
+
+The owner's answer also carries a cookie (`BROWSER_COOKIE`: random, HttpOnly, SameSite=Lax, Secure when
+the callback is https, limited to the callback's path) whose hash is stored with the state: the
+callback accepts the state only from this browser, so the authorize URL itself is useless to anyone it
+is forwarded or shown to (RFC 9700 §4.7). SameSite=Lax still sends it on the provider's top-level
+redirect back to us.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ import base64
 import hashlib
 import logging
 import re
+import secrets
 from datetime import timedelta
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -41,6 +48,8 @@ INIT_DATA_MAX_AGE = timedelta(minutes=10)
 # The page posts one urlencoded field, Telegram's initData (well under 4 kB); nothing else is read.
 MAX_BODY_BYTES = 8 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
+BROWSER_COOKIE = "cw_oauth_browser"
+BROWSER_SECRET_BYTES = 32
 # Link ids are `secrets.token_urlsafe` strings (`db.repositories.actions`): anything else is no link of ours.
 _LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -129,11 +138,23 @@ async def open_link(request: Request) -> Response:
             message=f"This {label} link was made for someone else, so nothing was connected. "
             "To connect your own account, send /connect to the bot yourself.",
         )
+    browser = secrets.token_urlsafe(BROWSER_SECRET_BYTES)
     try:
-        url = await deps.connector.start(user_id=owner_id, chat_id=owner_chat, provider=provider)
+        url = await deps.connector.start(user_id=owner_id, chat_id=owner_chat, provider=provider, browser=browser)
     except NotAvailable:
         return _answer(404, message=f"{label} is not available on this bot.")
-    return _answer(200, url=url)
+    answer = _answer(200, url=url)
+    callback = urlsplit(deps.connector.redirect_uri(provider))
+    answer.set_cookie(
+        BROWSER_COOKIE,
+        browser,
+        max_age=int(LINK_TTL.total_seconds()),
+        path=callback.path,
+        secure=callback.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+    return answer
 
 
 ROUTES = [

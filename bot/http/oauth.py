@@ -2,7 +2,8 @@
 
 Every refusal is a 4xx page that says what to do next, stores nothing and sends nothing to the provider;
 refusals are logged as security events with the reason only (never the state, code or any token). The
-page never redirects anywhere named by the request (no open redirect).
+page never redirects anywhere named by the request (no open redirect). A state bound to a browser
+(`bot.http.miniapp`) needs that browser's cookie; every answer clears the cookie, it serves one flow.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from telegram.error import TelegramError
 from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import deps_of, page
+from bot.http.miniapp import BROWSER_COOKIE
 from db import storable
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
-from integrations.oauth.state import StateRejected
+from integrations.oauth.state import Rejection, StateRejected
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,12 @@ def _params(request: Request) -> dict[str, str]:
 
 
 async def callback(request: Request) -> Response:
+    response = await _callback(request)
+    response.delete_cookie(BROWSER_COOKIE, path=request.url.path, httponly=True, samesite="lax")
+    return response
+
+
+async def _callback(request: Request) -> Response:
     deps = deps_of(request)
     connector = deps.connector
     provider = request.path_params["provider"]
@@ -64,9 +72,13 @@ async def callback(request: Request) -> Response:
         logger.warning("security: %s OAuth callback refused (%s)", provider, err)
         return page(pages.link_expired(bot_url=deps.bot_url), 400)
     try:
-        connected = await connector.finish(provider=provider, params=params)
+        connected = await connector.finish(
+            provider=provider, params=params, browser=request.cookies.get(BROWSER_COOKIE)
+        )
     except StateRejected as err:
         logger.warning("security: %s OAuth callback refused (state %s)", provider, err.reason.value)
+        if err.reason is Rejection.OTHER_BROWSER:
+            return page(pages.other_browser(label, bot_url=deps.bot_url), 403)
         return page(pages.link_expired(bot_url=deps.bot_url), 400)
     except NotAvailable:
         logger.warning("security: OAuth callback for %s, which is not configured", provider)
