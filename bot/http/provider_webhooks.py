@@ -1,10 +1,13 @@
 """``/webhooks/{whoop,strava,oura,intervals}``: verify, store, answer; the work happens from the stored rows.
 
 Verification and parsing are in `integrations.sync.webhooks`; storing and processing in
-`integrations.sync.events`. A delivery that is not authentic gets 401 (403 for a Strava event naming
-another subscription) with nothing stored and nothing fetched, and one log line without payload or
-secret. The 200 goes out only after the event row is committed (Strava wants it within 2 s, WHOOP and
-Oura within about 10 s; the fetch is never on that path).
+`integrations.sync.events`. A delivery that is not authentic gets 401 with nothing stored and nothing
+fetched, and one log line without payload or secret. Strava's events are unsigned, so every Strava
+delivery — accepted, for another subscription, for an athlete we do not know, unreadable — gets the same
+empty 200: the answer tells a sender nothing about our subscription id or our athletes. The 200 goes out
+only after the event row is committed (Strava wants it within 2 s, WHOOP and Oura within about 10 s; the
+fetch is never on that path). Which events become rows is `integrations.sync.admission`'s rule: one
+waiting row per object, a budget of rows per athlete.
 """
 
 from __future__ import annotations
@@ -61,7 +64,6 @@ class ProviderWebhooks:
         request: Request,
         parse: Callable[[bytes], list[Event]],
         *,
-        owners_checked: bool = False,
         max_bytes: int = MAX_BODY_BYTES,
     ) -> Response:
         body = await read_body(request, max_bytes=max_bytes)
@@ -69,15 +71,10 @@ class ProviderWebhooks:
             events = parse(body)
         except Refused as err:
             logger.warning("security: %s webhook refused (%s)", provider, err)
-            return Response(status_code=403 if "subscription" in str(err) else 401)
+            return Response(status_code=401)
         except Malformed as err:
             logger.warning("%s webhook not readable: %s", provider, err)
             return Response(status_code=400)
-        if owners_checked:
-            events = [e for e in events if await self.inbox.known_owner(provider, e.owner)]
-            if not events:
-                logger.info("%s webhook for an athlete we do not know: ignored", provider)
-                return Response(status_code=200)
         await self.inbox.receive(events)  # committed before the 200
         return Response(status_code=200)
 
@@ -130,9 +127,18 @@ class ProviderWebhooks:
         subscription = self.secrets.strava_subscription_id
         if subscription is None:
             return self._off("strava")
-        return await self._accept(
-            "strava", request, lambda b: webhooks.strava_events(subscription, b), owners_checked=True
-        )
+        body = await read_body(request, max_bytes=MAX_BODY_BYTES)
+        try:
+            events = webhooks.strava_events(subscription, body)
+        except (Refused, Malformed) as err:
+            logger.warning("security: strava webhook refused (%s)", err)
+            return Response(status_code=200)
+        events = [e for e in events if await self.inbox.known_owner("strava", e.owner)]
+        if events:
+            await self.inbox.receive(events)  # committed before the 200
+        else:
+            logger.info("strava webhook for an athlete we do not know: ignored")
+        return Response(status_code=200)
 
     # ----------------------------------------------------------------- Intervals.icu
 

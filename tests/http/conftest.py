@@ -91,7 +91,11 @@ async def site(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Site
 
 
 def serve(  # type: ignore[no-untyped-def]
-    sessions: async_sessionmaker[AsyncSession], *, body_timeout_s: float = 10.0, **server_options: float
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    body_timeout_s: float = 10.0,
+    start_inbox: bool = True,
+    **server_options: float,
 ):
     from contextlib import asynccontextmanager
 
@@ -127,7 +131,8 @@ def serve(  # type: ignore[no-untyped-def]
                 counter.app = build_http_app(
                     deps, webhook_routes=[*hooks.routes(), telegram.route()], body_timeout_s=body_timeout_s
                 )
-                await inbox.start()
+                if start_inbox:
+                    await inbox.start()
                 await telegram.start()
                 try:
                     async with BackgroundServer(counter, **server_options) as server:  # type: ignore[arg-type]

@@ -133,7 +133,7 @@ async def test_signed_provider_events_with_unstorable_fields_are_400(site: Site,
         {"subscription_id": 10**30},
     ],
 )
-async def test_strava_events_with_unstorable_fields_are_refused(site: Site, event: dict[str, Any]) -> None:
+async def test_strava_events_with_unstorable_fields_are_ignored(site: Site, event: dict[str, Any]) -> None:
     await site.sync.athlete("strava", external_id="8142337")
     body = {
         "aspect_type": "create", "event_time": 1_770_000_000, "object_id": 1, "object_type": "activity",
@@ -141,7 +141,7 @@ async def test_strava_events_with_unstorable_fields_are_refused(site: Site, even
     } | event  # fmt: skip
     async with site.client() as client:
         response = await client.post("/webhooks/strava", content=json.dumps(body).replace("Infinity", "1e400"))
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 200  # Strava gets the same answer for everything (test_strava_abuse)
     await site.inbox.idle()
     assert await site.count(ProviderEvent) == 0
 
