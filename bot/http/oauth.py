@@ -9,6 +9,7 @@ page never redirects anywhere named by the request (no open redirect). A state b
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,7 +56,11 @@ def _params(request: Request) -> dict[str, str]:
 
 async def callback(request: Request) -> Response:
     response = await _callback(request)
-    response.delete_cookie(BROWSER_COOKIE, path=request.url.path, httponly=True, samesite="lax")
+    connector = deps_of(request).connector
+    provider = request.path_params["provider"]
+    if connector.is_known(provider):  # the cookie's path is the one the Mini App set: our redirect URI's
+        path = urlsplit(connector.redirect_uri(provider)).path
+        response.delete_cookie(BROWSER_COOKIE, path=path, httponly=True, samesite="lax")
     return response
 
 
