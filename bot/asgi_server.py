@@ -29,8 +29,12 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-MAX_CONNECTIONS = 256
-MAX_CONCURRENT_REQUESTS = 128
+# Telegram opens up to 100 webhook connections, python-telegram-bot's pool to a (local) Bot API up to 256.
+# uvicorn's limit_concurrency counts open connections too (503 once as many are open), so it is set as
+# high as the cap: the cap closes surplus connections, limit_concurrency bounds lingering request tasks.
+# Worst case held in memory: 512 unauthenticated bodies of at most 64 KiB, 32 MiB.
+MAX_CONNECTIONS = 512
+MAX_CONCURRENT_REQUESTS = 512
 HEADER_TIMEOUT_S = 10.0
 MAX_HEAD_BYTES = 16 * 1024
 KEEP_ALIVE_S = 5
