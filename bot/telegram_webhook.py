@@ -71,7 +71,8 @@ def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
     try:
         update = Update.de_json(payload, bot)
         _chat_key(update)
-    except (TypeError, ValueError, KeyError, AttributeError) as err:
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, OSError) as err:
+        # OverflowError/OSError: a ``date`` no calendar holds (datetime.fromtimestamp of 2**62).
         raise storable.NotStorable("the update does not have the shape of a Telegram Update") from err
     for chat in (update.effective_chat, update.effective_user):
         if chat is not None:

@@ -74,8 +74,11 @@ class _Reader:
         self._timeout_s = timeout_s
         self._deadline: float | None = None
         self._received = 0
+        self._complete = False
 
     async def __call__(self) -> Message:
+        if self._complete:  # the body is in; later receives wait for a disconnect, which is not ours to time
+            return await self._receive()
         now = time.monotonic()
         if self._deadline is None:
             self._deadline = now + self._timeout_s
@@ -91,6 +94,7 @@ class _Reader:
             self._received += len(message.get("body", b""))
             if self._received > self._max_bytes:
                 raise too_large(self._max_bytes)
+            self._complete = not message.get("more_body", False)
         return message
 
 

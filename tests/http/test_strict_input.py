@@ -64,6 +64,7 @@ TELEGRAM_BODIES = {
     "chat is text": json.dumps(_update(chat="x")).encode(),
     "chat id is text": json.dumps(_update(chat={"id": "x", "type": "private"})).encode(),
     "chat id too big": json.dumps(_update(chat={"id": 10**30, "type": "private"})).encode(),
+    "date past any calendar": json.dumps(_update(date=2**62)).encode(),
     "message is a list": json.dumps({"update_id": 78, "message": [1]}).encode(),
     "NaN": json.dumps(_update()).encode().replace(b'"message_id": 1', b'"message_id": NaN'),
     "1e400": json.dumps(_update()).encode().replace(b'"message_id": 1', b'"message_id": 1e400'),
