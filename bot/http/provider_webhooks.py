@@ -65,9 +65,14 @@ class ProviderWebhooks:
         parse: Callable[[bytes], list[Event]],
         *,
         max_bytes: int = MAX_BODY_BYTES,
+        headers_check: Callable[[], None] | None = None,
     ) -> Response:
-        body = await read_body(request, max_bytes=max_bytes)
+        """``headers_check`` refuses (raises `Refused`) what the headers alone show is not authentic, so
+        such a request is answered 401 before its body is read."""
         try:
+            if headers_check is not None:
+                headers_check()
+            body = await read_body(request, max_bytes=max_bytes)
             events = parse(body)
         except Refused as err:
             logger.warning("security: %s webhook refused (%s)", provider, err)
@@ -90,7 +95,12 @@ class ProviderWebhooks:
         if not secret:
             return self._off("whoop")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        return await self._accept("whoop", request, lambda b: webhooks.whoop_events(secret, headers, b, self.clock()))
+        return await self._accept(
+            "whoop",
+            request,
+            lambda b: webhooks.whoop_events(secret, headers, b, self.clock()),
+            headers_check=lambda: webhooks.whoop_headers(headers, self.clock()),
+        )
 
     # ----------------------------------------------------------------- Oura
 
@@ -108,7 +118,12 @@ class ProviderWebhooks:
         if not secret:
             return self._off("oura")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        return await self._accept("oura", request, lambda b: webhooks.oura_events(secret, headers, b, self.clock()))
+        return await self._accept(
+            "oura",
+            request,
+            lambda b: webhooks.oura_events(secret, headers, b, self.clock()),
+            headers_check=lambda: webhooks.oura_headers(headers, self.clock()),
+        )
 
     # ----------------------------------------------------------------- Strava
 

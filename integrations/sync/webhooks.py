@@ -122,6 +122,25 @@ def whoop_signature(secret: str, timestamp: str, body: bytes) -> str:
     return base64.b64encode(digest).decode()
 
 
+def signed_headers(
+    headers: dict[str, str], *, signature: str, timestamp: str, now: datetime, unit_ms: bool | None
+) -> None:
+    """What can be refused before the body is read: a missing signature, an unreadable or stale timestamp."""
+    if not headers.get(signature):
+        raise Refused("no signature")
+    _fresh(headers.get(timestamp), now, unit_ms=unit_ms)
+
+
+def whoop_headers(headers: dict[str, str], now: datetime) -> None:
+    signed_headers(
+        headers, signature="x-whoop-signature", timestamp="x-whoop-signature-timestamp", now=now, unit_ms=True
+    )
+
+
+def oura_headers(headers: dict[str, str], now: datetime) -> None:
+    signed_headers(headers, signature="x-oura-signature", timestamp="x-oura-timestamp", now=now, unit_ms=None)
+
+
 def whoop_events(secret: str, headers: dict[str, str], body: bytes, now: datetime) -> list[Event]:
     timestamp = headers.get("x-whoop-signature-timestamp")
     given = headers.get("x-whoop-signature", "")

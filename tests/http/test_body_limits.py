@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 import psutil
 import pytest
@@ -19,6 +20,14 @@ from tests.http.conftest import TELEGRAM_SECRET, Site
 
 MB = 1024 * 1024
 CHUNK = b"x" * (64 * 1024)
+
+
+def _now_ms() -> str:
+    return str(int(time.time() * 1000))
+
+
+def _now_s() -> str:
+    return str(int(time.time()))
 
 
 async def _chunked_post(
@@ -64,8 +73,9 @@ async def _chunked_post(
 @pytest.mark.parametrize(
     ("path", "headers", "limit"),
     [
-        ("/webhooks/whoop", {}, 64 * 1024),
-        ("/webhooks/oura", {}, 64 * 1024),
+        # Signature headers present and fresh, so the body is read (and must be bounded while read).
+        ("/webhooks/whoop", {"X-WHOOP-Signature": "x", "X-WHOOP-Signature-Timestamp": _now_ms()}, 64 * 1024),
+        ("/webhooks/oura", {"x-oura-signature": "AB", "x-oura-timestamp": _now_s()}, 64 * 1024),
         ("/webhooks/strava", {}, 64 * 1024),
         ("/webhooks/intervals", {}, 512 * 1024),
         ("/webhooks/telegram", {SECRET_HEADER: TELEGRAM_SECRET}, MB),
@@ -91,6 +101,23 @@ async def test_the_telegram_webhook_refuses_a_wrong_secret_before_reading_the_bo
     )
     assert status == 401
     assert site.counter.read.get("/webhooks/telegram", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/webhooks/whoop", {}),
+        ("/webhooks/whoop", {"X-WHOOP-Signature": "x", "X-WHOOP-Signature-Timestamp": "1000"}),  # stale
+        ("/webhooks/oura", {"x-oura-timestamp": "1000", "x-oura-signature": "AB"}),
+        ("/webhooks/oura", {"x-oura-timestamp": "9999999999"}),  # no signature
+    ],
+)
+async def test_signed_webhooks_refuse_missing_or_stale_signature_headers_before_reading(
+    site: Site, path: str, headers: dict[str, str]
+) -> None:
+    status, _ = await _chunked_post(site.url, path, total_bytes=300 * MB, headers=headers)
+    assert status == 401
+    assert site.counter.read.get(path, 0) == 0
 
 
 async def test_a_declared_length_over_the_limit_is_refused_before_reading(site: Site) -> None:
