@@ -9,6 +9,11 @@ Two layers, so a route that forgets to bound its read is still bounded:
   limit of the path (longest matching prefix in its table) before the route runs, and wraps ``receive`` so
   that reading past that limit, or taking longer than `BODY_READ_TIMEOUT_S` for the whole body, ends the
   request with 413 or 408 (raised as Starlette `HTTPException`, which the app turns into that answer).
+
+Why not only Starlette's own `RequestBodyLimitMiddleware` (``Route(max_body_size=…)``, Starlette 1.x): it
+bounds the size, but not the time a body may take, and its early 413 leaves the connection open for the
+rest of the body; here both answers carry ``Connection: close``. Its size check would be a fine
+replacement for the size half of `BodyLimits` if the deadline moves elsewhere.
 """
 
 from __future__ import annotations
