@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -31,10 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot import typed_credentials
+from bot.http.limits import read_body
+from db import storable
 from db.repositories import telegram_updates
 from integrations.vault import TokenVault
 
@@ -48,18 +49,41 @@ SWEEP_EVERY_S = 60.0
 SWEEP_BATCH = 100
 # Telegram stops redelivering after 24 hours; keep a margin, then forget processed updates.
 KEEP_PROCESSED = timedelta(days=2)
+# Telegram's largest update (a message with a 4096-character text, entities, a reply and a keyboard) is
+# well under 1 MiB; the secret header is checked before any of the body is read.
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def _chat_key(payload: dict[str, Any]) -> int:
+def _chat_key(update: Update) -> int:
     """The chat an update belongs to, so one chat's updates stay in order; the update id otherwise."""
-    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
-        part = payload.get(kind)
-        if isinstance(part, dict):
-            chat = part.get("chat") or (part.get("message") or {}).get("chat") or part.get("from") or {}
-            if isinstance(chat.get("id"), int):
-                return int(chat["id"])
-    return int(payload["update_id"])
+    chat = update.effective_chat
+    if chat is not None:
+        return chat.id
+    user = update.effective_user
+    return user.id if user is not None else update.update_id
+
+
+def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
+    """The payload and the `Update` the workers will build from it; `NotStorable` when either fails.
+
+    Checked before storing, so a stored row can always be processed: what PostgreSQL refuses (NUL, lone
+    surrogates, non-finite numbers, integers past 64 bits) and what python-telegram-bot cannot read (a
+    ``chat`` that is not an object) are refused here with 400, not found out after the commit.
+    """
+    payload = storable.parse(body)
+    if not isinstance(payload, dict):
+        raise storable.NotStorable("an update is a JSON object")
+    storable.int64(payload.get("update_id"), what="update_id", minimum=0)
+    try:
+        update = Update.de_json(payload, bot)
+        _chat_key(update)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, OSError) as err:
+        # OverflowError/OSError: a ``date`` no calendar holds (datetime.fromtimestamp of 2**62).
+        raise storable.NotStorable("the update does not have the shape of a Telegram Update") from err
+    for chat in (update.effective_chat, update.effective_user):
+        if chat is not None:
+            storable.int64(chat.id, what="a chat or user id")
+    return payload, update
 
 
 class TelegramWebhook:
@@ -122,20 +146,18 @@ class TelegramWebhook:
         if not hmac.compare_digest(given, self._secret):
             logger.warning("webhook request refused: missing or wrong secret token")
             return Response(status_code=401)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(status_code=413)
+        body = await read_body(request, max_bytes=MAX_BODY_BYTES)
         try:
-            payload = json.loads(body)
-            update_id = int(payload["update_id"])
-        except (ValueError, TypeError, KeyError):
-            return Response("expected a Telegram Update object", status_code=400)
+            payload, update = _readable_update(body, self._app.bot)
+        except storable.NotStorable as err:
+            return Response(f"Expected a Telegram Update object: {err}.", status_code=400)
+        update_id = update.update_id
         # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
-        storable = typed_credentials.seal_update(payload, self._vault)
+        sealed = typed_credentials.seal_update(payload, self._vault)
         async with self._sessions.begin() as session:
-            new = await telegram_updates.store(session, update_id=update_id, payload=storable, now=self._clock())
+            new = await telegram_updates.store(session, update_id=update_id, payload=sealed, now=self._clock())
         if new:
-            self._queues[_chat_key(payload) % len(self._queues)].put_nowait(update_id)
+            self._queues[_chat_key(update) % len(self._queues)].put_nowait(update_id)
         return Response(status_code=200)
 
     # ----------------------------------------------------------------- processing

@@ -38,6 +38,7 @@ SECRET_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("CallbackAction", "id"),  # a live button id is a (chat-bound) capability
         ("OAuthState", "stateHash"),  # identifies a pending OAuth redirect
         ("OAuthState", "codeVerifier"),  # the PKCE secret of that redirect
+        ("OAuthState", "browserHash"),  # binds that redirect to the browser holding its cookie
     }
 )
 # Tables that hold only secrets or protocol state, not data about the person.

@@ -585,6 +585,8 @@ class OAuthState(Base):
     Only a SHA-256 of the state is stored (the state itself is the bearer secret of the flow), bound to
     the user and the provider it was issued for; the row is deleted when the callback uses it, so a state
     works once. The PKCE verifier, when the provider supports PKCE, is sealed by the token vault.
+    ``browserHash`` is the SHA-256 of a random cookie given to the browser that started the flow; when
+    set, only a callback carrying that cookie is accepted (NULL: a plain-http development link, unbound).
     """
 
     __tablename__ = "OAuthState"
@@ -595,6 +597,7 @@ class OAuthState(Base):
     provider: Mapped[str] = mapped_column(Text)
     chat_id: Mapped[int | None] = mapped_column("chatId", BigInteger)
     code_verifier: Mapped[str | None] = mapped_column("codeVerifier", Text)
+    browser_hash: Mapped[str | None] = mapped_column("browserHash", Text)
     expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP, index=True)
     created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
 

@@ -197,8 +197,12 @@ class Connector:
 
     # ----------------------------------------------------------------------------- connecting
 
-    async def start(self, *, user_id: str, chat_id: int | None, provider: str) -> str:
-        """The authorize URL to send the user to; the state behind it is stored for 10 minutes."""
+    async def start(self, *, user_id: str, chat_id: int | None, provider: str, browser: str | None = None) -> str:
+        """The authorize URL to send the user to; the state behind it is stored for 10 minutes.
+
+        ``browser``: a secret the callback must present (the Mini App's cookie), binding the flow to the
+        browser that started it; None leaves it unbound (plain-http development links).
+        """
         flow = self._flows.get(provider)
         if flow is None:
             raise NotAvailable(provider)
@@ -211,10 +215,11 @@ class Connector:
                 chat_id=chat_id,
                 now=self._clock(),
                 pkce=flow.provider.pkce,
+                browser=browser,
             )
         return flow.authorization_url(state=state, code_verifier=verifier)
 
-    async def finish(self, *, provider: str, params: Mapping[str, str]) -> Connected:
+    async def finish(self, *, provider: str, params: Mapping[str, str], browser: str | None = None) -> Connected:
         """Handle the provider's redirect back to us.
 
         The state is checked and used up first, in its own committed transaction; only then is the code
@@ -228,7 +233,12 @@ class Connector:
         async with self._sessions.begin() as session:
             try:
                 pending = await oauth_state.consume(
-                    session, vault=self._vault, state=params.get("state"), provider=provider, now=self._clock()
+                    session,
+                    vault=self._vault,
+                    state=params.get("state"),
+                    provider=provider,
+                    now=self._clock(),
+                    browser=browser,
                 )
             except oauth_state.StateRejected as err:
                 rejected = err  # raised after the commit: a rejected state stays used up

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
+
+from db import storable
+
+_MAX_TIMESTAMP_DIGITS = 11  # seconds since 1970 until the year 5138
 
 
 class InitDataRejected(Exception):
@@ -56,10 +59,14 @@ def verify(init_data: str, *, bot_token: str, now: datetime, max_age: timedelta)
     if not hmac.compare_digest(expected, received):
         raise InitDataRejected("bad signature")
     try:
-        signed_at = datetime.fromtimestamp(int(fields["auth_date"]), UTC)
-        user = json.loads(fields["user"])
-        telegram_id = int(user["id"])
-    except (KeyError, ValueError, TypeError) as err:
+        auth_date = fields["auth_date"]
+        # ASCII digits only ("²" passes str.isdigit()), and few enough to be a time (400 digits overflow).
+        if not (auth_date.isascii() and auth_date.isdigit() and len(auth_date) <= _MAX_TIMESTAMP_DIGITS):
+            raise ValueError("auth_date is not a Unix time")
+        signed_at = datetime.fromtimestamp(int(auth_date), UTC)
+        user = storable.parse(fields["user"].encode())
+        telegram_id = storable.int64(user["id"], what="the user id", minimum=1)
+    except (KeyError, ValueError, TypeError, OverflowError, OSError) as err:
         raise InitDataRejected("incomplete") from err
     if now - signed_at > max_age or signed_at - now > timedelta(minutes=1):
         raise InitDataRejected("stale")

@@ -7,6 +7,12 @@ account-linking attacks). A plain link cannot tell who opened it; a Mini App can
 id ("CallbackAction" of kind ``connect.link``, 10 minutes); the page posts ``initData`` back; if the signed
 user is the link's owner, the OAuth state is created only now and the page moves on to the provider. If it
 is someone else, nothing is created, the link is spent, and the owner is told.
+
+The owner's answer also carries a cookie (`BROWSER_COOKIE`: random, HttpOnly, SameSite=Lax, Secure when
+the callback is https, limited to the callback's path) whose hash is stored with the state: the
+callback accepts the state only from this browser, so the authorize URL itself is useless to anyone it
+is forwarded or shown to (RFC 9700 §4.7). SameSite=Lax still sends it on the provider's top-level
+redirect back to us.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
+import secrets
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -25,6 +34,7 @@ from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import SECURITY_HEADERS, deps_of
 from bot.http.initdata import InitDataRejected, verify
+from bot.http.limits import read_body
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import NotAvailable
@@ -35,6 +45,13 @@ KIND_LINK = "connect.link"
 LINK_TTL = timedelta(minutes=10)
 # initData is signed when the Mini App opens; the page posts it at once.
 INIT_DATA_MAX_AGE = timedelta(minutes=10)
+# The page posts one urlencoded field, Telegram's initData (well under 4 kB); nothing else is read.
+MAX_BODY_BYTES = 8 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
+BROWSER_COOKIE = "cw_oauth_browser"
+BROWSER_SECRET_BYTES = 32
+# Link ids are `secrets.token_urlsafe` strings (`db.repositories.actions`): anything else is no link of ours.
+_LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SCRIPT = """(function () {
   var tg = window.Telegram && window.Telegram.WebApp;
@@ -72,12 +89,23 @@ async def open_link(request: Request) -> Response:
     link_id = request.path_params["link"]
     if deps.bot_token is None:
         return _answer(404, message="Not found.")
-    form = await request.form()
-    init_data = form.get("init_data")
+    expired = "This link has expired or was already used. Send /connect in the chat for a fresh one."
+    if not _LINK_ID.fullmatch(link_id):
+        return _answer(400, message=expired)
+    # Only the urlencoded form our page sends: a multipart body (files, spooled to disk by a form parser)
+    # is refused by its type, before a byte of it is read.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        return _answer(415, message="Open this link from the button in your Coach Watts chat in Telegram.")
+    body = await read_body(request, max_bytes=MAX_BODY_BYTES)
+    try:
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        form = {}
+    init_data = form.get("init_data", "")
     now = deps.clock()
     try:
         who = verify(
-            init_data if isinstance(init_data, str) else "",
+            init_data,
             bot_token=deps.bot_token,
             now=now,
             max_age=INIT_DATA_MAX_AGE,
@@ -85,7 +113,6 @@ async def open_link(request: Request) -> Response:
     except InitDataRejected as err:
         logger.warning("security: connect page refused (%s)", err.reason)
         return _answer(401, message="Telegram could not confirm who you are. Open the link from the chat again.")
-    expired = "This link has expired or was already used. Send /connect in the chat for a fresh one."
     async with deps.sessions.begin() as session:
         link = await session.get(CallbackAction, link_id)
         if link is None or link.kind != KIND_LINK or link.expires_at <= now or link.used_at is not None:
@@ -111,11 +138,23 @@ async def open_link(request: Request) -> Response:
             message=f"This {label} link was made for someone else, so nothing was connected. "
             "To connect your own account, send /connect to the bot yourself.",
         )
+    browser = secrets.token_urlsafe(BROWSER_SECRET_BYTES)
     try:
-        url = await deps.connector.start(user_id=owner_id, chat_id=owner_chat, provider=provider)
+        url = await deps.connector.start(user_id=owner_id, chat_id=owner_chat, provider=provider, browser=browser)
     except NotAvailable:
         return _answer(404, message=f"{label} is not available on this bot.")
-    return _answer(200, url=url)
+    answer = _answer(200, url=url)
+    callback = urlsplit(deps.connector.redirect_uri(provider))
+    answer.set_cookie(
+        BROWSER_COOKIE,
+        browser,
+        max_age=int(LINK_TTL.total_seconds()),
+        path=callback.path,
+        secure=callback.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+    return answer
 
 
 ROUTES = [

@@ -2,12 +2,14 @@
 
 Every refusal is a 4xx page that says what to do next, stores nothing and sends nothing to the provider;
 refusals are logged as security events with the reason only (never the state, code or any token). The
-page never redirects anywhere named by the request (no open redirect).
+page never redirects anywhere named by the request (no open redirect). A state bound to a browser
+(`bot.http.miniapp`) needs that browser's cookie; every answer clears the cookie, it serves one flow.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,8 +18,10 @@ from telegram.error import TelegramError
 from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import deps_of, page
+from bot.http.miniapp import BROWSER_COOKIE
+from db import storable
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
-from integrations.oauth.state import StateRejected
+from integrations.oauth.state import Rejection, StateRejected
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +36,54 @@ async def _tell(request: Request, chat_id: int | None, html: str) -> None:
         logger.warning("could not send the connection message", exc_info=True)
 
 
+# What the callback reads; anything else a provider adds is ignored. Codes, states and scopes are far
+# shorter than this at every provider here.
+CALLBACK_PARAMS = ("state", "code", "scope", "error")
+MAX_PARAM_CHARS = 2048
+
+
+def _params(request: Request) -> dict[str, str]:
+    """The callback's parameters, each at most once and storable as text (the scope is stored)."""
+    params: dict[str, str] = {}
+    for name in CALLBACK_PARAMS:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            raise storable.NotStorable(f"'{name}' was given more than once")
+        if values:
+            params[name] = storable.check_text(values[0], what=f"'{name}'", max_chars=MAX_PARAM_CHARS)
+    return params
+
+
 async def callback(request: Request) -> Response:
+    response = await _callback(request)
+    connector = deps_of(request).connector
+    provider = request.path_params["provider"]
+    if connector.is_known(provider):  # the cookie's path is the one the Mini App set: our redirect URI's
+        path = urlsplit(connector.redirect_uri(provider)).path
+        response.delete_cookie(BROWSER_COOKIE, path=path, httponly=True, samesite="lax")
+    return response
+
+
+async def _callback(request: Request) -> Response:
     deps = deps_of(request)
     connector = deps.connector
     provider = request.path_params["provider"]
     if not connector.is_known(provider):
         return page(pages.not_found(), 404)
     label = connector.label(provider)
-    params = {k: v for k, v in request.query_params.items()}
     try:
-        connected = await connector.finish(provider=provider, params=params)
+        params = _params(request)
+    except storable.NotStorable as err:
+        logger.warning("security: %s OAuth callback refused (%s)", provider, err)
+        return page(pages.link_expired(bot_url=deps.bot_url), 400)
+    try:
+        connected = await connector.finish(
+            provider=provider, params=params, browser=request.cookies.get(BROWSER_COOKIE)
+        )
     except StateRejected as err:
         logger.warning("security: %s OAuth callback refused (state %s)", provider, err.reason.value)
+        if err.reason is Rejection.OTHER_BROWSER:
+            return page(pages.other_browser(label, bot_url=deps.bot_url), 403)
         return page(pages.link_expired(bot_url=deps.bot_url), 400)
     except NotAvailable:
         logger.warning("security: OAuth callback for %s, which is not configured", provider)

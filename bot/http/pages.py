@@ -69,6 +69,18 @@ def link_expired(*, bot_url: str | None) -> str:
     )
 
 
+def other_browser(label: str, *, bot_url: str | None) -> str:
+    return _page(
+        f"{label} was not connected",
+        [
+            f"This {escape(label)} link was opened in another browser than the one it was made for, "
+            "so nothing was connected and the link no longer works.",
+            "To connect your own account, send <b>/connect</b> in the chat and open the button there.",
+        ],
+        bot_url,
+    )
+
+
 def failed(label: str, *, bot_url: str | None) -> str:
     return _page(
         f"{label} could not be connected",

@@ -1,10 +1,13 @@
 """``/webhooks/{whoop,strava,oura,intervals}``: verify, store, answer; the work happens from the stored rows.
 
 Verification and parsing are in `integrations.sync.webhooks`; storing and processing in
-`integrations.sync.events`. A delivery that is not authentic gets 401 (403 for a Strava event naming
-another subscription) with nothing stored and nothing fetched, and one log line without payload or
-secret. The 200 goes out only after the event row is committed (Strava wants it within 2 s, WHOOP and
-Oura within about 10 s; the fetch is never on that path).
+`integrations.sync.events`. A delivery that is not authentic gets 401 with nothing stored and nothing
+fetched, and one log line without payload or secret. Strava's events are unsigned, so every Strava
+delivery — accepted, for another subscription, for an athlete we do not know, unreadable — gets the same
+empty 200: the answer tells a sender nothing about our subscription id or our athletes. The 200 goes out
+only after the event row is committed (Strava wants it within 2 s, WHOOP and Oura within about 10 s; the
+fetch is never on that path). Which events become rows is `integrations.sync.admission`'s rule: one
+waiting row per object, a budget of rows per athlete.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http.limits import read_body
 from integrations.sync import webhooks
 from integrations.sync.events import EventInbox
-from integrations.sync.webhooks import MAX_BODY_BYTES, Event, Malformed, Refused
+from integrations.sync.webhooks import INTERVALS_MAX_BODY_BYTES, MAX_BODY_BYTES, Event, Malformed, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -55,24 +59,27 @@ class ProviderWebhooks:
         ]
 
     async def _accept(
-        self, provider: str, request: Request, parse: Callable[[bytes], list[Event]], *, owners_checked: bool = False
+        self,
+        provider: str,
+        request: Request,
+        parse: Callable[[bytes], list[Event]],
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        headers_check: Callable[[], None] | None = None,
     ) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(status_code=413)
+        """``headers_check`` refuses (raises `Refused`) what the headers alone show is not authentic, so
+        such a request is answered 401 before its body is read."""
         try:
+            if headers_check is not None:
+                headers_check()
+            body = await read_body(request, max_bytes=max_bytes)
             events = parse(body)
         except Refused as err:
             logger.warning("security: %s webhook refused (%s)", provider, err)
-            return Response(status_code=403 if "subscription" in str(err) else 401)
+            return Response(status_code=401)
         except Malformed as err:
             logger.warning("%s webhook not readable: %s", provider, err)
             return Response(status_code=400)
-        if owners_checked:
-            events = [e for e in events if await self.inbox.known_owner(provider, e.owner)]
-            if not events:
-                logger.info("%s webhook for an athlete we do not know: ignored", provider)
-                return Response(status_code=200)
         await self.inbox.receive(events)  # committed before the 200
         return Response(status_code=200)
 
@@ -88,7 +95,12 @@ class ProviderWebhooks:
         if not secret:
             return self._off("whoop")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        return await self._accept("whoop", request, lambda b: webhooks.whoop_events(secret, headers, b, self.clock()))
+        return await self._accept(
+            "whoop",
+            request,
+            lambda b: webhooks.whoop_events(secret, headers, b, self.clock()),
+            headers_check=lambda: webhooks.whoop_headers(headers, self.clock()),
+        )
 
     # ----------------------------------------------------------------- Oura
 
@@ -106,7 +118,12 @@ class ProviderWebhooks:
         if not secret:
             return self._off("oura")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        return await self._accept("oura", request, lambda b: webhooks.oura_events(secret, headers, b, self.clock()))
+        return await self._accept(
+            "oura",
+            request,
+            lambda b: webhooks.oura_events(secret, headers, b, self.clock()),
+            headers_check=lambda: webhooks.oura_headers(headers, self.clock()),
+        )
 
     # ----------------------------------------------------------------- Strava
 
@@ -125,9 +142,18 @@ class ProviderWebhooks:
         subscription = self.secrets.strava_subscription_id
         if subscription is None:
             return self._off("strava")
-        return await self._accept(
-            "strava", request, lambda b: webhooks.strava_events(subscription, b), owners_checked=True
-        )
+        body = await read_body(request, max_bytes=MAX_BODY_BYTES)
+        try:
+            events = webhooks.strava_events(subscription, body)
+        except (Refused, Malformed) as err:
+            logger.warning("security: strava webhook refused (%s)", err)
+            return Response(status_code=200)
+        events = [e for e in events if await self.inbox.known_owner("strava", e.owner)]
+        if events:
+            await self.inbox.receive(events)  # committed before the 200
+        else:
+            logger.info("strava webhook for an athlete we do not know: ignored")
+        return Response(status_code=200)
 
     # ----------------------------------------------------------------- Intervals.icu
 
@@ -135,4 +161,6 @@ class ProviderWebhooks:
         secret = self.secrets.intervals_secret
         if not secret:
             return self._off("intervals")
-        return await self._accept("intervals", request, lambda b: webhooks.intervals_events(secret, b))
+        return await self._accept(
+            "intervals", request, lambda b: webhooks.intervals_events(secret, b), max_bytes=INTERVALS_MAX_BODY_BYTES
+        )

@@ -137,6 +137,7 @@ async def add_state(
     chat_id: int | None,
     code_verifier: str | None,
     expires_at: datetime,
+    browser_hash: str | None = None,
 ) -> None:
     session.add(
         OAuthState(
@@ -145,6 +146,7 @@ async def add_state(
             provider=provider,
             chat_id=chat_id,
             code_verifier=code_verifier,
+            browser_hash=browser_hash,
             expires_at=expires_at,
         )
     )

@@ -19,6 +19,8 @@ from db.models import ProviderEvent
 from db.repositories import inbox
 
 KEEP_PROCESSED = timedelta(days=7)
+# How long a worker's claim on an event lasts; an older claim belongs to a worker that died.
+LEASE = timedelta(minutes=2)
 
 INBOX = inbox.Inbox(
     model=ProviderEvent,

@@ -4,11 +4,16 @@ RFC 9700 §4.7 (CSRF) and §4.4 (mix-up): the state is 256 bits from `secrets`; 
 stored, so a database reader cannot complete someone's flow; the callback's path names the provider and
 must match the one the state was issued for; the row is deleted by the callback that presents it (one
 ``DELETE … RETURNING``), so a replayed callback finds nothing; it expires after 10 minutes.
+
+Bound to a browser: the connect Mini App gives the browser that started the flow a random cookie and
+the state keeps its SHA-256 (``browser``); the callback must present that cookie, so an authorize URL
+followed in any other browser (forwarded, or copied) is refused before a token is requested.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +34,7 @@ class Rejection(StrEnum):
     UNKNOWN = "unknown"  # never issued, or already used
     EXPIRED = "expired"
     WRONG_PROVIDER = "wrong_provider"
+    OTHER_BROWSER = "other_browser"  # the callback came from a browser that did not start the flow
 
 
 class StateRejected(Exception):
@@ -68,8 +74,12 @@ async def issue(
     chat_id: int | None,
     now: datetime,
     pkce: bool,
+    browser: str | None = None,
 ) -> tuple[str, str | None]:
-    """A new state (and PKCE verifier when the provider supports PKCE), stored for the callback."""
+    """A new state (and PKCE verifier when the provider supports PKCE), stored for the callback.
+
+    ``browser``: the secret cookie value of the browser the flow must come back in (None: unbound).
+    """
     state = secrets.token_urlsafe(STATE_BYTES)
     verifier = new_code_verifier() if pkce else None
     sealed = (
@@ -86,17 +96,24 @@ async def issue(
         chat_id=chat_id,
         code_verifier=sealed,
         expires_at=now + STATE_TTL,
+        browser_hash=hash_state(browser) if browser is not None else None,
     )
     return state, verifier
 
 
 async def consume(
-    session: AsyncSession, *, vault: TokenVault, state: str | None, provider: str, now: datetime
+    session: AsyncSession,
+    *,
+    vault: TokenVault,
+    state: str | None,
+    provider: str,
+    now: datetime,
+    browser: str | None = None,
 ) -> Pending:
     """Use the state up (whatever the outcome), then check it; `StateRejected` says why it failed.
 
-    A state presented at the wrong provider's callback is consumed too: it has leaked into a mix-up
-    attempt and must not work anywhere afterwards.
+    A state presented at the wrong provider's callback, or from another browser, is consumed too: it has
+    leaked (a mix-up attempt, a forwarded authorize URL) and must not work anywhere afterwards.
     """
     if not state:
         raise StateRejected(Rejection.MISSING)
@@ -107,6 +124,10 @@ async def consume(
         raise StateRejected(Rejection.EXPIRED)
     if row.provider != provider:
         raise StateRejected(Rejection.WRONG_PROVIDER)
+    if row.browser_hash is not None and (
+        browser is None or not hmac.compare_digest(row.browser_hash, hash_state(browser))
+    ):
+        raise StateRejected(Rejection.OTHER_BROWSER)
     verifier = (
         vault.decrypt(row.code_verifier, user_id=row.user_id, provider=row.provider, field=VERIFIER_FIELD)
         if row.code_verifier is not None

@@ -35,6 +35,7 @@ from integrations.records import Batch, Mapped, MappingError
 from integrations.retry import call_with_retries
 from integrations.strava import mapping as strava_mapping
 from integrations.strava.client import StravaClient
+from integrations.sync import admission
 from integrations.sync.engine import SyncEngine
 from integrations.sync.history import delete_workout
 from integrations.sync.streams import OURA_MAPPERS, RunContext, map_whoop
@@ -44,7 +45,7 @@ from integrations.whoop.client import WhoopClient
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = provider_events.LEASE
 SWEEP_EVERY_S = 60.0
 SWEEP_BATCH = 500
 STREAM = "webhook"
@@ -105,9 +106,12 @@ class EventInbox:
     # ----------------------------------------------------------------- receiving
 
     async def receive(self, events: Sequence[Event]) -> int:
-        """Commit the events, then queue the new ones; returns how many were new. Call before answering 200."""
+        """Commit the events, then queue the new ones; returns how many were new. Call before answering 200.
+
+        Only what `admission.admit` lets through is stored: one waiting row per object, a budget per athlete.
+        """
         async with self.sessions.begin() as session:
-            new = await store(session, events)
+            new = await store(session, await admission.admit(session, events))
         for event_id in new:
             self._queue.put_nowait(event_id)
         return len(new)

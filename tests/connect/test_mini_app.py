@@ -53,11 +53,12 @@ async def test_the_owner_goes_on_to_the_provider_and_connects(miniapp_harness: C
     assert "script-src https://telegram.org 'sha256-" in page.headers["content-security-policy"]
     assert await _count(h, OAuthState) == 0  # no state exists before Telegram says who is there
 
-    answer = await _open(url, _init_data(ANN))
-    assert answer.status_code == 200
-    authorize = answer.json()["url"]
-    assert authorize.startswith(h.fakes["whoop"].app_config(h.providers_url).oauth_base_url)
-    done = await h.follow(authorize)
+    async with httpx.AsyncClient(follow_redirects=True) as browser:  # the Mini App's web view
+        answer = await browser.post(url, data={"init_data": _init_data(ANN)})
+        assert answer.status_code == 200
+        authorize = answer.json()["url"]
+        assert authorize.startswith(h.fakes["whoop"].app_config(h.providers_url).oauth_base_url)
+        done = await browser.get(authorize)
     assert done.status_code == 200 and "WHOOP is connected" in done.text
     assert await _count(h, Integration) == 1
     # The link was single-use.

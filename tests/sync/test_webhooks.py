@@ -114,7 +114,8 @@ async def test_shuffled_duplicate_whoop_deliveries_converge_to_the_providers_fin
         assert response.status_code == 200
     await hooks.inbox.idle()
 
-    assert await hooks.stored() == len(events)  # each event once, however often it came
+    # Each event at most once, however often it came (an event for an object already waiting joins it).
+    assert len({e["id"] for e in events}) <= await hooks.stored() <= len(events)
     expected = {w["id"]: w for w in store.collections["workout"]}
     stored = await hooks.workouts(ann)
     assert set(stored) == set(expected)
@@ -167,7 +168,7 @@ async def test_strava_handshake_subscription_and_owner_checks_then_refetch_with_
             "owner_id": owner, "subscription_id": subscription, "updates": {},
         }).content  # fmt: skip
 
-    assert (await hooks.post("strava", event(8142337, subscription=1))).status_code == 403
+    assert (await hooks.post("strava", event(8142337, subscription=1))).status_code == 200  # the same as any
     assert (await hooks.post("strava", event(424242))).status_code == 200  # unknown athlete: a no-op
     await hooks.inbox.idle()
     assert await hooks.stored() == 0 and _data_requests(h, "strava") == 0
