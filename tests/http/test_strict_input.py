@@ -108,6 +108,7 @@ WHOOP_PAYLOADS = [
 @pytest.mark.parametrize("payload", WHOOP_PAYLOADS)
 async def test_signed_provider_events_with_unstorable_fields_are_400(site: Site, payload: dict[str, Any]) -> None:
     await site.sync.athlete("whoop", external_id="48213")
+    await site.sync.athlete("oura", external_id="48213")  # events of athletes no connection knows are not kept
     headers, body = whoop_delivery(WHOOP_SECRET, payload)
     oura_headers, oura_body = oura_delivery(
         OURA_SECRET,
