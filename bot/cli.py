@@ -46,7 +46,7 @@ from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
 from integrations.sync.engine import FAILED, SyncEngine
 from integrations.tokens import rotate_keys
-from integrations.vault import generate_key_spec
+from integrations.vault import VaultConfigError, generate_key_spec
 from migrations import runner
 
 logger = logging.getLogger(__name__)
@@ -455,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         status = asyncio.run(commands[args.command]())
-    except (DatabaseUnavailable, UsageError) as err:
+    except (DatabaseUnavailable, UsageError, VaultConfigError) as err:
         print(f"coach-watts: {err}", file=sys.stderr)
         return EXIT_CONFIG
     except TelegramError as err:
