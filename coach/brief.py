@@ -18,7 +18,7 @@ did not arrive. A user whose devices send nothing is not kept waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -87,16 +87,40 @@ def brief_of(assessment: Assessment) -> Brief:
     )
 
 
-async def compose(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Brief:
-    """Today's brief for ``user``: the assessment, plus which of last night's data is still missing."""
-    return brief_of(await assess_today(session, user, now=now, band_sd=band_sd))
+def composed_at(local_date: date, tz: ZoneInfo, now: datetime) -> datetime:
+    """The instant a brief for ``local_date`` is composed as of: ``now``, or the last moment of that date
+    once it is over.
+
+    A brief can go out after its local date has ended (a brief time of 23:59 is still due within the catch-up
+    after midnight); composed at ``now`` it would be headed and filled with the new day while being claimed
+    for the old one, and the new day would get its own brief at 23:59 too. Composing as of the claimed date
+    keeps a brief to one date: its heading, its numbers and its claim.
+    """
+    next_day_start = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return min(now, next_day_start - timedelta(microseconds=1))
+
+
+async def compose(
+    session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5, local_date: date | None = None
+) -> Brief:
+    """The brief for ``local_date`` (today's when not given): the assessment, and last night's missing data."""
+    at = now if local_date is None else composed_at(local_date, ZoneInfo(user.timezone), now)
+    return brief_of(await assess_today(session, user, now=at, band_sd=band_sd))
 
 
 async def compose_many(
-    session: AsyncSession, users: Sequence[User], *, now: datetime, band_sd: float = 0.5
+    session: AsyncSession,
+    users: Sequence[User],
+    *,
+    now: datetime,
+    band_sd: float = 0.5,
+    local_dates: Mapping[str, date] | None = None,
 ) -> dict[str, Brief]:
-    """`compose` for a batch of users, reading their rows in three queries."""
-    assessed = await assess_many(session, users, now=now, band_sd=band_sd)
+    """`compose` for a batch of users (each for its ``local_dates`` entry, else today), in three queries."""
+    as_of = {
+        u.id: composed_at(local_dates[u.id], ZoneInfo(u.timezone), now) for u in users if u.id in (local_dates or {})
+    }
+    assessed = await assess_many(session, users, now=now, band_sd=band_sd, as_of=as_of)
     return {user_id: brief_of(a) for user_id, a in assessed.items()}
 
 
