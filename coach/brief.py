@@ -117,9 +117,8 @@ async def compose_many(
     local_dates: Mapping[str, date] | None = None,
 ) -> dict[str, Brief]:
     """`compose` for a batch of users (each for its ``local_dates`` entry, else today), in three queries."""
-    as_of = {
-        u.id: composed_at(local_dates[u.id], ZoneInfo(u.timezone), now) for u in users if u.id in (local_dates or {})
-    }
+    dates = local_dates or {}
+    as_of = {u.id: composed_at(dates[u.id], ZoneInfo(u.timezone), now) for u in users if u.id in dates}
     assessed = await assess_many(session, users, now=now, band_sd=band_sd, as_of=as_of)
     return {user_id: brief_of(a) for user_id, a in assessed.items()}
 
