@@ -6,11 +6,18 @@ import pytest
 
 from bot import texts
 from bot.console.botapi import LocalBotApi, Sent
+from coach import places
 from tests.bot.conftest import Harness
 
 ANN = LocalBotApi.user(4343, "Ann")
 TYPED = "x" * 10_000  # a paste far beyond Telegram's 4096-character message limit
 APOLOGY = texts.apology()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _places_loaded() -> None:
+    """The place names load once per process, slowly on a busy machine; not what these tests are about."""
+    places.warm_up()
 
 
 def _only_message(replies: list[Sent]) -> Sent:
