@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach.daily import Assessment, assess_many, assess_today
+from coach.daily import Assessment, assess_many, assess_today, local_day_start
 from db.models import CheckIn, User
 from db.repositories import briefs
 
@@ -96,8 +96,7 @@ def composed_at(local_date: date, tz: ZoneInfo, now: datetime) -> datetime:
     for the old one, and the new day would get its own brief at 23:59 too. Composing as of the claimed date
     keeps a brief to one date: its heading, its numbers and its claim.
     """
-    next_day_start = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return min(now, next_day_start - timedelta(microseconds=1))
+    return min(now, local_day_start(local_date + timedelta(days=1), tz) - timedelta(microseconds=1))
 
 
 async def compose(
