@@ -12,6 +12,7 @@ from bot import report_jobs, texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 from bot.ratelimit import PacedRateLimiter, SharedPace
+from bot.update_order import ChatOrderedProcessor
 
 # Channel posts only to answer a command there with the hint to talk privately.
 ALLOWED_UPDATES = ["message", "callback_query", "channel_post"]
@@ -83,6 +84,9 @@ def build_application(
     ``rate_limited=False`` is for benchmarks against a local Bot API server, which has no flood limits.
     """
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
+    # Polling hands updates to PTB's processor: chats side by side, each chat in order (webhook mode
+    # orders them itself, see bot.telegram_webhook, and calls process_update directly).
+    builder = builder.concurrent_updates(ChatOrderedProcessor())
     if rate_limited:
         # One pace for every process on this database (Telegram's limits are per bot, not per process).
         engine = ctx.sessions.kw["bind"]

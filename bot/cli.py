@@ -49,7 +49,7 @@ from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
 from integrations.sync.engine import FAILED, SyncEngine
 from integrations.tokens import rotate_keys
-from integrations.vault import generate_key_spec
+from integrations.vault import VaultConfigError, generate_key_spec
 from migrations import runner
 
 logger = logging.getLogger(__name__)
@@ -493,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         status = asyncio.run(commands[args.command]())
-    except (DatabaseUnavailable, UsageError, BackupError, RestoreRefused) as err:
+    except (DatabaseUnavailable, UsageError, VaultConfigError, BackupError, RestoreRefused) as err:
         print(f"coach-watts: {err}", file=sys.stderr)
         return EXIT_CONFIG
     except TelegramError as err:

@@ -28,6 +28,7 @@ from coach.llm.narrate import ReportNarrator
 from coach.reports import TITLES, ReportType
 from coach.reports import service as reports
 from coach.reports.content import Narrator, ReportContent
+from db.errors import AlreadyOpen
 from db.models import User
 
 logger = logging.getLogger(__name__)
@@ -50,13 +51,17 @@ class ReportJobs:
     async def submit(self, user: User, *, chat_id: int, type: ReportType, params: dict[str, Any]) -> str | None:
         """Create the report, show its progress message and start it; ``None`` when one is already running."""
         title = TITLES[type]
-        async with self.ctx.sessions.begin() as session:
-            if await reports.open_report(session, user_id=user.id) is not None:
-                return None
-            report = await reports.create(
-                session, user, type=type, chat_id=chat_id, params=params, now=self.ctx.clock(), lease=self.lease
-            )
-            report_id = report.id
+        try:
+            async with self.ctx.sessions.begin() as session:
+                if await reports.open_report(session, user_id=user.id) is not None:
+                    return None
+                report = await reports.create(
+                    session, user, type=type, chat_id=chat_id, params=params, now=self.ctx.clock(), lease=self.lease
+                )
+                report_id = report.id
+        except AlreadyOpen:
+            # Another process made one between our check and our insert; the database let only one through.
+            return None
         message = await self.bot.send_message(chat_id, texts_reports.report_queued(title), parse_mode=ParseMode.HTML)
         async with self.ctx.sessions.begin() as session:
             await reports.set_progress_message(session, report_id=report_id, message_id=message.message_id)

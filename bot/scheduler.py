@@ -305,7 +305,14 @@ class BriefScheduler:
                 else:
                     ready.append((claim, user))
             now = ctx.clock()
-            composed = await compose_many(session, [u for _, u in ready], now=now, band_sd=ctx.settings.hrv_band_sd)
+            # Each brief is composed for the local date it was claimed for (it may be over by now).
+            composed = await compose_many(
+                session,
+                [u for _, u in ready],
+                now=now,
+                band_sd=ctx.settings.hrv_band_sd,
+                local_dates={u.id: c.local_date for c, u in ready},
+            )
             markups = await self.keyboards(
                 session, items=[(u, c.chat_id, composed[u.id]) for c, u in ready if c.chat_id is not None], now=now
             )
@@ -387,7 +394,7 @@ class BriefScheduler:
                 await self._skip(session, claim)
                 return None
             now = ctx.clock()
-            brief = await compose(session, user, now=now, band_sd=ctx.settings.hrv_band_sd)
+            brief = await compose(session, user, now=now, band_sd=ctx.settings.hrv_band_sd, local_date=claim.local_date)
             markup = (await self.keyboards(session, items=[(user, claim.chat_id, brief)], now=now))[user.id]
             if not await briefs.start_sending(
                 session,

@@ -7,6 +7,7 @@ Every value that comes from data or from the user passes through `esc`, so a wor
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -26,6 +27,29 @@ def esc(text: str) -> str:
 
 # The settings shown by `_show_plan_setting` (their values are not plain numbers with a unit).
 PLAN_SETTING_NAMES = frozenset({"powermeter", "pace", "units", "hours", "days", "ramp", "recovery"})
+
+# How much of what a person typed a reply repeats: enough to recognise it, never enough to push the reply
+# past Telegram's 4096 characters (a refused reply would leave the person with only an apology).
+ECHO_CHARS = 40
+_WHITESPACE = re.compile(r"\s+")
+
+
+def quote_input(value: object, limit: int = ECHO_CHARS) -> str:
+    """What the person typed, on one line, cut to ``limit`` characters (an ellipsis marks the cut), escaped.
+
+    Every reply that repeats input goes through here: cutting before escaping keeps an entity whole.
+    """
+    text = _WHITESPACE.sub(" ", str(value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return esc(text)
+
+
+def invalid_value(error: InvalidValue) -> str:
+    """The sentence of an `InvalidValue`, with the value given shortened (it may be anything typed)."""
+    given = repr(error.value) if isinstance(error.value, str) else str(error.value)
+    return f"{esc(error.field)} must be {esc(error.allowed)}; got {quote_input(given)}."
+
 
 ACTION_HEADLINES = {
     Action.PROCEED: "go ahead with your planned session",
@@ -302,12 +326,12 @@ def setting_saved(label: str, user: User) -> str:
 
 
 def invalid_setting(error: InvalidValue) -> str:
-    return f"Nothing changed: {esc(str(error))}"
+    return f"Nothing changed: {invalid_value(error)}"
 
 
 def unknown_setting(name: str) -> str:
     names = ", ".join(SETTINGS)
-    return f"Nothing changed: I don't know a setting called {esc(name)}. The settings are: {names}."
+    return f"Nothing changed: I don't know a setting called {quote_input(name)}. The settings are: {names}."
 
 
 def settings_usage() -> str:
@@ -331,4 +355,4 @@ def apology() -> str:
 
 
 def unknown_command(command: str) -> str:
-    return f"I don't know {esc(command)}. /help lists what I can do."
+    return f"I don't know {quote_input(command)}. /help lists what I can do."

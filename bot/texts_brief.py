@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import texts, texts_plan
-from bot.texts import esc
+from bot.texts import esc, quote_input
 from coach.brief import Brief
 from coach.readiness import Action
 from db.models import User
@@ -59,7 +59,7 @@ def brief_saved(user: User) -> str:
 
 def brief_invalid(raw: str) -> str:
     return (
-        f"Nothing changed: “{esc(raw)}” is not a brief time. Use HH:MM on the 24-hour clock "
+        f"Nothing changed: “{quote_input(raw)}” is not a brief time. Use HH:MM on the 24-hour clock "
         "(00:00–23:59), e.g. <code>/brief 07:30</code> — or <code>/brief on</code> / <code>/brief off</code>."
     )
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.buttons import button
-from bot.texts import esc
+from bot.texts import esc, quote_input
 from integrations.connect import Connection, Disconnected, ProviderInfo
 
 KIND_START = "connect.start"
@@ -102,15 +102,16 @@ def unavailable(label: str) -> str:
 
 def unknown_provider(name: str, infos: Sequence[ProviderInfo]) -> str:
     names = ", ".join(f"<code>{esc(i.name)}</code>" for i in infos)
-    return f"I don't know a provider called <code>{esc(name)}</code>. I can connect: {names}."
+    return f"I don't know a provider called <code>{quote_input(name)}</code>. I can connect: {names}."
 
 
-def connected(label: str, display_name: str | None) -> str:
+def connected(label: str, display_name: str | None, *, provider: str) -> str:
+    """``provider`` is the name commands take (``intervals``), ``label`` the one people read (Intervals.icu)."""
     who = f" as {esc(display_name)}" if display_name else ""
     return (
         f"✅ <b>{esc(label)} connected</b>{who}. I'll import your recent history and keep it up to date; "
         "/status shows how it's going. If this wasn't you, send "
-        f"<code>/disconnect {esc(label.lower())}</code>."
+        f"<code>/disconnect {esc(provider)}</code>."
     )
 
 

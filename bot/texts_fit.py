@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.texts import esc
+from bot.texts import esc, quote_input
 from coach.daily import LoadImpact
 from coach.science.load import LoadMethod
 from integrations.fit.store import workout_type
@@ -109,7 +109,7 @@ def fit_refused(reason: str) -> str:
 
 
 def not_a_fit_file(file_name: str | None) -> str:
-    named = f" ({esc(file_name)})" if file_name else ""
+    named = f" ({quote_input(file_name)})" if file_name else ""
     return (
         f"I can read workouts from <b>.fit</b> activity files only{named}. "
         "Export the original file from your device or Garmin Connect / Strava and send it as a file."

@@ -5,7 +5,7 @@ Pure functions returning Telegram HTML; every value from data or from the user p
 
 from __future__ import annotations
 
-from bot.texts import esc, profile_lines
+from bot.texts import esc, invalid_value, profile_lines, quote_input
 from coach.places import Place
 from coach.profile import ONBOARDING_STEPS, PlaceNotFound
 from db.errors import InvalidValue
@@ -189,7 +189,7 @@ def timezone_found(place: Place) -> str:
 
 
 def place_not_found(err: PlaceNotFound) -> str:
-    typed = esc(str(err.value))
+    typed = quote_input(err.value)
     if err.suggestions:
         return f"I couldn't find <i>{typed}</i> exactly. Did you mean one of these? Or type another city."
     return (
@@ -206,7 +206,7 @@ def suggestion_label(place: Place) -> str:
 
 def invalid_answer(error: InvalidValue, *, onboarding: bool) -> str:
     way_out = "Try again, or type <i>skip</i>." if onboarding else "Try again, or tap Cancel."
-    return f"Nothing saved: {esc(str(error))} {way_out}"
+    return f"Nothing saved: {invalid_value(error)} {way_out}"
 
 
 def settings_menu(user: User) -> str:

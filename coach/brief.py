@@ -18,7 +18,7 @@ did not arrive. A user whose devices send nothing is not kept waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import plans
-from coach.daily import Assessment, assess_many, assess_today
+from coach.daily import Assessment, assess_many, assess_today, local_day_start
 from coach.plans import TodayPlan
 from db.models import CheckIn, User
 from db.repositories import briefs
@@ -92,17 +92,40 @@ def brief_of(assessment: Assessment, plan: TodayPlan | None = None) -> Brief:
     )
 
 
-async def compose(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Brief:
-    """Today's brief for ``user``: the assessment, today's session, and which of last night's data is missing."""
-    assessment = await assess_today(session, user, now=now, band_sd=band_sd)
+def composed_at(local_date: date, tz: ZoneInfo, now: datetime) -> datetime:
+    """The instant a brief for ``local_date`` is composed as of: ``now``, or the last moment of that date
+    once it is over.
+
+    A brief can go out after its local date has ended (a brief time of 23:59 is still due within the catch-up
+    after midnight); composed at ``now`` it would be headed and filled with the new day while being claimed
+    for the old one, and the new day would get its own brief at 23:59 too. Composing as of the claimed date
+    keeps a brief to one date: its heading, its numbers and its claim.
+    """
+    return min(now, local_day_start(local_date + timedelta(days=1), tz) - timedelta(microseconds=1))
+
+
+async def compose(
+    session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5, local_date: date | None = None
+) -> Brief:
+    """The brief for ``local_date`` (today's when not given): the assessment, the day's session from the plan,
+    and which of last night's data is missing."""
+    at = now if local_date is None else composed_at(local_date, ZoneInfo(user.timezone), now)
+    assessment = await assess_today(session, user, now=at, band_sd=band_sd)
     return brief_of(assessment, await plans.today(session, user, assessment=assessment))
 
 
 async def compose_many(
-    session: AsyncSession, users: Sequence[User], *, now: datetime, band_sd: float = 0.5
+    session: AsyncSession,
+    users: Sequence[User],
+    *,
+    now: datetime,
+    band_sd: float = 0.5,
+    local_dates: Mapping[str, date] | None = None,
 ) -> dict[str, Brief]:
-    """`compose` for a batch of users, reading their rows in five queries."""
-    assessed = await assess_many(session, users, now=now, band_sd=band_sd)
+    """`compose` for a batch of users (each for its ``local_dates`` entry, else today), in a few queries."""
+    dates = local_dates or {}
+    as_of = {u.id: composed_at(dates[u.id], ZoneInfo(u.timezone), now) for u in users if u.id in dates}
+    assessed = await assess_many(session, users, now=now, band_sd=band_sd, as_of=as_of)
     planned = await plans.today_many(session, users, assessments=assessed)
     return {user_id: brief_of(a, planned.get(user_id)) for user_id, a in assessed.items()}
 

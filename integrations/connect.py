@@ -41,6 +41,17 @@ CLIENTS: dict[str, type[ProviderClient]] = {
 OAUTH: dict[str, OAuthProvider] = {name: cls.oauth for name, cls in CLIENTS.items()}
 OAUTH_METHOD = "oauth"
 
+
+def provider_named(typed: str) -> str | None:
+    """The provider a person means by ``typed``: its name (``intervals``) or its label (``Intervals.icu``),
+    in any case; None when neither. Messages show labels, so a label typed back must work as a name."""
+    wanted = typed.strip().casefold()
+    for name, spec in OAUTH.items():
+        if wanted in (name.casefold(), spec.label.casefold()):
+            return name
+    return None
+
+
 # Called after a connection is stored and proven; the sync engine hooks its first import in here.
 AfterConnect = Callable[[str, str], Awaitable[None]]
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,18 +97,51 @@ def generate_key_spec(key_id: str | None = None) -> str:
 def load_or_create_dev_keys(data_dir: Path) -> str:
     """Development only: the key spec stored in the data folder, created once with mode 0600.
 
+    Several processes may start at once on a fresh folder, so the file appears whole or not at all: the key
+    is written and flushed to a private temporary file, which is then hard-linked to the final name. The
+    link fails for every process but the first, and each of them reads the winner's complete file; a reader
+    never sees a file being written (which ``O_EXCL`` on the final name alone allowed).
+
     Losing this file makes stored tokens unreadable (users reconnect), which is acceptable in
     development and is why production must configure ``TOKEN_ENCRYPTION_KEYS`` instead.
     """
     path = data_dir / DEV_KEY_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create_whole(path, generate_key_spec("dev1") + "\n")
+    return _read_dev_keys(path)
+
+
+def _create_whole(path: Path, content: str) -> None:
+    """Create ``path`` holding ``content`` unless it exists; never visible half-written."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(generate_key_spec("dev1") + "\n")
-    return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: its key stands
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+
+
+def _read_dev_keys(path: Path) -> str:
+    """The spec in the key file, checked: an empty or damaged file is named, its content never shown."""
+    spec = path.read_text().strip()
+    if not spec:
+        raise VaultConfigError(
+            f"The development key file {path} is empty; delete it to have a new key made "
+            "(tokens stored under the lost key cannot be read: those users reconnect)."
+        )
+    try:
+        parse_keys(spec)
+    except VaultConfigError as err:
+        raise VaultConfigError(
+            f"The development key file {path} is damaged ({err}); restore it from a backup, or delete it to have "
+            "a new key made (tokens stored under the lost key cannot be read: those users reconnect)."
+        ) from err
+    return spec
 
 
 def _aad(user_id: str, provider: str, field: str) -> bytes:

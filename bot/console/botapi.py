@@ -33,6 +33,10 @@ from starlette.routing import Route
 
 JsonDict = dict[str, Any]
 
+# Telegram's limits (Bot API, sendMessage and the caption of any media): longer is a 400.
+MESSAGE_CHARS = 4096
+CAPTION_CHARS = 1024
+
 BOT_USER: JsonDict = {
     "id": 7_000_000_001,
     "is_bot": True,
@@ -263,8 +267,7 @@ class LocalBotApi:
         text = params.get("text")
         if not text:
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        _check_length(text, MESSAGE_CHARS, "message is too long")
         extra: JsonDict = {"text": text}
         if (markup := params.get("reply_markup")) and "inline_keyboard" in markup:
             # Only inline keyboards belong to the message; a reply keyboard belongs to the chat's input field.
@@ -292,6 +295,9 @@ class LocalBotApi:
 
     async def _edit_message_text(self, params: JsonDict) -> JsonDict:
         message = self._existing(params)
+        if not params.get("text"):
+            raise ApiError(400, "Bad Request: message text is empty")
+        _check_length(params["text"], MESSAGE_CHARS, "message is too long")
         if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params.get("text")
@@ -326,6 +332,7 @@ class LocalBotApi:
 
     async def _send_file(self, method: str, field_name: str, params: JsonDict) -> JsonDict:
         chat_id = self._chat_id(params)
+        _check_length(params.get("caption") or "", CAPTION_CHARS, "message caption is too long")
         stored = self._store_upload(params.get(field_name), field_name)
         extra: JsonDict = {}
         if field_name == "photo":
@@ -505,6 +512,13 @@ class _Upload:
     content: bytes
     filename: str | None
     content_type: str | None
+
+
+def _check_length(text: str, limit: int, refusal: str) -> None:
+    """Telegram counts UTF-16 code units of the text after entity parsing; counting the raw text (tags
+    included) can only refuse more, so a message this server accepts, Telegram accepts too."""
+    if len(text.encode("utf-16-le")) // 2 > limit:
+        raise ApiError(400, f"Bad Request: {refusal}")
 
 
 def _error(err: ApiError) -> JSONResponse:

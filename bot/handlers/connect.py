@@ -19,7 +19,7 @@ from bot.handlers.common import asking_user, reply
 from bot.http import miniapp
 from db.models import CallbackAction
 from db.repositories import actions, users
-from integrations.connect import ConnectFailed, Connector, NotAvailable
+from integrations.connect import ConnectFailed, Connector, NotAvailable, provider_named
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,12 @@ def _guarded(handler: Handler) -> Handler:
 async def connect(update: Update, context: Context) -> None:
     """``/connect`` (menu), ``/connect <provider>`` (authorize link), ``/connect intervals <API key>``."""
     args = context.args or []
-    if len(args) >= 2 and args[0].lower() == "intervals":
+    provider = provider_named(args[0]) if args else None
+    if len(args) >= 2 and provider == "intervals":
         await _connect_api_key(update, context, args[1])
         return
     if args:
-        await _send_link(update, context, args[0].lower())
+        await _send_link(update, context, provider or args[0])
         return
     ctx = app_context(context)
     connector = _connector(ctx)
@@ -164,7 +165,9 @@ async def _connect_api_key(update: Update, context: Context, key: str, *, pasted
         await context.bot.send_message(chat.id, texts_connect.api_key_refused(), parse_mode=ParseMode.HTML)
         return
     await context.bot.send_message(
-        chat.id, texts_connect.connected(connected.label, connected.profile.display_name), parse_mode=ParseMode.HTML
+        chat.id,
+        texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
+        parse_mode=ParseMode.HTML,
     )
 
 
@@ -201,9 +204,9 @@ async def disconnect(update: Update, context: Context) -> None:
     if not args:
         await reply(update, texts_connect.disconnect_usage(await connector.connections(user_id=user.id)))
         return
-    provider = args[0].lower()
-    if not connector.is_known(provider):
-        await reply(update, texts_connect.unknown_provider(provider, connector.providers()))
+    provider = provider_named(args[0])
+    if provider is None:
+        await reply(update, texts_connect.unknown_provider(args[0], connector.providers()))
         return
     result = await connector.disconnect(user_id=user.id, provider=provider)
     await reply(update, texts_connect.disconnected(result))

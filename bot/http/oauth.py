@@ -96,5 +96,9 @@ async def _callback(request: Request) -> Response:
         logger.warning("connecting %s failed: %s", provider, err.cause)
         await _tell(request, err.chat_id, texts_connect.connect_failed(label))
         return page(pages.failed(label, bot_url=deps.bot_url), 502)
-    await _tell(request, connected.chat_id, texts_connect.connected(connected.label, connected.profile.display_name))
+    await _tell(
+        request,
+        connected.chat_id,
+        texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
+    )
     return page(pages.connected(label, bot_url=deps.bot_url), 200)

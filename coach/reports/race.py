@@ -21,6 +21,7 @@ the freshest plan possible.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -171,7 +172,10 @@ async def build(
     if assessment.resting_hr is not None and assessment.resting_hr.elevated:
         warnings.append("Resting HR is elevated: if you feel ill, rest first — the plan can wait a few days.")
     await progress("Projecting the taper")
-    plan = plan_taper(ctl0, atl0, start=today, race_day=race.day, recovery_days=RECOVERY_DAYS if red else 0)
+    # The projection searches taper lengths and volumes: CPU work, kept off the event loop.
+    plan = await asyncio.to_thread(
+        plan_taper, ctl0, atl0, start=today, race_day=race.day, recovery_days=RECOVERY_DAYS if red else 0
+    )
     series = chart(loads.days, plan, race, today=today)
     facts: dict[str, Any] = {
         "race": race.to_json(),

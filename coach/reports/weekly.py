@@ -18,6 +18,7 @@ C0 + r in 7 days when L = (C0 + r − C0·a) / (1 − a), a = (1 − k_CTL)^7.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -404,6 +405,11 @@ async def build(
 ) -> ReportContent:
     inputs = await gather(session, user, now=now, band_sd=band_sd, progress=progress)
     await progress("Planning next week")
+    # Pure work on rows already read: a worker thread, so the bot answers other chats meanwhile.
+    return await asyncio.to_thread(_content, inputs)
+
+
+def _content(inputs: WeeklyInputs) -> ReportContent:
     plan = next_week(inputs)
     chart = _chart(inputs)
     caption = None

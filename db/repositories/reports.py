@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.errors import AlreadyOpen
 from db.models import Report, ReportRequest
 
 
@@ -24,6 +26,9 @@ async def add(
     suggestions: dict[str, Any] | None = None,
     model_version: str | None = None,
 ) -> Report:
+    """A report row. An unfinished one (PENDING, PROCESSING) while the user has another raises `AlreadyOpen`:
+    the partial unique index decides, so two processes inserting at the same instant cannot both succeed (the
+    second waits for the first to commit, then fails). A savepoint keeps the caller's transaction usable."""
     report = Report(
         user_id=user_id,
         type=type,
@@ -34,9 +39,23 @@ async def add(
         suggestions=suggestions,
         model_version=model_version,
     )
-    session.add(report)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(report)
+            await session.flush()
+    except IntegrityError as err:
+        if _violated(err) == OPEN_REPORT_INDEX:
+            raise AlreadyOpen(user_id) from err
+        raise
     return report
+
+
+OPEN_REPORT_INDEX = "Report_userId_open_key"
+
+
+def _violated(err: IntegrityError) -> str | None:
+    """The name of the constraint or unique index an insert broke (asyncpg reports it on the cause)."""
+    return getattr(getattr(err.orig, "__cause__", None), "constraint_name", None)
 
 
 # --- Requests: delivery and the work lease -------------------------------------------------------------------

@@ -5,7 +5,7 @@ priority, target time; the race a plan leads to, its status and projection); "Pl
 per planned session. The availability settings are columns of "User", each with a CHECK of its range.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 01:35:54.583602
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

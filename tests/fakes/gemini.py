@@ -36,6 +36,15 @@ class Reply:
     body: JsonDict = field(default_factory=dict)
     hang_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    held: Hold | None = None  # answer only once the test releases it
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A request the fake keeps waiting: ``arrived`` is set when it comes in, the reply goes out on ``release``."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 Script = Reply | Callable[[JsonDict], Reply]
@@ -97,6 +106,11 @@ def server_error() -> Reply:
 
 def hang(seconds: float = 60.0) -> Reply:
     return Reply(hang_s=seconds)
+
+
+def held(reply: Reply, hold: Hold) -> Reply:
+    """``reply``, sent only after ``hold.release`` is set (a model that takes as long as the test wants)."""
+    return Reply(status=reply.status, body=reply.body, headers=reply.headers, held=hold)
 
 
 # --------------------------------------------------------------------------- reading what the client sent
@@ -187,6 +201,9 @@ class FakeGemini:
             return JSONResponse({"error": {"code": 400, "message": "unsupported", "status": "INVALID_ARGUMENT"}}, 400)
         script = self._queue.popleft() if self._queue else self.default
         reply = script(body) if callable(script) else script
+        if reply.held is not None:
+            reply.held.arrived.set()
+            await reply.held.release.wait()
         if reply.hang_s:
             await self._hang(request, reply.hang_s)
             return Response(status_code=504)
