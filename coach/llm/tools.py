@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach.curves import curve_view
 from coach.daily import PMC_LOOKBACK_DAYS, assess_today, local_day_start, recovery_series
 from coach.science import pmc
 from coach.science.recovery import NORMAL_RANGE_DAYS, hrv_status, resting_hr_status
@@ -265,6 +266,31 @@ async def get_upcoming_events(session: AsyncSession, scope: ToolScope, _args: No
     }
 
 
+async def get_power_curve(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Result:
+    """Best power per duration over 90 days (and the comparison span), with the estimate the rules made of it."""
+    user = await _user(session, scope)
+    view = await curve_view(session, user, now=scope.now)
+    if not view.best:
+        return {"note": "no workout of the last 90 days has a stored power curve (second-by-second power)"}
+    ftp = view.ftp
+    return {
+        "days": view.days,
+        "workouts_with_curve": view.sessions_with_curve,
+        "rides_without_curve": view.sessions_without_curve,
+        "best_power_w": {str(d): _r(e.value, 0) for d, e in sorted(view.best.items())},
+        "comparison": view.comparison_label,
+        "comparison_best_power_w": {str(d): _r(e.value, 0) for d, e in sorted(view.comparison.items())},
+        "ftp_estimate": {
+            "estimated_ftp_w": _r(ftp.ftp_w, 0),
+            "critical_power_w": _r(ftp.cp_w, 0),
+            "w_prime_kj": _r(ftp.w_prime_j / 1000 if ftp.w_prime_j is not None else None),
+            "ftp_from_95_percent_of_20_min_w": _r(ftp.ftp_from_20min_w, 0),
+            "data_quality": ftp.quality.value,
+            "stored_ftp_w": user.ftp,
+        },
+    }
+
+
 TOOLS: Mapping[str, Tool] = {
     t.name: t
     for t in (
@@ -288,6 +314,13 @@ TOOLS: Mapping[str, Tool] = {
             get_daily_metrics,
         ),
         Tool("get_readiness", "Today's rules-based readiness suggestion and what it rests on.", NoArgs, get_readiness),
+        Tool(
+            "get_power_curve",
+            "Best power for each duration (seconds to watts) over 90 days and over the season, and the FTP, "
+            "critical power and W' the rules estimate from it, with the data quality.",
+            NoArgs,
+            get_power_curve,
+        ),
         Tool(
             "get_upcoming_events", "Upcoming races the athlete has told the coach about.", NoArgs, get_upcoming_events
         ),
