@@ -61,3 +61,14 @@ async def between(session: AsyncSession, *, user_id: str, start: datetime, end: 
         )
         for row in rows
     ]
+
+
+async def stored_for_source(
+    session: AsyncSession, *, user_id: str, source: str, since: datetime
+) -> dict[str, dict[str, Any]]:
+    """``externalId → curves`` of one source's workouts since ``since`` that already have a curve."""
+    curves = Workout.raw_json["curves"]
+    stmt = select(Workout.external_id, curves).where(
+        Workout.user_id == user_id, Workout.source == source, Workout.date >= since, curves.is_not(None)
+    )
+    return {row[0]: row[1] for row in (await session.execute(stmt)).all() if isinstance(row[1], dict)}
