@@ -1,27 +1,27 @@
 """Bytes → FIT messages, with Garmin's FIT SDK first and fitdecode for what the SDK cannot read.
 
 Both readers were run on every file of `tests/fixtures/fit/` (reference, `more/`, `corpus/`; 33 files) on
-2026-12-07 (`python -m bench.fit_decoders`, best of 3 on the shared 2-core machine):
+2026-12-07 (`python -m bench.fit_decoders`: best of 3, on a shared 2-core machine under load, so the absolute
+times are several times a quiet machine's; the ratios held in two runs):
 
-    file (size)                                fitdecode     garmin-fit-sdk   records equal
-    ELEMNT 6.6 h (716 kB)                      7.27 s        3.11 s           yes
-    c07 Edge 530, 35 stretches (488 kB)        8.45 s        4.02 s           yes
-    c09 Edge 1030 (383 kB)                     7.27 s        3.15 s           yes
-    r04 fenix 5X Plus run (363 kB)             6.44 s        4.25 s           yes
-    c02 Edge 1000 (295 kB)                     3.47 s        2.05 s           yes
-    all 33 files                               ≈ 80 s        ≈ 47 s
+    file (size)                                fitdecode     garmin-fit-sdk   records differing
+    ELEMNT 6.6 h (699 kB)                      17.4 s         7.5 s           0 of 13 471
+    c07 Edge 530, 35 stretches (476 kB)        14.6 s        11.2 s           0 of 8 823
+    c09 Edge 1030 (374 kB)                     16.7 s        10.8 s           0 of 6 177
+    r04 fenix 5X Plus run (354 kB)             14.3 s         7.6 s           0 of 6 599
+    c20 Zwift (111 kB)                          5.0 s         3.0 s           3 043 of 3 043 (distance)
+    all 33 files                              156.8 s        98.9 s
 
   * Same files read, same files refused: the four broken files of `more/` and the damaged corpus file fail
     in both, at the same byte; so does the Strava Android file (fitdecode at byte 7471, the SDK at 7472: the
-    record written just before is one byte shorter than its definition, 19 of 20 bytes, so every message
+    record written just before is one byte shorter than its definition, 18 of 19 bytes, so every message
     after it is misaligned — its last decoded record is dated 2085 with 38.9 m/s; only 5 of the 59 minutes
     precede the damage). No reader we know decodes it, so it stays refused with one sentence.
   * Same values: power, heart rate, distance, speed, cadence and accumulated power agree on every record of
-    every file, except where the SDK is right and fitdecode is not: it expands components (Zwift's
-    `compressed_speed_distance` into `distance`, left empty by fitdecode) and merges the chest strap's `hr`
-    messages into the records (`merge_heart_rates`: the pool swim's strap heart rate, absent from its
-    records; the FR935 dive's strap values replace the wrist's).
-  * Speed: the SDK takes 0.4–0.9 of fitdecode's time on every file over 10 kB.
+    every file, except where the SDK does more: it expands components (Zwift's `compressed_speed_distance`
+    into `distance`, left empty by fitdecode) and can spread a chest strap's `hr` messages over the records
+    (the pool swim's only heart rate; `conventions` says when we use them).
+  * Speed: the SDK takes 0.43–0.92 of fitdecode's time on every activity file over 10 kB.
 
 So the SDK is the primary reader. It does not support compressed-timestamp record headers (an old, rare
 encoding fitdecode reads), so a file the SDK refuses is read again by fitdecode; when both refuse, fitdecode's
