@@ -77,11 +77,11 @@ class ServerProcess:
     received. Both processes read the same monotonic clock, so the two sides' times compare.
     """
 
-    def __init__(self, *, blocked: set[int], refuse_share: float, seed: int) -> None:
+    def __init__(self, *, blocked: set[int], refuse_share: float, seed: int, token: str = TOKEN) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve_bot_api, args=(child, blocked, refuse_share, seed), name="local-bot-api", daemon=True
+            target=_serve_bot_api, args=(child, blocked, refuse_share, seed, token), name="local-bot-api", daemon=True
         )
         self.url = ""
 
@@ -104,10 +104,10 @@ class ServerProcess:
             self._process.kill()
 
 
-def _serve_bot_api(conn: Connection, blocked: set[int], refuse_share: float, seed: int) -> None:
+def _serve_bot_api(conn: Connection, blocked: set[int], refuse_share: float, seed: int, token: str) -> None:
     async def serve() -> None:
         flood = FloodControl(blocked=blocked, refuse_share=refuse_share, seed=seed)
-        api = LocalBotApi(TOKEN)
+        api = LocalBotApi(token)
         api.faults["sendMessage"] = flood
         async with BackgroundServer(api.asgi()) as server:
             conn.send(server.url)

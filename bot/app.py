@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot import report_jobs, texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
-from bot.ratelimit import PacedRateLimiter
+from bot.ratelimit import PacedRateLimiter, SharedPace
 
 # Channel posts only to answer a command there with the hint to talk privately.
 ALLOWED_UPDATES = ["message", "callback_query", "channel_post"]
@@ -77,13 +77,17 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The bot, talking to the Bot API at ``base_url`` (PTB appends the token).
 
-    Telegram allows about 30 messages a second overall; the rate limiter keeps us under it and retries
-    once after a ``RetryAfter`` (`bot.ratelimit`: an even pace, and a flood wait that holds every request).
+    Telegram allows about 30 messages a second overall and one a second per chat; the rate limiter keeps
+    every process on this database under both together and retries once after a ``RetryAfter``
+    (`bot.ratelimit`: an even pace shared in PostgreSQL, and a flood wait that holds every request).
     ``rate_limited=False`` is for benchmarks against a local Bot API server, which has no flood limits.
     """
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
     if rate_limited:
-        limiter = PacedRateLimiter(PACED_PER_SECOND, max_retries=1)
+        # One pace for every process on this database (Telegram's limits are per bot, not per process).
+        engine = ctx.sessions.kw["bind"]
+        pace = SharedPace(engine, PACED_PER_SECOND, chat_burst=ctx.settings.telegram_chat_burst)
+        limiter = PacedRateLimiter(PACED_PER_SECOND, max_retries=1, pace=pace)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if not polling:
         builder = builder.updater(None)

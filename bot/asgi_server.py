@@ -45,7 +45,9 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False)
+        # log_config=None: uvicorn installs no handlers of its own, so its lines reach the root handler and
+        # its secret redaction (an error line may quote a request URL with an OAuth code in it).
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False, log_config=None)
         self._server = _EmbeddedUvicorn(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:

@@ -23,9 +23,10 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import housekeeping, texts_fit
+from bot import backups, housekeeping, texts_fit, texts_sync
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
+from bot.backups import RestoreRefused
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
 from bot.context import AppContext, utc_now
@@ -39,6 +40,7 @@ from bot.settings import PROVIDERS, Settings
 from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
 from coach import demo
+from db.backup import BackupError
 from db.errors import DatabaseUnavailable
 from db.models import User
 from db.repositories import metrics, users, workouts
@@ -85,7 +87,7 @@ async def _run(settings: Settings) -> None:
         )
         deps = attach(ctx, app, connector)
         receiver = (
-            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock)
+            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock, vault=vault)
             if webhook_secret is not None
             else None
         )
@@ -392,12 +394,22 @@ async def _sync(settings: Settings, *, who: str | None, provider: str | None, da
             await engine.aclose()
             await connector.aclose()
     for r in results:
-        line = f"{r.user_id} {r.provider}: {r.status}, {r.workouts} workouts, {r.nights} days"
-        print(line + (f" — {r.error}" if r.error else ""))
+        print(texts_sync.cli_line(r))
     return 1 if any(r.status == FAILED for r in results) else 0
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+# --------------------------------------------------------------------------- backup, restore
+
+
+async def _backup(settings: Settings, *, to: str | None) -> None:
+    print(await backups.run_backup(settings, to=to))
+
+
+async def _restore(settings: Settings, source: str, *, force: bool) -> None:
+    print(await backups.run_restore(settings, source, force=force))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -421,6 +433,13 @@ def _parser() -> argparse.ArgumentParser:
     sync_cmd.add_argument("--user", metavar="ID", help="only this user (user id or Telegram id)")
     sync_cmd.add_argument("--provider", choices=PROVIDERS, help="only this provider")
     sync_cmd.add_argument("--days", type=int, metavar="N", help="re-read the last N days (leaves cursors as they are)")
+    backup_cmd = sub.add_parser("backup", help="write a compressed dump of the database (prints its path last)")
+    backup_cmd.add_argument(
+        "--to", metavar="DIR|s3://BUCKET/PREFIX", help="where to write it (default: backups/ in the data folder)"
+    )
+    restore_cmd = sub.add_parser("restore", help="restore a dump into an empty database")
+    restore_cmd.add_argument("source", metavar="PATH", help="a dump file, or s3://BUCKET/KEY")
+    restore_cmd.add_argument("--force", action="store_true", help="replace a database that already holds data")
     rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored provider token under the active key")
     rotate.add_argument("--new-key", action="store_true", help="only print a new key for TOKEN_ENCRYPTION_KEYS")
     return parser
@@ -448,7 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coach-watts: invalid configuration — {problems}.", file=sys.stderr)
         return EXIT_CONFIG
     console = args.command == "chat"
-    configure_logging(settings.log_level, secrets=_secrets(settings), stream_level="WARNING" if console else None)
+    configure_logging(
+        settings.log_level,
+        secrets=_secrets(settings),
+        stream_level="WARNING" if console else None,
+        fmt=settings.log_format,
+    )
     commands: dict[str, Callable[[], Coroutine[Any, Any, int | None]]] = {
         "run": lambda: _run(settings),
         "chat": lambda: _chat(settings, demo_if_empty=args.demo_if_empty),
@@ -459,10 +483,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "rotate-keys": lambda: _rotate_keys(settings),
         "sync": lambda: _sync(settings, who=args.user, provider=args.provider, days=args.days),
+        "backup": lambda: _backup(settings, to=args.to),
+        "restore": lambda: _restore(settings, args.source, force=args.force),
     }
     try:
         status = asyncio.run(commands[args.command]())
-    except (DatabaseUnavailable, UsageError) as err:
+    except (DatabaseUnavailable, UsageError, BackupError, RestoreRefused) as err:
         print(f"coach-watts: {err}", file=sys.stderr)
         return EXIT_CONFIG
     except TelegramError as err:

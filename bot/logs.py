@@ -7,9 +7,11 @@ unfiltered log writes the token; exceptions from HTTP clients embed the URL too.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 BOT_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[redacted]"
@@ -39,9 +41,35 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | None = None) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per line (``LOG_FORMAT=json``), for log collectors that index fields.
+
+    Runs after `RedactSecrets`, which has already folded any traceback, cleaned, into the message.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:  # only when no redaction filter ran (tests of the formatter itself)
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | None = None, fmt: str = "text") -> None:
+    """One handler on the root logger, redacting secrets; every library logger propagates to it.
+
+    uvicorn is started with ``log_config=None`` (`bot.asgi_server`), so its loggers have no handlers of their
+    own and their lines pass through the same filter.
+    """
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if fmt == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     if stream_level is not None:
         handler.setLevel(stream_level.upper())

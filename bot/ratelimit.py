@@ -13,22 +13,34 @@ This limiter implements PTB's `BaseRateLimiter` interface with the two rules the
   first in line goes the moment it passes. The refused request is retried up to ``max_retries`` times
   (per call: ``rate_limit_args``), then the ``RetryAfter`` reaches the caller.
 
-Telegram's per-group limit (20 a minute) is not paced: the bot only talks in private chats, and answers a
-group message once, with a hint.
+With several bot processes the pace must be one for the whole bot: `SharedPace` keeps it in PostgreSQL
+(`db.models.TelegramPace`, the function ``cw_telegram_turn``), so every process draws its turns from the same
+line, a flood wait one process receives holds all of them, and each chat gets at most one new message a
+second (a group one every three seconds: Telegram's 20 a minute), after a short burst Telegram tolerates.
+Edits, deletions and callback answers are paced bot-wide only. `_Pace` is the same algorithm in memory, for
+a process without a database (and the shared pace's fallback while the database is unreachable).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
+
+from bot import metrics
+
+logger = logging.getLogger(__name__)
 
 # Added to Telegram's retry_after. Our wait starts when the 429 arrives, which is after Telegram started its
 # own, so no margin is needed for the clocks; this one only covers a timer that fires a hair early.
@@ -41,6 +53,14 @@ def retry_after(err: RetryAfter) -> timedelta:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = err.retry_after
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+def _chat_number(chat_id: object) -> int | None:
+    """A numeric chat id (``@channel`` usernames are paced bot-wide only)."""
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        return None
 
 
 class _Pace:
@@ -86,9 +106,140 @@ class _Pace:
             self._theoretical_arrival = max(self._theoretical_arrival, loop.time()) + self.interval
 
 
+# Methods that put a new message into a chat: these count against the per-chat limit.
+NEW_MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAudio", "sendVideo", "sendVoice",
+        "sendAnimation", "sendSticker", "sendLocation", "sendVenue", "sendContact", "sendPoll", "sendDice",
+        "copyMessage", "forwardMessage", "sendInvoice",
+    }
+)  # fmt: skip
+# Per chat: one new message a second after a burst (``TELEGRAM_CHAT_BURST``; Telegram tolerates "short
+# bursts"); per group chat (negative ids): one every three seconds (20 a minute) after the same burst.
+CHAT_INTERVAL_S = 1.0
+GROUP_INTERVAL_S = 3.0
+
+
+class Pace(Protocol):
+    async def acquire(self, chat_id: int | None) -> None: ...
+    async def wait_out_flood(self) -> None: ...
+    async def hold_for(self, seconds: float) -> None: ...
+
+
+class LocalPace:
+    """The bot-wide pace of one process (no per-chat spacing): `_Pace` behind the `Pace` interface."""
+
+    def __init__(self, per_second: float) -> None:
+        self.pace = _Pace(per_second)
+
+    async def acquire(self, chat_id: int | None) -> None:
+        await self.pace.acquire()
+
+    async def wait_out_flood(self) -> None:
+        await self.pace.wait_out_flood()
+
+    async def hold_for(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self.pace.resume_at:
+            # A new flood wait. Refusals arriving while one is already being waited out are the requests
+            # that were in flight when it began: same wait, so they don't extend it.
+            self.pace.hold_until(loop.time() + seconds)
+
+
+class SharedPace:
+    """The pace of the whole bot, kept in PostgreSQL: every process takes its turns from the same line.
+
+    One round trip hands out a turn (``cw_telegram_turn`` returns the seconds to wait); after the wait the
+    flood deadline is read once more, since another process may have been refused meanwhile. If the database
+    cannot be reached the process falls back to its own pace rather than stop answering.
+    """
+
+    def __init__(self, engine: AsyncEngine, per_second: float, *, chat_burst: int = 5) -> None:
+        self._engine = engine
+        self._chat_burst = chat_burst
+        self._interval = 1.0 / per_second
+        self._tolerance = self._interval / 4
+        self._fallback = LocalPace(per_second)
+
+    async def acquire(self, chat_id: int | None) -> None:
+        key: str | None = None
+        chat_interval = chat_tolerance = 0.0
+        if chat_id is not None:
+            key = str(chat_id)
+            chat_interval = GROUP_INTERVAL_S if chat_id < 0 else CHAT_INTERVAL_S
+            chat_tolerance = chat_interval * (self._chat_burst - 1)
+        while True:
+            try:
+                async with self._engine.connect() as conn:
+                    wait, turn = (
+                        await conn.execute(
+                            text(
+                                "SELECT wait_s, turn_epoch FROM "
+                                "cw_telegram_turn(:chat, :interval, :tolerance, :chat_interval, :chat_tol)"
+                            ),
+                            {
+                                "chat": key,
+                                "interval": self._interval,
+                                "tolerance": self._tolerance,
+                                "chat_interval": chat_interval,
+                                "chat_tol": chat_tolerance,
+                            },
+                        )
+                    ).one()
+                    await conn.commit()
+                if turn is None:  # the chat is not due yet: no turn was taken, ask again when it is
+                    await asyncio.sleep(wait)
+                    continue
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if await self._flood_left() <= 0:
+                    return
+            except (OSError, SQLAlchemyError) as err:
+                logger.warning("shared Telegram pace unavailable (%s): pacing this process alone", type(err).__name__)
+                await self._fallback.acquire(chat_id)
+                return
+
+    async def _flood_left(self) -> float:
+        async with self._engine.connect() as conn:
+            left = (
+                await conn.execute(
+                    text(
+                        # greatest(): "holdUntil" starts at -infinity, and infinity minus a time is an error.
+                        "SELECT extract(epoch FROM greatest(t.hold, t.now) - t.now) FROM "
+                        '(SELECT "holdUntil" AS hold, clock_timestamp() AS now FROM "TelegramPace" '
+                        "WHERE key = '*') AS t"
+                    )
+                )
+            ).scalar_one_or_none()
+        return float(left) if left is not None else 0.0
+
+    async def wait_out_flood(self) -> None:
+        try:
+            while (left := await self._flood_left()) > 0:  # noqa: ASYNC110 - a deadline in another process
+                await asyncio.sleep(left)
+        except (OSError, SQLAlchemyError):
+            await self._fallback.wait_out_flood()
+
+    async def hold_for(self, seconds: float) -> None:
+        """Hold every process for ``seconds`` — unless a flood wait is already running (same wait)."""
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        'INSERT INTO "TelegramPace" (key, tat, "holdUntil") '
+                        "VALUES ('*', clock_timestamp(), clock_timestamp() + make_interval(secs => :s)) "
+                        'ON CONFLICT (key) DO UPDATE SET "holdUntil" = EXCLUDED."holdUntil" '
+                        'WHERE "TelegramPace"."holdUntil" < clock_timestamp()'
+                    ),
+                    {"s": seconds},
+                )
+        except (OSError, SQLAlchemyError):
+            await self._fallback.hold_for(seconds)
+
+
 class PacedRateLimiter(BaseRateLimiter[int]):
-    def __init__(self, per_second: float, *, max_retries: int = 1) -> None:
-        self._pace = _Pace(per_second)
+    def __init__(self, per_second: float, *, max_retries: int = 1, pace: Pace | None = None) -> None:
+        self._pace: Pace = pace if pace is not None else LocalPace(per_second)
         self._max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -107,21 +258,20 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
-        paced = data.get("chat_id") is not None
+        chat_id = data.get("chat_id")
+        paced = chat_id is not None
         attempt = 0
         while True:
             if paced:
-                await self._pace.acquire()
+                per_chat = _chat_number(chat_id) if endpoint in NEW_MESSAGE_METHODS else None
+                await self._pace.acquire(per_chat)
             else:
                 await self._pace.wait_out_flood()  # unpaced requests (no chat) still respect a flood wait
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as err:
-                loop = asyncio.get_running_loop()
-                if loop.time() >= self._pace.resume_at:
-                    # A new flood wait. Refusals arriving while one is already being waited out are the
-                    # requests that were in flight when it began: same wait, so they don't extend it.
-                    self._pace.hold_until(loop.time() + retry_after(err).total_seconds() + FLOOD_MARGIN_S)
+                metrics.TELEGRAM_RATE_LIMITED.inc()
+                await self._pace.hold_for(retry_after(err).total_seconds() + FLOOD_MARGIN_S)
                 if attempt >= retries:
                     raise
                 attempt += 1

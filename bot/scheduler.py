@@ -34,7 +34,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot import texts_brief
+from bot import metrics, texts_brief
 from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
 from bot.ratelimit import retry_after
@@ -319,6 +319,7 @@ class BriefScheduler:
         return [(c, texts_brief.morning_brief(composed[u.id]), markups.get(u.id)) for c, u in ready if c.id in ours]
 
     async def _skip(self, session: AsyncSession, claim: briefs.Claim) -> None:
+        metrics.BRIEFS.labels(briefs.SKIPPED).inc()
         await briefs.finish(
             session,
             delivery_id=claim.id,
@@ -348,6 +349,7 @@ class BriefScheduler:
                     error="403: the user blocked the bot",
                 )
             logger.info("user %s blocked the bot: marked inactive", claim.user_id)
+            metrics.BRIEFS.labels(briefs.BLOCKED).inc()
             return False
         except RetryAfter as err:
             # Telegram refused it before delivering: safe to send again once the wait is over.
@@ -409,6 +411,8 @@ class BriefScheduler:
         retry_in: timedelta | None = None,
     ) -> None:
         now = self.ctx.clock()
+        if status != briefs.PENDING:  # a pending brief is tried again: not an outcome yet
+            metrics.BRIEFS.labels(status).inc()
         async with self.ctx.sessions.begin() as session:
             await briefs.finish(
                 session,

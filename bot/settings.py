@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="COACH_DATA_DIR")
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     # Telegram must send with every update.
     telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Telegram: about one message a second per chat, "short bursts" tolerated. New messages to one chat
+    # beyond this burst go out one a second (a group: one every three seconds).
+    telegram_chat_burst: int = Field(default=5, ge=1, le=1000, alias="TELEGRAM_CHAT_BURST")
 
     hrv_band_sd: float = Field(default=0.5, ge=0.5, le=1.0, alias="COACH_HRV_BAND_SD")
 
@@ -98,6 +103,13 @@ class Settings(BaseSettings):
     # Intervals.icu: the webhook secret from the app's settings, sent back in every event body.
     intervals_webhook_secret: SecretStr | None = Field(default=None, alias="INTERVALS_WEBHOOK_SECRET")
 
+    # --- Backups: `coach-watts backup` keeps this many days of dumps; S3-compatible store settings.
+    backup_retention_days: int = Field(default=30, ge=1, le=3650, alias="BACKUP_RETENTION_DAYS")
+    backup_s3_endpoint_url: str | None = Field(default=None, alias="BACKUP_S3_ENDPOINT_URL")
+    backup_s3_region: str | None = Field(default=None, alias="BACKUP_S3_REGION")
+    backup_s3_access_key_id: str | None = Field(default=None, alias="BACKUP_S3_ACCESS_KEY_ID")
+    backup_s3_secret_access_key: SecretStr | None = Field(default=None, alias="BACKUP_S3_SECRET_ACCESS_KEY")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -123,6 +135,10 @@ class Settings(BaseSettings):
         "strava_subscription_id",
         "oura_webhook_verification_token",
         "intervals_webhook_secret",
+        "backup_s3_endpoint_url",
+        "backup_s3_region",
+        "backup_s3_access_key_id",
+        "backup_s3_secret_access_key",
         *(f"{p}_client_{part}" for p in PROVIDERS for part in ("id", "secret")),
         mode="before",
     )
@@ -170,6 +186,7 @@ class Settings(BaseSettings):
             self.strava_webhook_verify_token,
             self.oura_webhook_verification_token,
             self.intervals_webhook_secret,
+            self.backup_s3_secret_access_key,
         ]
         out = [v.get_secret_value() for v in values if v is not None]
         if self.token_encryption_keys is not None:

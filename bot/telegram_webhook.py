@@ -10,6 +10,10 @@ Requests must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``TELEGRAM_WEBH
 ``secret_token`` given to ``setWebhook``); anything else is a 401 and nothing is stored. Updates of one chat
 are processed in order by one worker (chats are spread over a few workers), so a conversation never
 overtakes itself.
+
+A typed credential (``/connect intervals KEY``, or a pasted API key) is sealed with the token vault before
+the update is stored, opened only to process it, and redacted from the row once processed
+(`bot.typed_credentials`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot import typed_credentials
 from db.repositories import telegram_updates
+from integrations.vault import TokenVault
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +75,11 @@ class TelegramWebhook:
         workers: int = WORKERS,
         lease: timedelta = LEASE,
         sweep_every_s: float | None = SWEEP_EVERY_S,
+        vault: TokenVault | None = None,
     ) -> None:
         self._app = app
+        # Seals typed credentials in stored updates (`bot.typed_credentials`); without it they are redacted.
+        self._vault = vault
         self._sessions = sessions
         self._secret = secret.encode()
         self._clock = clock
@@ -121,8 +130,10 @@ class TelegramWebhook:
             update_id = int(payload["update_id"])
         except (ValueError, TypeError, KeyError):
             return Response("expected a Telegram Update object", status_code=400)
+        # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
+        storable = typed_credentials.seal_update(payload, self._vault)
         async with self._sessions.begin() as session:
-            new = await telegram_updates.store(session, update_id=update_id, payload=payload, now=self._clock())
+            new = await telegram_updates.store(session, update_id=update_id, payload=storable, now=self._clock())
         if new:
             self._queues[_chat_key(payload) % len(self._queues)].put_nowait(update_id)
         return Response(status_code=200)
@@ -145,21 +156,36 @@ class TelegramWebhook:
             payload = await telegram_updates.claim(session, update_id=update_id, now=self._clock(), lease=self._lease)
         if payload is None:
             return False
-        update = Update.de_json(payload, self._app.bot)
-        # Handler errors go to the application's error handler (an apology to the user) and do not raise.
-        await self._app.process_update(update)
+        try:
+            update = Update.de_json(typed_credentials.open_update(payload, self._vault), self._app.bot)
+            # Handler errors go to the application's error handler (an apology to the user) and do not raise.
+            await self._app.process_update(update)
+        except Exception:
+            # Given back for the next sweep, or parked after its last attempt; the worker logs the traceback.
+            async with self._sessions.begin() as session:
+                parked = await telegram_updates.failed(session, update_id=update_id, now=self._clock())
+            if parked:
+                logger.warning("webhook update %s parked after its last attempt failed", update_id)
+            raise
+        # Once handled, even the sealed copy goes: the row keeps a note where the credential was.
+        kept = typed_credentials.redact_update(payload) if typed_credentials.sealed_paths(payload) else None
         async with self._sessions.begin() as session:
-            await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock())
+            await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock(), payload=kept)
         return True
 
     async def sweep(self) -> int:
         """Process stranded updates (a crashed process's, or ones stored while no worker ran); returns how many."""
         async with self._sessions.begin() as session:
+            for update_id in await telegram_updates.park_exhausted(session, now=self._clock(), lease=self._lease):
+                logger.warning("webhook update %s parked: its last attempt never finished", update_id)
             ids = await telegram_updates.stranded(session, now=self._clock(), lease=self._lease, limit=SWEEP_BATCH)
             await telegram_updates.purge_processed(session, before=self._clock() - KEEP_PROCESSED)
         done = 0
         for update_id in ids:
-            done += await self.process(update_id)
+            try:
+                done += await self.process(update_id)
+            except Exception:  # one failing update must not hold up the ones behind it
+                logger.exception("webhook update %s failed; it is retried until its attempts run out", update_id)
         return done
 
     async def _sweep_forever(self, every_s: float) -> None:

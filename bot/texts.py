@@ -7,8 +7,10 @@ Every value that comes from data or from the user passes through `esc`, so a wor
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import datetime
 
+from coach import availability
 from coach.daily import Assessment
 from coach.demo import DemoLoad
 from coach.profile import SETTINGS
@@ -21,6 +23,9 @@ def esc(text: str) -> str:
     """Escape for Telegram HTML: only <, > and & are special there (quotes stay readable)."""
     return html.escape(text, quote=False)
 
+
+# The settings shown by `_show_plan_setting` (their values are not plain numbers with a unit).
+PLAN_SETTING_NAMES = frozenset({"powermeter", "pace", "units", "hours", "days", "ramp", "recovery"})
 
 ACTION_HEADLINES = {
     Action.PROCEED: "go ahead with your planned session",
@@ -39,12 +44,15 @@ ACTION_NAMES = {
 }
 
 COMMANDS = [
-    ("today", "How should I train today?"),
+    ("today", "How should I train today? Today's session"),
+    ("plan", "Your training plan: this week and next"),
+    ("workout", "A session as a file: /workout [day] [fit|zwo|erg|mrc]"),
     ("brief", "Today's morning brief; /brief off, on or 07:30"),
     ("settings", "Show or change your settings"),
     ("demo", "Load a demo athlete's 180 days"),
     ("week", "This week's training report"),
-    ("race", "Taper plan: /race <name> <YYYY-MM-DD>"),
+    ("race", "Add a race: /race <name> <YYYY-MM-DD> [A|B|C] [km]"),
+    ("races", "Your races: change priority or delete"),
     ("report", "A report on your question"),
     ("fitness", "Fitness, fatigue and form chart"),
     ("hrv", "HRV and resting HR chart"),
@@ -60,9 +68,19 @@ COMMANDS = [
 
 # /help's longer word on a command; a command without one is explained by its menu description.
 HELP_DETAILS = {
-    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers",
-    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex and brief time; tap one to "
-    "change it, or type e.g. <code>/settings ftp 250</code>",
+    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers, and "
+    "today's session from your plan — adapted to how ready you are — with tomorrow's form",
+    "plan": "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
+    "week's and next week's sessions in your own watts, heart rate or pace",
+    "workout": "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
+    "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
+    "<code>erg</code> (TrainerRoad and other trainer apps)",
+    "race": "adds a race you train for and sends its taper report, e.g. <code>/race Gran Fondo 2027-05-16 A "
+    "120</code> (priority A by default; distance in km optional)",
+    "races": "lists your races, with buttons to change a race's priority (A, B, C) or delete it",
+    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex, power meter, threshold pace, "
+    "km or mi, weekly hours, training days, CTL ramp, recovery weeks and brief time; tap one to change it, or "
+    "type e.g. <code>/settings days mon 60 wed 90 sat 180</code>",
     "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
     "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
     "you left half-way",
@@ -169,12 +187,73 @@ def today(assessment: Assessment) -> str:
 def demo_loaded(result: DemoLoad) -> str:
     filled = ""
     if result.profile_filled:
-        names = {"ftp": "FTP 250 W", "max_hr": "max HR 186 bpm", "weight": "weight 71.5 kg"}
+        names = {
+            "ftp": "FTP 250 W",
+            "max_hr": "max HR 186 bpm",
+            "weight": "weight 71.5 kg",
+            "threshold_pace_s_per_km": "threshold pace 4:30/km",
+        }
         filled = "\nI also set " + ", ".join(names[f] for f in result.profile_filled) + " (change with /settings)."
+    race = (
+        "\nTo train for, I added an A race ten weeks from today (Demo Gran Fondo, 120 km; /races changes it)"
+        if result.race_added
+        else "\nYour races stay as they were"
+    )
+    plan = f"; your {result.plan_weeks}-week plan is built — /plan shows it." if result.plan_weeks else "."
     return (
         f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
-        f"resting HR and sleep over the last 180 days.{filled}\n\nNow ask me <i>how should I train today?</i>"
+        f"resting HR and sleep over the last 180 days.{filled}{race}{plan}\n\n"
+        "Now ask me <i>how should I train today?</i> or use /today for today's session."
     )
+
+
+def training_days(minutes: Sequence[int]) -> str:
+    """``[0, 60, 0, 90, 0, 180, 0]`` → ``Tue 60 min, Thu 90 min, Sat 3 h``."""
+    return ", ".join(f"{WEEKDAY_NAMES[day]} {duration(m * 60)}" for day, m in enumerate(minutes) if m > 0)
+
+
+def duration(seconds: int) -> str:
+    """``4500`` → ``1 h 15 min``; ``2700`` → ``45 min``; ``7200`` → ``2 h``."""
+    minutes = round(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# What an unset plan setting means (`coach.availability`), so /settings never shows a bare "not set".
+_PLAN_DEFAULTS = {
+    "hours": f"not set ({availability.DEFAULT_WEEKLY_HOURS:g} h by default)",
+    "days": f"not set ({training_days(availability.DEFAULT_DAY_MINUTES)} by default)",
+    "ramp": f"not set ({availability.DEFAULT_CTL_RAMP:g} a week by default)",
+    "recovery": f"not set ({availability.DEFAULT_RECOVERY_RHYTHM} by default)",
+}
+
+
+def _show_plan_setting(user: User, name: str, value: object) -> str:
+    if value is None:
+        if name == "powermeter":
+            return f"not set ({'yes' if availability.has_power_meter(user) else 'no'}: {_power_default(user)})"
+        if name == "pace":
+            return "not set (estimated from your runs when there are enough)"
+        return _PLAN_DEFAULTS.get(name, "not set")
+    if name == "powermeter":
+        return "yes" if value else "no"
+    if name == "pace" and isinstance(value, int):
+        return availability.format_pace(value)
+    if name == "days" and isinstance(value, list):
+        return training_days(value)
+    if name == "hours" and isinstance(value, float):
+        return f"{value:g} h a week"
+    if name == "ramp" and isinstance(value, float):
+        return f"{value:g} CTL a week"
+    return str(value)
+
+
+def _power_default(user: User) -> str:
+    return "you have an FTP" if user.ftp is not None else "no FTP set"
 
 
 def show(user: User, name: str) -> str:
@@ -182,6 +261,8 @@ def show(user: User, name: str) -> str:
     if name == "brief":
         return f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
     value: object = getattr(user, SETTINGS[name].attribute)
+    if name in PLAN_SETTING_NAMES:
+        return _show_plan_setting(user, name, value)
     if value is None:
         return "not set"
     if isinstance(value, datetime):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
+from bot import texts, texts_plan
 from bot.texts import esc
 from coach.brief import Brief
 from coach.readiness import Action
@@ -24,7 +24,12 @@ def morning_brief(brief: Brief) -> str:
         )
     if brief.check_in is not None and brief.check_in.illness:
         lines.append("You told me you feel ill — rest comes first.")
-    lines += ["", texts.today(brief.assessment), "", "Tap how today goes, or check in: how do you feel?"]
+    lines += [
+        "",
+        texts_plan.today(brief.assessment, brief.plan),
+        "",
+        "Tap how today goes, or check in: how do you feel?",
+    ]
     return "\n".join(lines)
 
 

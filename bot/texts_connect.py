@@ -56,8 +56,9 @@ def menu_button_text(info: ProviderInfo, connection: Connection | None) -> str:
 
 
 def connect_link(info: ProviderInfo) -> str:
+    access = f", and write only {esc(info.writes)}" if info.writes else "— read-only"
     text = (
-        f"Tap the button to connect <b>{esc(info.label)}</b>. I'll read your {esc(info.reads)} — read-only.\n\n"
+        f"Tap the button to connect <b>{esc(info.label)}</b>. I'll read your {esc(info.reads)} {access}.\n\n"
         "The link works once, for 10 minutes. Please don't forward it: whoever completes it connects "
         "<i>their</i> account to <i>your</i> coach."
     )
@@ -124,7 +125,12 @@ def connect_failed(label: str) -> str:
     )
 
 
-def api_key_checking() -> str:
+def api_key_checking(*, pasted: bool = False) -> str:
+    if pasted:
+        return (
+            "That looks like an Intervals.icu API key, so I've deleted your message (a key shouldn't stay in "
+            "the chat) and I'm checking it with Intervals.icu…"
+        )
     return "Checking your Intervals.icu API key… (I've deleted your message so the key isn't left in the chat.)"
 
 
@@ -189,6 +195,8 @@ def status(connections: Sequence[Connection], tz: str) -> str:
             state = "needs reconnecting"
         elif c.status == "SYNCING":
             state = "syncing now"
+        elif c.status == "INTERRUPTED":
+            state = "last sync was interrupted (the next one carries on where it stopped)"
         elif c.status == "FAILED":
             state = "last sync failed (I'll retry)"
         else:

@@ -12,10 +12,14 @@ from db.errors import InvalidValue
 from db.models import User
 from db.validation import (
     AGE_RANGE_YEARS,
+    CTL_RAMP_RANGE,
     FTP_RANGE_W,
     LTHR_RANGE_BPM,
     MAX_HR_RANGE_BPM,
     RESTING_HR_RANGE_BPM,
+    SESSION_MINUTES_RANGE,
+    THRESHOLD_PACE_RANGE_S_PER_KM,
+    WEEKLY_HOURS_RANGE,
     WEIGHT_RANGE_KG,
 )
 
@@ -30,6 +34,13 @@ BUTTON_LABELS = {
     "weight": "Weight",
     "dob": "Birth date",
     "sex": "Sex",
+    "powermeter": "Power meter",
+    "pace": "Threshold pace",
+    "units": "km / mi",
+    "hours": "Weekly hours",
+    "days": "Training days",
+    "ramp": "CTL ramp",
+    "recovery": "Recovery weeks",
     "brief": "Brief time",
 }
 
@@ -74,6 +85,34 @@ QUESTIONS = {
         f"(ages {AGE_RANGE_YEARS[0]}–{AGE_RANGE_YEARS[1]})."
     ),
     "sex": "<b>Your sex</b>, used only for the heart-rate load constants. Optional.",
+    "powermeter": (
+        "<b>Do you ride with a power meter or a smart trainer?</b> With one (and an FTP) your sessions come in "
+        "watts; without, in heart rate."
+    ),
+    "pace": (
+        "<b>Runners: your threshold pace</b> per km, e.g. <code>4:30</code> — about your best pace for an hour "
+        f"({THRESHOLD_PACE_RANGE_S_PER_KM[0] // 60}:00–{THRESHOLD_PACE_RANGE_S_PER_KM[1] // 60}:00 per km; "
+        "<code>7:15/mi</code> works too). Skip it and I estimate it from your runs."
+    ),
+    "units": "<b>Kilometres or miles?</b> For paces and distances.",
+    "hours": (
+        "<b>How many hours a week can you train?</b> Tap or type a number, e.g. <code>7.5</code> "
+        f"({WEEKLY_HOURS_RANGE[0]:g}–{WEEKLY_HOURS_RANGE[1]:g} h). Your plan never asks for more."
+    ),
+    "days": (
+        "<b>Which days can you train, and for how long at most?</b> Type each day with its longest session, e.g. "
+        "<code>mon 60 wed 90 sat 3h</code> (minutes, or hours with h; "
+        f"{SESSION_MINUTES_RANGE[0]} min to {SESSION_MINUTES_RANGE[1] // 60} h), or tap a common week. "
+        "Days you leave out are rest days; the long sessions go on the days with the most time."
+    ),
+    "ramp": (
+        "<b>How fast may your fitness build?</b> The CTL ramp in points a week, "
+        f"{CTL_RAMP_RANGE[0]:g} (cautious) to {CTL_RAMP_RANGE[1]:g} (ambitious)."
+    ),
+    "recovery": (
+        "<b>How often an easier week?</b> 3:1 is three weeks of building and one of recovery; 2:1 recovers "
+        "every third week (good for masters athletes or a busy life)."
+    ),
     "brief": (
         "<b>When should your morning brief arrive?</b> Tap a time or type one like <code>06:45</code> "
         "(your local time; 07:00 unless you choose)."
@@ -130,6 +169,10 @@ def saved(label: str, value: str) -> str:
 
 def skipped(label: str) -> str:
     return f"– {esc(label[:1].upper() + label[1:])}: skipped"
+
+
+def plan_rebuilt() -> str:
+    return "↻ Your plan is rebuilt from today with it (/plan shows it)."
 
 
 def unchanged() -> str:

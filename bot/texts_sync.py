@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.texts import esc
-from integrations.sync.engine import BUSY, FAILED, NOT_CONNECTED, SUCCESS, Progress
+from integrations.sync.engine import BUSY, FAILED, NOT_CONNECTED, SUCCESS, Progress, SyncResult
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -50,3 +50,22 @@ def starting(labels: Sequence[str]) -> str:
 
 def not_set_up() -> str:
     return "Syncing providers isn't set up on this bot."
+
+
+# What `coach-watts sync` prints for each outcome: the same words as the README, for an operator.
+CLI_OUTCOMES = {
+    SUCCESS: "up to date",
+    FAILED: "failed",
+    BUSY: "already running in another process (left to it; nothing done here)",
+    NOT_CONNECTED: "not connected any more",
+}
+
+
+def cli_line(result: SyncResult) -> str:
+    """One line of `coach-watts sync` per connection (plain text: a terminal, not Telegram)."""
+    line = f"{result.user_id} {result.provider}: {CLI_OUTCOMES.get(result.status, result.status)}"
+    if result.status in (SUCCESS, FAILED):
+        line += f", {result.workouts} workouts, {result.nights} days"
+        if result.rejected:
+            line += f", {result.rejected} records set aside"
+    return line + (f" — {result.error}" if result.error else "")

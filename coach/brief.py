@@ -25,7 +25,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import plans
 from coach.daily import Assessment, assess_many, assess_today
+from coach.plans import TodayPlan
 from db.models import CheckIn, User
 from db.repositories import briefs
 
@@ -64,6 +66,8 @@ class Brief:
     assessment: Assessment
     missing: list[str]
     check_in: CheckIn | None
+    # Today's planned session, adapted to the assessment's readiness, and tomorrow's (None: no plan).
+    plan: TodayPlan | None = None
 
 
 def night_from_rows(assessment: Assessment) -> briefs.NightData:
@@ -78,26 +82,29 @@ def night_from_rows(assessment: Assessment) -> briefs.NightData:
     return briefs.NightData(present=frozenset(present), expected=frozenset(expected))
 
 
-def brief_of(assessment: Assessment) -> Brief:
+def brief_of(assessment: Assessment, plan: TodayPlan | None = None) -> Brief:
     return Brief(
         local_date=assessment.today,
         assessment=assessment,
         missing=missing_signals(night_from_rows(assessment)),
         check_in=assessment.check_in,
+        plan=plan,
     )
 
 
 async def compose(session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5) -> Brief:
-    """Today's brief for ``user``: the assessment, plus which of last night's data is still missing."""
-    return brief_of(await assess_today(session, user, now=now, band_sd=band_sd))
+    """Today's brief for ``user``: the assessment, today's session, and which of last night's data is missing."""
+    assessment = await assess_today(session, user, now=now, band_sd=band_sd)
+    return brief_of(assessment, await plans.today(session, user, assessment=assessment))
 
 
 async def compose_many(
     session: AsyncSession, users: Sequence[User], *, now: datetime, band_sd: float = 0.5
 ) -> dict[str, Brief]:
-    """`compose` for a batch of users, reading their rows in three queries."""
+    """`compose` for a batch of users, reading their rows in five queries."""
     assessed = await assess_many(session, users, now=now, band_sd=band_sd)
-    return {user_id: brief_of(a) for user_id, a in assessed.items()}
+    planned = await plans.today_many(session, users, assessments=assessed)
+    return {user_id: brief_of(a, planned.get(user_id)) for user_id, a in assessed.items()}
 
 
 def plan_day(

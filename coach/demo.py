@@ -9,6 +9,9 @@ leaves this morning with HRV below its normal range and resting HR up — a real
 Every value is a function of the calendar date and the end date only (seeded per day), so loading the
 demo twice writes the same rows, and the schema's unique keys keep it free of duplicates. Demo rows carry
 ``source = "demo"``; loading never overwrites a day that a real device recorded.
+
+So that ``/today`` and ``/plan`` have sessions to show, the demo also gives the athlete a goal — an A race ten
+weeks ahead (kept if they already have one of that name and day) — and builds their plan to it.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import plans
 from coach.science import pmc
 from db.models import User
-from db.repositories import metrics, workouts
+from db.repositories import metrics, races, workouts
 
 SOURCE = "demo"
 DAYS = 180
@@ -36,6 +40,10 @@ REST_HR_BPM = 47.0
 WEIGHT_KG = 71.5
 LN_RMSSD_BASE = 4.15  # about 63 ms
 PRIOR_CTL = 45.0
+THRESHOLD_PACE_S_PER_KM = 270  # 4:30/km: the runs' own paces put the demo athlete about there
+RACE_NAME = "Demo Gran Fondo"
+RACE_WEEKS_AHEAD = 10
+RACE_DISTANCE_KM = 120.0
 
 # Weekly template (Monday first): (sport, title, minutes, intensity factor); None is a rest day.
 _WEEK: list[tuple[str, str, int, float] | None] = [
@@ -173,6 +181,8 @@ class DemoLoad:
     workouts_written: int
     days_written: int
     profile_filled: list[str]
+    race_added: bool = False
+    plan_weeks: int = 0
 
 
 async def load(session: AsyncSession, user: User, *, now: datetime) -> DemoLoad:
@@ -182,9 +192,30 @@ async def load(session: AsyncSession, user: User, *, now: datetime) -> DemoLoad:
     written_workouts = await workouts.upsert_many(session, history.workouts)
     written_days = await metrics.upsert_many(session, history.metrics, only_overwrite_source=SOURCE)
     filled = []
-    for field, value in (("ftp", FTP_W), ("max_hr", MAX_HR_BPM), ("weight", WEIGHT_KG)):
+    for field, value in (
+        ("ftp", FTP_W),
+        ("max_hr", MAX_HR_BPM),
+        ("weight", WEIGHT_KG),
+        ("threshold_pace_s_per_km", THRESHOLD_PACE_S_PER_KM),
+    ):
         if getattr(user, field) is None:
             setattr(user, field, value)
             filled.append(field)
     await session.flush()
-    return DemoLoad(workouts_written=written_workouts, days_written=written_days, profile_filled=filled)
+    today = now.astimezone(tz).date()
+    race = await races.add(
+        session,
+        user_id=user.id,
+        name=RACE_NAME,
+        day=today + timedelta(weeks=RACE_WEEKS_AHEAD),
+        priority="A",
+        distance_km=RACE_DISTANCE_KM,
+    )
+    plan = await plans.build(session, user, now=now)
+    return DemoLoad(
+        workouts_written=written_workouts,
+        days_written=written_days,
+        profile_filled=filled,
+        race_added=race is not None,
+        plan_weeks=len(plan.weeks),
+    )

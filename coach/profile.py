@@ -7,6 +7,10 @@ the bot can offer them as buttons (a button carries the same text a person would
 the same parser and checks).
 
 The guided setup after ``/start`` asks the settings of `ONBOARDING_STEPS` in that order, each skippable.
+
+The plan's settings (weekly hours, training days and their longest sessions, power meter, threshold pace,
+CTL ramp, recovery rhythm, km or mi) are set the same way; `PLAN_SETTINGS` names them, because changing one
+rebuilds an active plan. Unset, each has the default documented in `coach.availability`.
 """
 
 from __future__ import annotations
@@ -125,6 +129,94 @@ def parse_timezone(raw: str) -> str:
     return found.found.zone
 
 
+_WEEKDAY_WORDS = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    },
+    "tues": 1,
+    "weds": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+_DURATION = re.compile(r"^(?:(\d{1,2})[:h](\d{2})|(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minutes?)?)$")
+_DAYS_ALLOWED = "weekdays with their longest session, e.g. mon 60 wed 90 sat 3h"
+
+
+def parse_minutes(raw: str) -> int | None:
+    """``90``, ``90min``, ``1.5h``, ``1:30`` or ``1h30`` → 90 minutes; ``None`` if it is no duration."""
+    match = _DURATION.match(raw.strip().lower())
+    if match is None:
+        return None
+    hours, minutes, number, unit = match.groups()
+    if hours is not None:
+        return int(hours) * 60 + int(minutes)
+    value = float(number.replace(",", "."))
+    return round(value * 60) if unit and unit.startswith("h") else round(value)
+
+
+def parse_days(raw: str) -> list[int]:
+    """``mon 60 wed 90 sat 180`` → the longest session per weekday, Monday first (0 = no training).
+
+    A day named without a length, or twice, is refused rather than guessed; days not named are rest days.
+    """
+    tokens = re.sub(r"(?<=[a-z])(?=\d)", " ", raw.strip().lower().replace(",", " ")).split()
+    minutes = [0] * 7
+    named: set[int] = set()
+    i = 0
+    if not tokens:
+        raise InvalidValue("training days", _DAYS_ALLOWED, raw)
+    while i < len(tokens):
+        day = _WEEKDAY_WORDS.get(tokens[i].rstrip(":"))
+        length = parse_minutes(tokens[i + 1]) if i + 1 < len(tokens) else None
+        if day is None or length is None or day in named:
+            raise InvalidValue("training days", _DAYS_ALLOWED, raw)
+        named.add(day)
+        minutes[day] = length
+        i += 2
+    return minutes
+
+
+def parse_hours(raw: str) -> float:
+    text = re.sub(r"\s*(h|hr|hrs|hours?)\s*$", "", raw.strip().lower()).replace(",", ".")
+    try:
+        return float(text)
+    except ValueError as err:
+        raise InvalidValue("weekly hours", "a number of hours, e.g. 8", raw) from err
+
+
+_PACE = re.compile(r"^(\d{1,2}):([0-5]\d)\s*(?:min)?\s*(?:/\s*(km|mi|mile))?$")
+
+
+def parse_pace(raw: str) -> int:
+    """``4:30`` or ``4:30/km`` → 270 s per km; ``7:15/mi`` is converted to per km."""
+    match = _PACE.match(raw.strip().lower())
+    if match is None:
+        raise InvalidValue("threshold pace", "minutes:seconds per km, e.g. 4:30 (or 7:15/mi)", raw)
+    seconds = int(match.group(1)) * 60 + int(match.group(2))
+    if match.group(3) in ("mi", "mile"):
+        seconds = round(seconds / 1.609344)
+    return seconds
+
+
+def parse_ramp(raw: str) -> float:
+    text = re.sub(r"\s*(/\s*w(ee)?k|per week|a week)?\s*$", "", raw.strip().lower()).replace(",", ".")
+    try:
+        return float(text)
+    except ValueError as err:
+        raise InvalidValue("CTL ramp", "a number of CTL points a week from 5 to 8", raw) from err
+
+
+_YES_NO = {"yes": True, "y": True, "true": True, "on": True, "no": False, "n": False, "false": False, "off": False}
+
+
+def parse_yes_no(raw: str) -> bool:
+    value = _YES_NO.get(raw.strip().lower())
+    if value is None:
+        raise InvalidValue("power meter", "yes or no", raw)
+    return value
+
+
 _SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male"}
 _SPORT_WORDS = {
     "cycling": "cycling",
@@ -136,6 +228,18 @@ _SPORT_WORDS = {
     "triathlon": "triathlon",
     "tri": "triathlon",
     "other": "other",
+}
+
+_RECOVERY_WORDS = {"3:1": "3:1", "3": "3:1", "2:1": "2:1", "2": "2:1"}
+_UNIT_WORDS = {
+    "km": "km",
+    "metric": "km",
+    "kilometres": "km",
+    "kilometers": "km",
+    "mi": "mi",
+    "miles": "mi",
+    "mile": "mi",
+    "imperial": "mi",
 }
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -179,6 +283,60 @@ SETTINGS: dict[str, SettingSpec] = {
             choices=(("female", "Female"), ("male", "Male")),
         ),
         SettingSpec(
+            "powermeter",
+            "has_power_meter",
+            "power meter",
+            "/settings powermeter yes",
+            parse_yes_no,
+            choices=(("yes", "Yes"), ("no", "No")),
+        ),
+        SettingSpec("pace", "threshold_pace_s_per_km", "threshold pace", "/settings pace 4:30", parse_pace),
+        SettingSpec(
+            "units",
+            "distance_unit",
+            "distance unit",
+            "/settings units mi",
+            _vocabulary("distance unit", _UNIT_WORDS),
+            choices=(("km", "km"), ("mi", "mi")),
+            clearable=False,
+        ),
+        SettingSpec(
+            "hours",
+            "weekly_hours",
+            "weekly hours",
+            "/settings hours 8",
+            parse_hours,
+            choices=(("4", "4 h"), ("6", "6 h"), ("8", "8 h"), ("10", "10 h"), ("12", "12 h")),
+        ),
+        SettingSpec(
+            "days",
+            "day_minutes",
+            "training days",
+            "/settings days mon 60 wed 90 sat 180",
+            parse_days,
+            choices=(
+                ("tue 60 thu 60 sat 180 sun 120", "Tue Thu Sat Sun"),
+                ("tue 60 wed 60 thu 60 sat 150 sun 90", "Tue–Thu + weekend"),
+                ("mon 60 tue 75 wed 60 thu 75 sat 180 sun 120", "Six days"),
+            ),
+        ),
+        SettingSpec(
+            "ramp",
+            "ctl_ramp",
+            "CTL ramp",
+            "/settings ramp 6",
+            parse_ramp,
+            choices=(("5", "5"), ("6", "6"), ("7", "7"), ("8", "8")),
+        ),
+        SettingSpec(
+            "recovery",
+            "recovery_rhythm",
+            "recovery rhythm",
+            "/settings recovery 2:1",
+            _vocabulary("recovery rhythm", _RECOVERY_WORDS),
+            choices=(("3:1", "3:1"), ("2:1", "2:1")),
+        ),
+        SettingSpec(
             "brief",
             "brief_time",
             "morning brief",
@@ -192,6 +350,8 @@ SETTINGS: dict[str, SettingSpec] = {
 
 # The guided setup after /start: where the athlete is first (everything dated depends on it), then what
 # they do, then the numbers that set zones and load, then when the brief should arrive.
+# The plan's settings come after the body's: what targets are given in (power meter, pace, km or mi), then
+# the time the athlete has, then how hard the plan may build.
 ONBOARDING_STEPS: tuple[str, ...] = (
     "timezone",
     "sport",
@@ -202,8 +362,19 @@ ONBOARDING_STEPS: tuple[str, ...] = (
     "weight",
     "dob",
     "sex",
+    "powermeter",
+    "pace",
+    "units",
+    "hours",
+    "days",
+    "ramp",
+    "recovery",
     "brief",
 )
+
+# Changing one of these rebuilds an active plan from today. Thresholds (FTP, LTHR, pace) and the power meter
+# need no rebuild: sessions are stored as fractions of threshold and rendered in today's units when shown.
+PLAN_SETTINGS = frozenset({"sport", "hours", "days", "ramp", "recovery"})
 
 
 def next_step(step: str | None) -> str | None:

@@ -48,6 +48,8 @@ NOT_SECRET: frozenset[tuple[str, str]] = frozenset(
         ("Account", "token_type"),  # "Bearer"
         ("LlmUsage", "tokens"),  # how many Gemini tokens the user's questions used
         ("ProviderEvent", "eventKey"),  # the provider's own id of a webhook event, for de-duplication
+        ("PlannedWorkout", "key"),  # the workout library's name of the session ("sweet-spot-2x20")
+        ("TelegramPace", "key"),  # the chat id (or "*") a send pace belongs to
     }
 )
 LOOKS_SECRET = re.compile(r"token|secret|password|passwd|verifier|cipher|nonce|key|salt|hash|credential", re.IGNORECASE)

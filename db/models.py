@@ -78,6 +78,23 @@ class User(Base):
             "\"sportFocus\" IS NULL OR \"sportFocus\" IN ('cycling', 'running', 'triathlon', 'other')",
             name="sport_focus_values",
         ),
+        CheckConstraint(
+            '"weeklyHours" IS NULL OR ("weeklyHours" >= 1 AND "weeklyHours" <= 30)', name="weekly_hours_range"
+        ),
+        CheckConstraint(
+            '"dayMinutes" IS NULL OR (cardinality("dayMinutes") = 7 AND 0 <= ALL ("dayMinutes") '
+            'AND 480 >= ALL ("dayMinutes"))',
+            name="day_minutes_range",
+        ),
+        CheckConstraint(
+            '"thresholdPaceSecPerKm" IS NULL OR ("thresholdPaceSecPerKm" BETWEEN 120 AND 720)',
+            name="threshold_pace_range",
+        ),
+        CheckConstraint('"ctlRamp" IS NULL OR ("ctlRamp" >= 5 AND "ctlRamp" <= 8)', name="ctl_ramp_range"),
+        CheckConstraint(
+            "\"recoveryRhythm\" IS NULL OR \"recoveryRhythm\" IN ('3:1', '2:1')", name="recovery_rhythm_values"
+        ),
+        CheckConstraint("\"distanceUnit\" IN ('km', 'mi')", name="distance_unit_values"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
@@ -111,6 +128,20 @@ class User(Base):
     lthr: Mapped[int | None] = mapped_column(Integer)
     sex: Mapped[str | None] = mapped_column(Text)
     sport_focus: Mapped[str | None] = mapped_column("sportFocus", Text)
+
+    # Availability and constraints the plan keeps to (issue 13); each unset value has a documented default
+    # (`coach.availability`). They live on the user rather than in a table of their own: one athlete has one
+    # set of them, every one is a setting changed through the same `/settings` path and validators, and the
+    # plan service reads them with the user it already holds.
+    weekly_hours: Mapped[float | None] = mapped_column("weeklyHours", Float)
+    # The longest session per weekday in minutes, Monday first; 0 = not a training day.
+    day_minutes: Mapped[list[int] | None] = mapped_column("dayMinutes", ARRAY(Integer))
+    # None: not said — a rider with an FTP is taken to train with power.
+    has_power_meter: Mapped[bool | None] = mapped_column("hasPowerMeter", Boolean)
+    threshold_pace_s_per_km: Mapped[int | None] = mapped_column("thresholdPaceSecPerKm", Integer)
+    ctl_ramp: Mapped[float | None] = mapped_column("ctlRamp", Float)
+    recovery_rhythm: Mapped[str | None] = mapped_column("recoveryRhythm", Text)
+    distance_unit: Mapped[str] = mapped_column("distanceUnit", Text, server_default=text("'km'"), default="km")
 
     accounts: Mapped[list[Account]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -151,6 +182,30 @@ class User(Base):
     @validates("sport_focus")
     def _check_sport_focus(self, _key: str, value: str | None) -> str | None:
         return validation.check_sport_focus(value)
+
+    @validates("weekly_hours")
+    def _check_weekly_hours(self, _key: str, value: float | None) -> float | None:
+        return validation.check_weekly_hours(value)
+
+    @validates("day_minutes")
+    def _check_day_minutes(self, _key: str, value: list[int] | None) -> list[int] | None:
+        return validation.check_day_minutes(value)
+
+    @validates("threshold_pace_s_per_km")
+    def _check_threshold_pace(self, _key: str, value: int | None) -> int | None:
+        return validation.check_threshold_pace(value)
+
+    @validates("ctl_ramp")
+    def _check_ctl_ramp(self, _key: str, value: float | None) -> float | None:
+        return validation.check_ctl_ramp(value)
+
+    @validates("recovery_rhythm")
+    def _check_recovery_rhythm(self, _key: str, value: str | None) -> str | None:
+        return validation.check_recovery_rhythm(value)
+
+    @validates("distance_unit")
+    def _check_distance_unit(self, _key: str, value: str) -> str:
+        return validation.check_distance_unit(value)
 
 
 class Account(Base):
@@ -375,7 +430,10 @@ class TelegramUpdate(Base):
     received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
     # Set by the worker that takes the update; a claim older than the lease is a crashed worker's.
     claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
+    # Takes so far; after the last one the update is parked (`db.repositories.inbox`), never taken again.
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
 
 
 # --- Sync: per-source daily values, metric source order, cursors, pending objects -------------------------------
@@ -623,22 +681,31 @@ class ProviderEvent(Base):
     aspect and event time; …), so a redelivery hits the unique key and is acknowledged without a second
     row. Processing re-fetches the object from the provider, so duplicates and out-of-order deliveries
     converge to the provider's current state.
+
+    The payload is the person's data (a wellness comment, a workout), so the row belongs to the athlete
+    (``userId``: exported with them, deleted with them); an event for an athlete we do not know is not
+    stored at all, and processed events are purged after a week (`bot.housekeeping`).
     """
 
     __tablename__ = "ProviderEvent"
     __table_args__ = (
         UniqueConstraint("provider", "eventKey"),
         Index(None, "receivedAt", postgresql_where=text('"processedAt" IS NULL')),
+        Index(None, "userId"),
+        Index(None, "processedAt"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
     provider: Mapped[str] = mapped_column(Text)
     event_key: Mapped[str] = mapped_column("eventKey", Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
-    claimed_until: Mapped[datetime | None] = mapped_column("claimedUntil", TZ_TIMESTAMP)
+    # When a worker took it; a claim older than the lease is a crashed worker's (`db.repositories.inbox`).
+    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
+    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
@@ -651,6 +718,22 @@ class SyncClaim(Base):
     period: Mapped[str] = mapped_column(Text, primary_key=True)
     owner: Mapped[str] = mapped_column(Text)
     claimed_at: Mapped[datetime] = mapped_column("claimedAt", TZ_TIMESTAMP, server_default=func.now())
+
+
+class TelegramPace(Base):
+    """The bot-wide send pace every process shares (GCRA): one row for the whole bot (``key = '*'``), one per
+    chat (``key = chat id``). ``tat`` is the theoretical arrival time of the next send; ``holdUntil`` a flood
+    wait Telegram asked for, which stops every process. Turns are handed out by the SQL function
+    ``cw_telegram_turn`` (migration 0018) in one round trip; see `bot.ratelimit`.
+    """
+
+    __tablename__ = "TelegramPace"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    tat: Mapped[datetime] = mapped_column(TZ_TIMESTAMP)
+    hold_until: Mapped[datetime] = mapped_column(
+        "holdUntil", TZ_TIMESTAMP, server_default=text("'-infinity'::timestamptz")
+    )
 
 
 # --- Onboarding and settings dialogs ---------------------------------------------------------------------------
@@ -674,3 +757,146 @@ class DialogState(Base):
     message_id: Mapped[int | None] = mapped_column("messageId", BigInteger)
     updated_at: Mapped[datetime] = mapped_column("updatedAt", TZ_TIMESTAMP)
     expires_at: Mapped[datetime] = mapped_column("expiresAt", TZ_TIMESTAMP)
+
+
+# --- Races and training plans (issue 13; the seed's "Future Schema Enhancements") -----------------------------
+
+
+class Race(Base):
+    """A race the athlete trains for: the seed's ``Race`` plus sport, priority and a target time.
+
+    ``date`` is the race's local calendar day (a Date, where the seed sketches a DateTime: a race is on a day
+    in the athlete's zone, not at a UTC instant); ``distance`` is in km and may be unknown (the seed requires
+    it, but ``/race <name> <date>`` is enough to plan a taper). A: the plan peaks for it; B: a mini-taper;
+    C: trained through.
+    """
+
+    __tablename__ = "Race"
+    __table_args__ = (
+        UniqueConstraint("userId", "name", "date"),
+        CheckConstraint("priority IN ('A', 'B', 'C')", name="priority_values"),
+        CheckConstraint("sport IN ('ride', 'run', 'swim')", name="sport_values"),
+        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        CheckConstraint('"distance" IS NULL OR ("distance" > 0 AND "distance" <= 5000)', name="distance_range"),
+        CheckConstraint('"targetPower" IS NULL OR ("targetPower" BETWEEN 1 AND 2000)', name="target_power_range"),
+        CheckConstraint('"targetTimeSec" IS NULL OR "targetTimeSec" > 0', name="target_time_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    name: Mapped[str] = mapped_column(Text)
+    date: Mapped[dt.date] = mapped_column(Date)
+    distance: Mapped[float | None] = mapped_column(Float)
+    target_power: Mapped[int | None] = mapped_column("targetPower", Integer)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    sport: Mapped[str] = mapped_column(Text, server_default=text("'ride'"), default="ride")
+    priority: Mapped[str] = mapped_column(Text, server_default=text("'A'"), default="A")
+    target_time_sec: Mapped[int | None] = mapped_column("targetTimeSec", Integer)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+
+    @validates("name")
+    def _check_name(self, _key: str, value: str) -> str:
+        return validation.check_race_name(value)
+
+    @validates("priority")
+    def _check_priority(self, _key: str, value: str) -> str:
+        return validation.check_race_priority(value)
+
+    @validates("sport")
+    def _check_sport(self, _key: str, value: str) -> str:
+        return validation.check_race_sport(value)
+
+    @validates("distance")
+    def _check_distance(self, _key: str, value: float | None) -> float | None:
+        return validation.check_race_distance(value)
+
+    @validates("target_power")
+    def _check_target_power(self, _key: str, value: int | None) -> int | None:
+        return validation.check_target_power(value)
+
+
+class TrainingPlan(Base):
+    """One built plan: the seed's ``TrainingPlan`` plus whose it is, the race it leads to and its status.
+
+    ``weeks`` is the weeks' summary (start, phase, recovery week or not, target TSS); ``projection`` the plan's
+    projected end-of-day CTL/ATL per day, for "tomorrow's form" and the plan chart. A rebuilt plan sets the
+    old one ``superseded``; at most one plan per user is ``active`` (a partial unique index).
+    """
+
+    __tablename__ = "TrainingPlan"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'superseded')", name="status_values"),
+        Index(None, "userId", unique=True, postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    name: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[dt.date] = mapped_column("startDate", Date)
+    end_date: Mapped[dt.date] = mapped_column("endDate", Date)
+    weeks: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    projection: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"), default=list)
+    race_id: Mapped[str | None] = mapped_column(
+        "raceId", Text, ForeignKey("Race.id", ondelete="SET NULL", onupdate="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(Text, server_default=text("'active'"), default="active")
+    # The threshold pace run targets are shown at when the athlete has set none: estimated from their runs
+    # once, when the plan is built, so /today, the brief and /plan give the same paces all plan long.
+    estimated_pace_s_per_km: Mapped[int | None] = mapped_column("estimatedPaceSecPerKm", Integer)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+
+    @validates("status")
+    def _check_status(self, _key: str, value: str) -> str:
+        return validation.check_plan_status(value)
+
+
+class PlannedWorkout(Base):
+    """One planned session of a plan: what to do on ``date``, and what became of it.
+
+    ``steps`` holds the structured workout's blocks (`coach.workouts.serialize`), so the session renders in
+    the athlete's current units whatever their thresholds were when it was planned. When a session is
+    adapted (readiness, the brief's buttons) the original row becomes ``replaced`` and the new one points at
+    it with ``replacesId``; ``workoutId`` is the recorded workout it was matched to.
+    """
+
+    __tablename__ = "PlannedWorkout"
+    __table_args__ = (
+        Index(None, "userId", "date"),
+        CheckConstraint(
+            "status IN ('planned', 'done', 'partial', 'missed', 'skipped', 'replaced')", name="status_values"
+        ),
+        CheckConstraint('"plannedDurationSec" >= 0', name="duration_nonnegative"),
+        CheckConstraint('"plannedTss" >= 0', name="tss_nonnegative"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
+    plan_id: Mapped[str] = mapped_column(
+        "planId", Text, ForeignKey("TrainingPlan.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk())
+    date: Mapped[dt.date] = mapped_column(Date)
+    sport: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"), default="")
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    planned_duration_sec: Mapped[int] = mapped_column("plannedDurationSec", Integer)
+    planned_tss: Mapped[float] = mapped_column("plannedTss", Float)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'planned'"), default="planned")
+    workout_id: Mapped[str | None] = mapped_column(
+        "workoutId", Text, ForeignKey("Workout.id", ondelete="SET NULL", onupdate="CASCADE"), index=True
+    )
+    replaces_id: Mapped[str | None] = mapped_column(
+        "replacesId", Text, ForeignKey("PlannedWorkout.id", ondelete="SET NULL", onupdate="CASCADE"), index=True
+    )
+    # Why a replacement was made: the readiness action or the athlete's choice ("easier", "rest", …).
+    adapted_for: Mapped[str | None] = mapped_column("adaptedFor", Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", TZ_TIMESTAMP, server_default=func.now(), onupdate=func.now()
+    )
+
+    @validates("status")
+    def _check_status(self, _key: str, value: str) -> str:
+        return validation.check_session_status(value)

@@ -6,6 +6,12 @@ HRV positive, historical dates not in the future. The athlete-profile checks are
 endurance athletes rest in the high 20s and 30s; nobody sustains an hour above 220), a time zone must be one
 the IANA database knows, and sex and sport focus are small closed vocabularies.
 
+Availability and plan settings (our own, the plan never asks for more than these): 1–30 hours a week; the
+longest session of a training day 20 minutes to 8 hours (0 = not a training day); a running threshold pace of
+2:00–12:00 per km; a CTL ramp of 5–8 points a week (faster is not sustainable, slower is not a plan); a
+recovery week every 4th (3:1) or 3rd (2:1) week; distances in km or mi. A race's name is 1–60 characters,
+its distance above 0 and at most 5,000 km, a target power 1–2,000 W.
+
 The models call these from ``@validates`` hooks, so an invalid value raises at assignment and never
 reaches a flush; bulk writers call them directly on each row before building a statement.
 """
@@ -29,6 +35,20 @@ SEXES = ("female", "male")
 SPORT_FOCUSES = ("cycling", "running", "triathlon", "other")
 # Age-graded metrics and max-HR estimates make sense from 10 to 110 years; outside that it is a typo.
 AGE_RANGE_YEARS = (10, 110)  # inclusive bounds
+
+WEEKLY_HOURS_RANGE = (1.0, 30.0)  # inclusive bounds
+SESSION_MINUTES_RANGE = (20, 480)  # inclusive bounds for a training day; 0 = no training that day
+THRESHOLD_PACE_RANGE_S_PER_KM = (120, 720)  # inclusive bounds: 2:00–12:00 per km
+CTL_RAMP_RANGE = (5.0, 8.0)  # inclusive bounds, CTL points per week
+RECOVERY_RHYTHMS = ("3:1", "2:1")
+DISTANCE_UNITS = ("km", "mi")
+RACE_PRIORITIES = ("A", "B", "C")
+RACE_SPORTS = ("ride", "run", "swim")
+RACE_NAME_MAX_CHARS = 60
+RACE_DISTANCE_MAX_KM = 5000.0
+TARGET_POWER_RANGE_W = (1, 2000)  # inclusive bounds
+PLAN_STATUSES = ("active", "superseded")
+SESSION_STATUSES = ("planned", "done", "partial", "missed", "skipped", "replaced")
 
 # A record dated a few minutes ahead is clock skew between devices, not a future workout.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -134,4 +154,97 @@ def check_date_not_future(field: str, value: date, *, today: date | None = None)
     limit = (today or datetime.now(UTC).date()) + MAX_DATE_LEAD
     if value > limit:
         raise InvalidValue(field, "not in the future", value.isoformat())
+    return value
+
+
+def check_weekly_hours(value: float | None) -> float | None:
+    lo, hi = WEEKLY_HOURS_RANGE
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        raise InvalidValue("weekly hours", f"between {lo:g} and {hi:g} hours", value)
+    return value
+
+
+def check_day_minutes(value: list[int] | None) -> list[int] | None:
+    """Seven longest-session lengths, Monday first, in minutes; 0 marks a day without training."""
+    if value is None:
+        return None
+    lo, hi = SESSION_MINUTES_RANGE
+    if len(value) != 7 or not all(_is_number(v) and float(v).is_integer() for v in value):
+        raise InvalidValue("training days", "seven whole numbers of minutes, Monday first", value)
+    if not any(value):
+        raise InvalidValue("training days", "at least one day with training", "no training day")
+    for minutes in value:
+        if minutes != 0 and not lo <= minutes <= hi:
+            raise InvalidValue("longest session", f"between {lo} and {hi} minutes", minutes)
+    return value
+
+
+def check_threshold_pace(value: int | None) -> int | None:
+    lo, hi = THRESHOLD_PACE_RANGE_S_PER_KM
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        allowed = f"between {lo // 60}:{lo % 60:02d} and {hi // 60}:{hi % 60:02d} per km"
+        raise InvalidValue("threshold pace", allowed, value)
+    return value
+
+
+def check_ctl_ramp(value: float | None) -> float | None:
+    lo, hi = CTL_RAMP_RANGE
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        raise InvalidValue("CTL ramp", f"between {lo:g} and {hi:g} points a week", value)
+    return value
+
+
+def _one_of(field: str, allowed: tuple[str, ...], value: str | None) -> str | None:
+    if value is not None and value not in allowed:
+        raise InvalidValue(field, " or ".join(allowed), value)
+    return value
+
+
+def check_recovery_rhythm(value: str | None) -> str | None:
+    return _one_of("recovery rhythm", RECOVERY_RHYTHMS, value)
+
+
+def check_distance_unit(value: str) -> str:
+    _one_of("distance unit", DISTANCE_UNITS, value)
+    return value
+
+
+def check_race_name(value: str) -> str:
+    if not value or not value.strip():
+        raise InvalidValue("race name", "1 to 60 characters", value)
+    if len(value) > RACE_NAME_MAX_CHARS:
+        raise InvalidValue("race name", f"at most {RACE_NAME_MAX_CHARS} characters", f"{len(value)} characters")
+    return value
+
+
+def check_race_priority(value: str) -> str:
+    _one_of("race priority", RACE_PRIORITIES, value)
+    return value
+
+
+def check_race_sport(value: str) -> str:
+    _one_of("race sport", RACE_SPORTS, value)
+    return value
+
+
+def check_race_distance(value: float | None) -> float | None:
+    if value is not None and not (_is_number(value) and 0 < value <= RACE_DISTANCE_MAX_KM):
+        raise InvalidValue("race distance", f"more than 0 and at most {RACE_DISTANCE_MAX_KM:g} km", value)
+    return value
+
+
+def check_target_power(value: int | None) -> int | None:
+    lo, hi = TARGET_POWER_RANGE_W
+    if value is not None and not (_is_number(value) and lo <= value <= hi):
+        raise InvalidValue("target power", f"between {lo} and {hi} W", value)
+    return value
+
+
+def check_plan_status(value: str) -> str:
+    _one_of("plan status", PLAN_STATUSES, value)
+    return value
+
+
+def check_session_status(value: str) -> str:
+    _one_of("session status", SESSION_STATUSES, value)
     return value

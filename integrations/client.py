@@ -20,6 +20,7 @@ from integrations.errors import (
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
+    ProviderRejected,
     ProviderUnavailable,
 )
 from integrations.oauth.provider import OAuthProvider, ProviderApp
@@ -90,6 +91,7 @@ class ProviderClient:
         *,
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
+        json_body: Any = None,
     ) -> Any:
         """One API call with the user's credentials; JSON (or None for an empty answer) or a `ProviderError`.
 
@@ -105,6 +107,7 @@ class ProviderClient:
                     url,
                     params=params,
                     data=data,
+                    json=json_body,
                     headers={"Authorization": authorization, "Accept": "application/json"},
                 )
             except httpx2.TimeoutException as err:
@@ -131,7 +134,7 @@ class ProviderClient:
         if status == 404:
             raise ProviderNotFound(name, f"{self.label} has no such resource ({status}).")
         if status >= 400:
-            raise ProviderError(name, f"{self.label} rejected the request ({status}).")
+            raise ProviderRejected(name, f"{self.label} rejected the request ({status}).", status=status)
         if status == 204 or not response.content:
             return None
         try:

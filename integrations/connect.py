@@ -14,7 +14,8 @@ from datetime import datetime
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import integrations
+from db.models import Integration
+from db.repositories import integrations, sync_state
 from integrations.client import Profile, ProviderClient, new_http_client
 from integrations.errors import ProviderAuthError, ProviderError
 from integrations.intervals.client import IntervalsClient
@@ -82,6 +83,7 @@ class ProviderInfo:
     available: bool
     reads: str
     api_key: bool  # can be connected with a personal API key (Intervals.icu)
+    writes: str = ""  # what we write there, if anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ class Connector:
                 available=name in self._flows,
                 reads=spec.reads,
                 api_key=name == "intervals" and name in self._apps,
+                writes=spec.writes,
             )
             for name, spec in OAUTH.items()
         ]
@@ -321,15 +324,24 @@ class Connector:
         return self._apps.get(provider)
 
     async def connections(self, *, user_id: str) -> list[Connection]:
+        """The user's connections; a stored ``SYNCING`` whose run no longer holds its lock reads ``INTERRUPTED``."""
         async with self._sessions() as session:
             rows = await integrations.list_for_user(session, user_id=user_id)
+            keys = [sync_state.run_lock_key(user_id, r.provider) for r in rows if r.sync_status == sync_state.SYNCING]
+            alive = await sync_state.runs_alive(session, keys=keys)
+
+        def status(row: Integration) -> str | None:
+            if row.sync_status == sync_state.SYNCING and sync_state.run_lock_key(user_id, row.provider) not in alive:
+                return sync_state.INTERRUPTED
+            return row.sync_status
+
         return [
             Connection(
                 provider=row.provider,
                 label=self.label(row.provider),
                 connected_at=row.connected_at,
                 last_sync_at=row.last_sync_at,
-                status=row.sync_status,
+                status=status(row),
                 error=row.error_message,
                 auth_method=row.auth_method,
                 auth_lost=integrations.auth_lost(row),

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from integrations import metrics
 from integrations.errors import ProviderRateLimited, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ async def call_with_retries(
         try:
             return await call()
         except ProviderRateLimited as err:
+            metrics.PROVIDER_RATE_LIMITED.labels(err.provider).inc()
             wait = err.retry_after if err.retry_after is not None else policy.default_rate_limit_wait_s
             waits += 1
             if wait > policy.max_wait_s or waits > policy.rate_limit_waits:

@@ -23,6 +23,9 @@ from migrations import runner
 
 # Loopback servers only: make sure no proxy setting sends test traffic elsewhere.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# Conversations in tests answer far faster than a person types: lift the per-chat burst so they are not
+# paced at one message a second (the shared pace's own tests set it back to Telegram's).
+os.environ.setdefault("TELEGRAM_CHAT_BURST", "1000")
 
 
 @pytest.fixture(scope="session")

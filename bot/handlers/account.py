@@ -12,8 +12,8 @@ from bot import texts_profile as tp
 from bot.context import Context, app_context
 from bot.handlers import profile
 from bot.handlers.common import asking_user, reply
-from coach import places
-from coach.profile import PlaceNotFound, apply_setting
+from coach import places, plans
+from coach.profile import PLAN_SETTINGS, PlaceNotFound, apply_setting
 from db.errors import InvalidValue
 from db.repositories import dialogs, users
 
@@ -84,6 +84,10 @@ async def settings(update: Update, context: Context) -> None:
                 text = texts.invalid_setting(err)
             else:
                 text = texts.setting_saved(spec.label, user)
+                if spec.name in PLAN_SETTINGS and await plans.rebuild_if_active(
+                    session, user, now=now, band_sd=ctx.settings.hrv_band_sd
+                ):
+                    text = f"{tp.plan_rebuilt()}\n\n{text}"
     if out is not None:
         await profile.send_outbox(context, chat.id, out, user.id)
         return

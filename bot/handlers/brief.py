@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts, texts_brief
+from bot import buttons, texts, texts_brief, texts_plan
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
+from coach import plans
 from coach.brief import Brief, compose
 from coach.daily import assess_today
 from coach.profile import apply_setting
@@ -124,19 +125,24 @@ async def _headline_today(session: AsyncSession, user_id: str, day: date, ctx: A
 
 @buttons.on(CHOICE)
 async def on_choice(update: Update, context: Context, action: CallbackAction) -> None:
+    """Do it / easier / rest: recorded as the check-in's choice, and applied to the day's planned session."""
     ctx = app_context(context)
     choice = str(action.payload["choice"])
+    day = _day(action)
     async with ctx.sessions.begin() as session:
         await actions.revoke(session, user_id=action.user_id, kind=CHOICE)
-        await checkins.record(session, user_id=action.user_id, day=_day(action), choice=choice)
+        await checkins.record(session, user_id=action.user_id, day=day, choice=choice)
         headline = None
-        if choice == "easier":
-            user = await users.get(session, user_id=action.user_id)
-            if user is not None:
-                assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
-                suggestion = assessment.suggestion
+        changed = None
+        user = await users.get(session, user_id=action.user_id)
+        if user is not None:
+            assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+            suggestion = assessment.suggestion
+            if choice == "easier":
                 headline = texts_brief.easier_headline(suggestion.action if suggestion else None)
-    await reply(update, texts_brief.choice_noted(choice, headline))
+            changed = await plans.choose(session, user, day=day, choice=choice, assessment=assessment)
+    fallback = texts_brief.choice_noted(choice, headline)
+    await reply(update, texts_plan.choice_noted(changed, fallback) if changed is not None else fallback)
 
 
 @buttons.on(CHECK_IN)

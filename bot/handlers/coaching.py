@@ -7,14 +7,15 @@ from datetime import timedelta
 from telegram import Update
 from telegram.constants import ChatAction
 
-from bot import texts, texts_llm
+from bot import texts, texts_llm, texts_plan
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import demo
+from coach import demo, plans
 from coach.daily import Assessment, assess_today
 from coach.intent import Intent, classify
 from coach.llm import answer as llm_answer
 from coach.llm import daily
+from coach.plans import TodayPlan
 from db.repositories import notices
 
 NEEDS_KEY = "needs_gemini_key"
@@ -31,8 +32,8 @@ async def _notice(ctx: AppContext, user_id: str) -> str | None:
     return texts_llm.needs_key_notice() if ctx.llm is None else texts_llm.gemini_down_notice()
 
 
-def _rules_answer(intent: Intent, assessment: Assessment) -> str:
-    return texts.today(assessment) if intent is Intent.TODAY else texts.cannot_answer_yet()
+def _rules_answer(intent: Intent, assessment: Assessment, plan: TodayPlan | None) -> str:
+    return texts_plan.today(assessment, plan) if intent is Intent.TODAY else texts.cannot_answer_yet()
 
 
 async def _with_notice(ctx: AppContext, user_id: str, html: str) -> str:
@@ -54,7 +55,11 @@ async def today(update: Update, context: Context) -> None:
     suggestion = await daily.suggest_today(
         ctx.sessions, ctx.llm, user_id=user_id, assessment=assessment, now=ctx.clock()
     )
-    html = texts.today(daily.with_suggestion(assessment, suggestion))
+    chosen = daily.with_suggestion(assessment, suggestion)
+    # Today's session follows the chosen action: Gemini may pick among the rules' options, never make one.
+    async with ctx.sessions() as session:
+        plan = await plans.today(session, user, assessment=chosen)
+    html = texts_plan.today(chosen, plan)
     if ctx.llm is None or (suggestion is not None and not suggestion.from_model):
         html = await _with_notice(ctx, user_id, html)
     await reply(update, html)
@@ -87,9 +92,10 @@ async def free_text(update: Update, context: Context) -> None:
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+        plan = await plans.today(session, user, assessment=assessment)
         user_id = user.id
     if ctx.llm is None:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan)))
         return
     chat = update.effective_chat
     assert chat is not None
@@ -100,10 +106,13 @@ async def free_text(update: Update, context: Context) -> None:
     if result.outcome is llm_answer.Outcome.ANSWERED and result.text and not result.overridden:
         for html in texts_llm.answer(result.text, result.vetoes):
             await reply(update, html)
+        if intent is Intent.TODAY and plan is not None:
+            # The session and its targets in the rules' own words: the model explains, it does not prescribe.
+            await reply(update, texts_plan.session_section(plan))
     elif result.outcome is llm_answer.Outcome.ANSWERED:  # overridden: the veto stands, in the rules' words
-        await reply(update, texts.today(assessment))
+        await reply(update, texts_plan.today(assessment, plan))
     elif result.outcome is llm_answer.Outcome.BUDGET_SPENT:
-        rules = f"\n\n{texts.today(assessment)}" if intent is Intent.TODAY else ""
+        rules = f"\n\n{texts_plan.today(assessment, plan)}" if intent is Intent.TODAY else ""
         await reply(update, texts_llm.budget_spent() + rules)
     else:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment)))
+        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan)))

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
-from bot import buttons, texts_connect
+from bot import buttons, texts_connect, typed_credentials
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.http import miniapp
@@ -139,18 +140,21 @@ async def _send_link(update: Update, context: Context, provider: str) -> None:
     )
 
 
-async def _connect_api_key(update: Update, context: Context, key: str) -> None:
-    """The key is read, the message deleted at once, and the key never repeated anywhere."""
+async def _connect_api_key(update: Update, context: Context, key: str, *, pasted: bool = False) -> None:
+    """The key is read, the message deleted at once, and the key never repeated anywhere.
+
+    ``pasted``: the key came without ``/connect`` (`typed_key`); the first reply says why it was deleted.
+    """
     ctx = app_context(context)
-    connector = _connector(ctx)
     chat = update.effective_chat
     message = update.effective_message
     assert chat is not None and message is not None
     try:
         await message.delete()
-        notice = texts_connect.api_key_checking()
+        notice = texts_connect.api_key_checking(pasted=pasted)
     except TelegramError:
         notice = texts_connect.api_key_not_deleted()
+    connector = _connector(ctx)  # after the delete: a key must leave the chat even where connecting is off
     await context.bot.send_message(chat.id, notice, parse_mode=ParseMode.HTML)
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
@@ -162,6 +166,23 @@ async def _connect_api_key(update: Update, context: Context, key: str) -> None:
     await context.bot.send_message(
         chat.id, texts_connect.connected(connected.label, connected.profile.display_name), parse_mode=ParseMode.HTML
     )
+
+
+async def typed_key(update: Update, context: Context) -> None:
+    """A message carrying an Intervals.icu API key without ``/connect`` (pasted, or typed while the bot
+    waited for something else): deleted and connected like ``/connect intervals KEY``, and consumed, so no
+    dialog, coach conversation or language model ever sees it (`bot.typed_credentials`)."""
+    message = update.effective_message
+    if message is None:
+        return
+    key = typed_credentials.pasted_key(message.text or message.caption or "")
+    if key is None:
+        return
+    try:
+        await _connect_api_key(update, context, key, pasted=True)
+    except NotSetUp:
+        await reply(update, texts_connect.not_set_up())
+    raise ApplicationHandlerStop
 
 
 @buttons.on(texts_connect.KIND_START)

@@ -31,10 +31,11 @@ from bot import buttons
 from bot import texts_profile as tp
 from bot.context import Context, app_context
 from bot.texts import show
-from coach import places
+from coach import places, plans
 from coach.intent import Intent, classify
 from coach.profile import (
     ONBOARDING_STEPS,
+    PLAN_SETTINGS,
     SETTINGS,
     PlaceNotFound,
     apply_setting,
@@ -61,7 +62,9 @@ EDIT = "profile.edit"  # a /settings menu button: ask for one setting
 
 SKIP_WORDS = {"skip", "/skip", "later", "pass", "-", "idk", "don't know", "dont know", "not sure", "no idea"}
 CANCEL_WORDS = {"cancel", "/cancel", "stop"}
-NUMERIC_STEPS = {"ftp", "maxhr", "restinghr", "lthr", "weight", "dob", "brief"}
+NUMERIC_STEPS = {"ftp", "maxhr", "restinghr", "lthr", "weight", "dob", "brief", "pace", "hours", "days", "ramp"}
+# Most answers are a word or two; a week of training days is a day and a length for up to seven days.
+MAX_ANSWER_WORDS = {"days": 14}
 _DIGIT = re.compile(r"\d")
 
 
@@ -238,6 +241,8 @@ async def _try_set(turn: Turn, step: str, op: str, raw: str) -> str:
         else:
             line = _set(turn.user, step, raw)
         await turn.session.flush()
+    if step in PLAN_SETTINGS and await plans.rebuild_if_active(turn.session, turn.user, now=turn.now):
+        line = f"{line}\n{tp.plan_rebuilt()}"
     return line
 
 
@@ -246,7 +251,8 @@ def _plausible_answer(step: str, text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in SKIP_WORDS or lowered in CANCEL_WORDS:
         return True
-    if text.rstrip().endswith("?") or len(text.split()) > 5 or classify(text) is not Intent.UNKNOWN:
+    too_long = len(text.split()) > MAX_ANSWER_WORDS.get(step, 5)
+    if text.rstrip().endswith("?") or too_long or classify(text) is not Intent.UNKNOWN:
         return False
     return not (step in NUMERIC_STEPS and step != "brief" and not _DIGIT.search(text))
 

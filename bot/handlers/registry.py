@@ -5,17 +5,38 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.handlers import account, brief, charts, coaching, connect, data_rights, errors, files, profile, reports, sync
+from bot.handlers import (
+    account,
+    brief,
+    charts,
+    coaching,
+    connect,
+    data_rights,
+    errors,
+    files,
+    plan,
+    profile,
+    races,
+    reports,
+    sync,
+    workouts,
+)
 
 # Runs before every other group: a typed answer to an open setup or settings question is consumed there
 # (ApplicationHandlerStop); anything else falls through to the ordinary handlers.
 DIALOG_GROUP = -10
+# Before even the dialogs: a message carrying an API key is deleted and connected, and goes no further.
+CREDENTIAL_GROUP = -20
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     elsewhere = (filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT)) | (
         filters.ChatType.CHANNEL & filters.COMMAND
+    )
+    app.add_handler(
+        MessageHandler(private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, connect.typed_key),
+        group=CREDENTIAL_GROUP,
     )
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, profile.on_text), group=DIALOG_GROUP)
     app.add_handler(MessageHandler(elsewhere, errors.not_private))
@@ -39,6 +60,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("curve", charts.curve, filters=private))
     app.add_handler(CommandHandler("week", reports.week, filters=private))
     app.add_handler(CommandHandler("race", reports.race, filters=private))
+    app.add_handler(CommandHandler("races", races.races_command, filters=private))
+    app.add_handler(CommandHandler("plan", plan.plan, filters=private))
+    app.add_handler(CommandHandler("workout", workouts.workout, filters=private))
     app.add_handler(CommandHandler("report", reports.report, filters=private))
     app.add_handler(MessageHandler(private & filters.LOCATION, profile.on_location))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, coaching.free_text))

@@ -1,4 +1,8 @@
-"""/week, /race and /report: validate, start the report in the background, and say so at once."""
+"""/week, /race and /report: validate, start the report in the background, and say so at once.
+
+``/race`` also stores the race as a goal (`coach.races`) before its taper report starts; a race that cannot
+be stored (the same name on the same day) gets one sentence and no report.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from typing import Any
 
 from telegram import Update
 
-from bot import report_jobs, texts_reports
+from bot import report_jobs, texts_races, texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from coach import plans, races
 from coach.daily import local_today
 from coach.reports import ReportType
 from coach.reports.requests import RaceRequestError, parse_question, parse_race
@@ -35,15 +40,23 @@ async def race(update: Update, context: Context) -> None:
     if not args:
         await reply(update, texts_reports.race_usage())
         return
+    saved = None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         today = local_today(user, ctx.clock())
-    try:
-        request = parse_race(args, today=today)
-    except RaceRequestError as err:
-        await reply(update, texts_reports.race_error(err))
-        return
-    await _submit(update, context, ReportType.RACE_PREP, {"race": request.to_json()})
+        try:
+            request = parse_race(args, today=today)
+            race = await races.add(session, user, request)
+        except RaceRequestError as err:
+            text = texts_reports.race_error(err)
+        except races.RaceExists as err:
+            text = texts_races.race_exists(err)
+        else:
+            await plans.rebuild_if_active(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
+            text, saved = texts_races.race_saved(race), request
+    await reply(update, text)
+    if saved is not None:
+        await _submit(update, context, ReportType.RACE_PREP, {"race": saved.to_json()})
 
 
 async def report(update: Update, context: Context) -> None:

@@ -2,7 +2,8 @@
 
 Routes:
 
-- ``GET /healthz`` — liveness for a load balancer or a supervisor.
+- ``GET /healthz``, ``/readyz``, ``/metrics`` — liveness, readiness and Prometheus metrics
+  (`bot.http.observability`).
 - ``GET /oauth/{provider}/callback`` — where providers send the user back after authorizing.
 - ``GET|POST /connect/{link}`` — the Mini App page behind a connect button (`bot.http.miniapp`).
 - ``/webhooks/…`` — the mount point for provider webhooks (``/webhooks/{provider}``) and the Telegram
@@ -13,24 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from bot.http import miniapp, oauth, pages
-from bot.http.deps import HttpDeps, deps_of, page
-
-
-async def healthz(request: Request) -> Response:
-    deps = deps_of(request)
-    try:
-        async with deps.sessions() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure here means "not healthy", which is the answer
-        return JSONResponse({"status": "database unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+from bot.http import miniapp, oauth, observability, pages
+from bot.http.deps import HttpDeps, page
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -40,7 +30,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 def build_http_app(deps: HttpDeps, *, webhook_routes: Sequence[BaseRoute] = ()) -> Starlette:
     app = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
+            Route("/healthz", observability.healthz, methods=["GET"]),
+            Route("/readyz", observability.readyz, methods=["GET"]),
+            Route("/metrics", observability.metrics, methods=["GET"]),
             Route("/oauth/{provider}/callback", oauth.callback, methods=["GET"]),
             *miniapp.ROUTES,
             Mount("/webhooks", routes=list(webhook_routes)),

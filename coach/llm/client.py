@@ -26,6 +26,8 @@ import httpx2
 from google import genai
 from google.genai import errors, types
 
+from coach.llm import metrics
+
 logger = logging.getLogger(__name__)
 
 API_VERSION = "v1beta"
@@ -154,6 +156,8 @@ class GeminiClient:
             if remaining <= 0:
                 break
             if not self.circuit.allow():
+                metrics.REQUESTS.labels("circuit_open").inc()
+                metrics.FAILURES.inc()
                 raise LlmUnavailable("Gemini circuit is open")
             try:
                 async with asyncio.timeout(min(self.config.timeout_s, remaining)):
@@ -161,27 +165,32 @@ class GeminiClient:
                         model=self.model, contents=list(contents), config=config
                     )
             except errors.APIError as err:
+                metrics.REQUESTS.labels(metrics.http_outcome(err.code)).inc()
                 server_delay = server_retry_delay(err) if err.code == 429 else None
                 last = f"HTTP {err.code} {err.status or ''}".strip()
                 logger.warning("Gemini request failed: %s (attempt %d)", last, attempt + 1)
                 self.circuit.failure(open_for_s=server_delay if server_delay and server_delay > remaining else None)
                 if err.code not in RETRYABLE:
+                    metrics.FAILURES.inc()
                     raise LlmError(last) from None
                 delay = server_delay if server_delay is not None else self._backoff(attempt)
             except asyncio.CancelledError:
                 self.circuit.abandon()
                 raise
             except (TimeoutError, httpx.TransportError, httpx2.TransportError) as err:
+                metrics.REQUESTS.labels("timeout" if isinstance(err, TimeoutError) else "transport").inc()
                 last = type(err).__name__
                 logger.warning("Gemini request failed: %s (attempt %d)", last, attempt + 1)
                 self.circuit.failure()
                 delay = self._backoff(attempt)
             else:
+                metrics.REQUESTS.labels("ok").inc()
                 self.circuit.success()
                 return response
             if attempt + 1 >= self.config.attempts or self._clock() + delay >= deadline:
                 break
             await self._sleep(delay)
+        metrics.FAILURES.inc()
         raise LlmError(f"Gemini gave no answer ({last})")
 
     @staticmethod

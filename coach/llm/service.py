@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from google.genai import types
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coach.llm import metrics
 from coach.llm.client import GeminiClient, LlmError
 from db.repositories import llm_usage
 
@@ -54,6 +55,7 @@ class CoachLlm:
         response = await self.client.generate(contents, config, deadline=deadline)
         usage = response.usage_metadata
         tokens = (usage.total_token_count or 0) if usage is not None else 0
+        metrics.TOKENS.inc(tokens)
         async with self.sessions.begin() as session:
             await llm_usage.add(session, user_id=user_id, day=now.astimezone(UTC).date(), tokens=tokens)
         return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from coach.workouts.model import Sport, StructuredWorkout
@@ -101,6 +101,16 @@ class PlanWeek:
     recovery: bool
     target_tss: float
     sessions: tuple[PlannedSession, ...]
+    # Load the rules asked for that the athlete's days and hours could not carry (0: none missing).
+    shortfall_tss: float = 0.0
+
+    @property
+    def planned_tss(self) -> float:
+        return sum(session.planned_tss for session in self.sessions)
+
+    @property
+    def duration_s(self) -> int:
+        return sum(session.duration_s for session in self.sessions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +140,15 @@ class Plan:
 
     def session_on(self, day: date) -> PlannedSession | None:
         return next((s for s in self.sessions() if s.day == day), None)
+
+    def week_of(self, day: date) -> PlanWeek | None:
+        return next((w for w in self.weeks if w.start <= day < w.start + timedelta(days=7)), None)
+
+    def projected(self, day: date) -> ProjectedDay | None:
+        """The projected PMC at the end of ``day`` (``None`` outside the projection)."""
+        return next((p for p in self.projection if p.day == day), None)
+
+    def morning_form(self, day: date) -> float | None:
+        """Readiness form on the morning of ``day``: the day before's CTL − ATL (science.md §4.3)."""
+        before = self.projected(day - timedelta(days=1))
+        return before.tsb if before is not None else None

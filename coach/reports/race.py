@@ -1,5 +1,8 @@
 """Race preparation: a taper that brings form (TSB) to +5…+25 on race day, projected with the PMC model.
 
+The search itself is pure and shared with the training plan (`coach.planning.taper`); this module reads the
+athlete's history and recovery, and writes the report.
+
 Race-day form is the morning's: CTL − ATL at the end of the day before the race (science.md §4.3), the same
 readiness form the daily coach uses. The plan has two phases of daily loads, simulated with the same recurrence
 as the fitness chart (`coach.science.pmc`):
@@ -18,7 +21,6 @@ the freshest plan possible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,110 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coach import history
 from coach.charts import FitnessSeries
 from coach.daily import assess_today, local_day_start, local_today
+from coach.planning.taper import TARGET_TSB as TARGET_TSB
+from coach.planning.taper import TaperPlan as TaperPlan
+from coach.planning.taper import plan_taper as plan_taper
+from coach.planning.taper import simulate as simulate
 from coach.reports.content import Progress, ReportContent
 from coach.reports.requests import RaceRequest
 from coach.science import pmc
 from coach.science.recovery import Band
 from db.models import User
 
-TARGET_TSB = (5.0, 25.0)
-IDEAL_TSB = 15.0
-BUILD_MARGIN = 20.0  # daily load above CTL that ramps CTL by about +3 per week
-BUILD_MAX_GAIN = 15.0
-TAPER_DAYS = range(7, 15)
-TAPER_DAYS_WIDE = range(3, 22)
-TAPER_FRACTIONS_PREFERRED = tuple(f / 100 for f in range(40, 65, 5))  # Bosquet: volume cut 41–60 %
-TAPER_FRACTIONS = tuple(f / 100 for f in range(30, 85, 5))
-OPENERS_FRACTION = 0.35
 RECOVERY_DAYS = 3  # with HRV below its range or resting HR up, the plan starts with easy days
-RECOVERY_FRACTION = 0.4  # the day before: 30–45 min with a few short race-pace efforts
 HISTORY_SHOWN_DAYS = 42
-
-
-@dataclass(frozen=True, slots=True)
-class TaperPlan:
-    taper_days: int
-    fraction: float
-    recovery_days: int
-    loads: list[float]  # one per day from today to the day before the race
-    projection: list[pmc.PmcDay]  # today … the day before the race
-    race_ctl: float
-    race_atl: float
-
-    @property
-    def race_tsb(self) -> float:
-        return self.race_ctl - self.race_atl
-
-    @property
-    def in_band(self) -> bool:
-        return TARGET_TSB[0] <= self.race_tsb <= TARGET_TSB[1]
-
-
-def _loads(ctl0: float, days: int, taper_days: int, fraction: float, recovery_days: int) -> list[float]:
-    build_days = max(0, days - taper_days)
-    loads: list[float] = []
-    ctl = ctl0
-    for i in range(build_days):
-        if i < recovery_days:  # recovery signals are red: easy days first, as the daily coach says
-            load = ctl * RECOVERY_FRACTION
-            loads.append(load)
-            ctl += pmc.K_CTL * (load - ctl)
-            continue
-        load = ctl + BUILD_MARGIN if ctl < ctl0 + BUILD_MAX_GAIN else ctl
-        loads.append(load)
-        ctl += pmc.K_CTL * (load - ctl)
-    hold = ctl
-    taper = [hold * fraction] * min(taper_days, days)
-    if len(taper) >= 2:
-        taper[-2] = 0.0  # rest two days out
-    if taper:
-        taper[-1] = min(taper[-1], hold * OPENERS_FRACTION)  # openers the day before
-    return loads + taper
-
-
-def simulate(
-    ctl0: float, atl0: float, start: date, days: int, taper_days: int, fraction: float, recovery_days: int = 0
-) -> TaperPlan:
-    loads = _loads(ctl0, days, taper_days, fraction, recovery_days)
-    ctls, atls = pmc.pmc_series(loads, ctl0=ctl0, atl0=atl0)
-    projection = [
-        pmc.PmcDay(day=start + timedelta(days=i), load=loads[i], ctl=ctls[i], atl=atls[i]) for i in range(days)
-    ]
-    return TaperPlan(
-        taper_days=min(taper_days, days),
-        fraction=fraction,
-        recovery_days=min(recovery_days, max(0, days - taper_days)),
-        loads=loads,
-        projection=projection,
-        race_ctl=ctls[-1] if ctls else ctl0,
-        race_atl=atls[-1] if atls else atl0,
-    )
-
-
-def plan_taper(ctl0: float, atl0: float, *, start: date, race_day: date, recovery_days: int = 0) -> TaperPlan:
-    """The best taper for a race on ``race_day``, training from ``start`` (today) to the day before."""
-    days = (race_day - start).days
-    assert days >= 1, "the race must be after today"
-    for taper_range, fractions in ((TAPER_DAYS, TAPER_FRACTIONS_PREFERRED), (TAPER_DAYS_WIDE, TAPER_FRACTIONS)):
-        candidates = [
-            simulate(ctl0, atl0, start, days, t, f, recovery_days)
-            for t in sorted({min(t, days) for t in taper_range})
-            for f in fractions
-        ]
-        good = [c for c in candidates if c.in_band]
-        if good:
-            return max(good, key=lambda c: (round(c.race_ctl, 1), -abs(c.race_tsb - IDEAL_TSB)))
-    # Nothing lands in the band: too little time (or already very fresh). Take the closest to it.
-    taper_lengths = sorted({min(t, days) for t in TAPER_DAYS_WIDE})
-    candidates = [
-        simulate(ctl0, atl0, start, days, t, f, recovery_days) for t in taper_lengths for f in (0.0, *TAPER_FRACTIONS)
-    ]
-    return min(candidates, key=lambda c: (_distance_to_band(c.race_tsb), -c.race_ctl))
-
-
-def _distance_to_band(tsb: float) -> float:
-    low, high = TARGET_TSB
-    return 0.0 if low <= tsb <= high else min(abs(tsb - low), abs(tsb - high))
 
 
 def _signed(value: float) -> str:

@@ -1,4 +1,7 @@
-"""Reading what the athlete asked for: ``/race <name> <YYYY-MM-DD>`` and ``/report <question>``."""
+"""Reading what the athlete asked for: ``/race <name> <YYYY-MM-DD> [A|B|C] [distance km]`` and ``/report <question>``.
+
+Quotes around a race name (straight, curly or guillemets) are how people write names, not part of them.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,11 @@ QUESTION_MAX_CHARS = 500
 # A taper plan is about the last weeks; a year ahead is the longest horizon a PMC projection means anything.
 RACE_MAX_DAYS_AHEAD = 365
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PRIORITY = re.compile(r"^[abcABC]$")
+_DISTANCE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:km)?$", re.IGNORECASE)
+_QUOTES = "\"'“”„‟«»‹›‘’‚`"
+PRIORITIES = ("A", "B", "C")
+RACE_DISTANCE_MAX_KM = 5000.0
 
 
 class RaceRequestError(ValueError):
@@ -22,13 +30,27 @@ class RaceRequestError(ValueError):
 class RaceRequest:
     name: str
     day: date
+    priority: str = "A"
+    distance_km: float | None = None
 
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "date": self.day.isoformat()}
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "date": self.day.isoformat(),
+            "priority": self.priority,
+            "distance_km": self.distance_km,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> RaceRequest:
-        return cls(name=str(data["name"]), day=date.fromisoformat(str(data["date"])))
+        # Requests stored before races had a priority and a distance read as an A race of unknown length.
+        distance = data.get("distance_km")
+        return cls(
+            name=str(data["name"]),
+            day=date.fromisoformat(str(data["date"])),
+            priority=str(data.get("priority") or "A"),
+            distance_km=float(distance) if isinstance(distance, int | float) else None,
+        )
 
 
 def clean_text(text: str) -> str:
@@ -37,14 +59,43 @@ def clean_text(text: str) -> str:
     return " ".join(kept.split())
 
 
+def strip_quotes(name: str) -> str:
+    """``"Gran Fondo"`` → ``Gran Fondo``: quotes around the whole name (or a word of it) are not part of it."""
+    return " ".join(word.strip(_QUOTES) for word in name.split() if word.strip(_QUOTES))
+
+
+def _options(extra: list[str]) -> tuple[str, float | None]:
+    """What follows the date: an optional priority and an optional distance in km, in either order."""
+    priority, distance = "A", None
+    for token in extra:
+        if _PRIORITY.match(token):
+            priority = token.upper()
+        elif match := _DISTANCE.match(token):
+            distance = float(match.group(1).replace(",", "."))
+            if not 0 < distance <= RACE_DISTANCE_MAX_KM:
+                raise RaceRequestError(
+                    f"A race distance is more than 0 and at most {RACE_DISTANCE_MAX_KM:,.0f} km; got {distance:g}."
+                )
+        elif token.lower() != "km":
+            raise RaceRequestError(
+                f"After the date I read a priority (A, B or C) and a distance in km; “{clean_text(token)[:20]}” "
+                "is neither."
+            )
+    return priority, distance
+
+
 def parse_race(args: list[str], *, today: date) -> RaceRequest:
-    """``["Gran", "Fondo", "2026-12-20"]`` → a race; every problem raises `RaceRequestError` with a sentence."""
+    """``["Gran", "Fondo", "2026-12-20", "B", "120"]`` → a race; every problem raises `RaceRequestError`."""
     if not args:
         raise RaceRequestError("Tell me the race's name and date.")
-    raw_date = args[-1]
-    name = clean_text(" ".join(args[:-1]))
-    if not _DATE.match(raw_date):
+    at = next((i for i in range(len(args) - 1, -1, -1) if _DATE.match(args[i])), None)
+    if at is None:
+        # No date anywhere: say what the last word should have been.
+        raw_date = args[-1]
         raise RaceRequestError(f"I couldn't read the date “{clean_text(raw_date)[:20]}”: write it as YYYY-MM-DD.")
+    raw_date = args[at]
+    name = strip_quotes(clean_text(" ".join(args[:at])))
+    priority, distance = _options(args[at + 1 :])
     try:
         day = date.fromisoformat(raw_date)
     except ValueError as err:
@@ -61,7 +112,7 @@ def parse_race(args: list[str], *, today: date) -> RaceRequest:
         raise RaceRequestError(
             f"{day:%d %b %Y} is more than a year ahead; ask again within {RACE_MAX_DAYS_AHEAD} days of the race."
         )
-    return RaceRequest(name=name, day=day)
+    return RaceRequest(name=name, day=day, priority=priority, distance_km=distance)
 
 
 def parse_question(args: list[str]) -> str | None:

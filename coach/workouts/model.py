@@ -50,9 +50,12 @@ class WorkoutKind(StrEnum):
     STRIDES = "strides"
     TECHNIQUE = "technique"
     STRENGTH = "strength"
+    RACE = "race"
 
 
-HARD_KINDS = frozenset({WorkoutKind.THRESHOLD, WorkoutKind.VO2MAX, WorkoutKind.ANAEROBIC, WorkoutKind.SPRINTS})
+HARD_KINDS = frozenset(
+    {WorkoutKind.THRESHOLD, WorkoutKind.VO2MAX, WorkoutKind.ANAEROBIC, WorkoutKind.SPRINTS, WorkoutKind.RACE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,26 @@ def iter_steps(blocks: tuple[Block, ...]) -> Iterator[Step]:
         else:
             for _ in range(block.count):
                 yield from iter_steps(block.blocks)
+
+
+def single_level(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The same session with at most one level of repeats: a repeat that holds a repeat is written out.
+
+    Intervals.icu's workout text cannot nest repeats, and devices differ on nested FIT repeat steps; the innermost
+    repeats (the interval sets a head unit counts down) are kept, and each outer level is unrolled around them,
+    so the athlete does exactly the same steps in the same order.
+    """
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Step):
+            out.append(block)
+        elif any(isinstance(inner, Repeat) for inner in block.blocks):
+            inner_blocks = single_level(block.blocks)
+            for _ in range(block.count):
+                out.extend(inner_blocks)
+        else:
+            out.append(block)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

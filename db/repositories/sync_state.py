@@ -14,6 +14,8 @@ from db.models import Integration, SyncClaim, SyncCursor, SyncPending
 SYNCING = "SYNCING"
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
+# Never stored: what a SYNCING row is read as when no live run holds its lock (the process died mid-run).
+INTERRUPTED = "INTERRUPTED"
 
 
 async def cursor(session: AsyncSession, *, integration_id: str, stream: str) -> str | None:
@@ -28,6 +30,35 @@ async def set_cursor(session: AsyncSession, *, integration_id: str, stream: str,
         index_elements=["integrationId", "stream"], set_={"cursor": stmt.excluded.cursor, "updatedAt": func.now()}
     )
     await session.execute(stmt)
+
+
+def run_lock_key(user_id: str, provider: str) -> str:
+    """The advisory lock a sync run of one connection holds on its own connection for as long as it runs."""
+    return f"sync:{user_id}:{provider}"
+
+
+async def runs_alive(session: AsyncSession, *, keys: Sequence[str]) -> set[str]:
+    """Which of the ``keys`` (`run_lock_key`) a live session holds right now.
+
+    The lock dies with the process that held it (even under SIGKILL the server ends its session), so this,
+    not the stored ``syncStatus``, says whether a sync is running. A bigint advisory lock shows in
+    ``pg_locks`` as its high 32 bits in ``classid`` and its low 32 bits in ``objid``, with ``objsubid`` 1.
+    """
+    if not keys:
+        return set()
+    statement = text(
+        """
+        SELECT k FROM unnest(CAST(:keys AS text[])) AS k
+        WHERE EXISTS (
+            SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid::bigint = (hashtextextended(k, 0) >> 32) & 4294967295
+              AND l.objid::bigint = hashtextextended(k, 0) & 4294967295
+        )
+        """
+    )
+    return set((await session.scalars(statement, {"keys": list(keys)})).all())
 
 
 async def mark_syncing(session: AsyncSession, *, integration_id: str) -> None:

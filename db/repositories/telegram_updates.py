@@ -1,9 +1,10 @@
 """The Telegram webhook's inbox: store each update once, let one worker take it, mark it processed.
 
-States: stored (``claimedAt`` NULL) → claimed (a worker is on it) → processed. A claim older than the
-lease belongs to a worker that died; the update may then be taken again. That is the one window in which
-an update can be answered twice (a crash after the reply went out, before ``processedAt`` was written); the
-alternative, marking before processing, would silently drop it instead.
+States: stored (``claimedAt`` NULL) → claimed (a worker is on it) → processed, or parked after
+`inbox.MAX_ATTEMPTS` takes (the claim logic is shared with the provider events: `db.repositories.inbox`). A
+claim older than the lease belongs to a worker that died; the update may then be taken again. That is the
+one window in which an update can be answered twice (a crash after the reply went out, before
+``processedAt`` was written); the alternative, marking before processing, would silently drop it instead.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, delete, func, or_, select, update
+from sqlalchemy import BigInteger, cast, delete, func
 from sqlalchemy.dialects.postgresql import JSONPATH, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import TelegramUpdate
+from db.repositories import inbox
 
 
 async def store(session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime) -> bool:
@@ -30,24 +32,21 @@ async def store(session: AsyncSession, *, update_id: int, payload: dict[str, Any
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-def _takeable(now: datetime, lease: timedelta) -> Any:
-    return (
-        TelegramUpdate.processed_at.is_(None),
-        or_(TelegramUpdate.claimed_at.is_(None), TelegramUpdate.claimed_at < now - lease),
-    )
+INBOX = inbox.Inbox(
+    model=TelegramUpdate,
+    key=TelegramUpdate.update_id,
+    received_at=TelegramUpdate.received_at,
+    claimed_at=TelegramUpdate.claimed_at,
+    attempts=TelegramUpdate.attempts,
+    processed_at=TelegramUpdate.processed_at,
+    parked_at=TelegramUpdate.parked_at,
+)
 
 
 async def claim(session: AsyncSession, *, update_id: int, now: datetime, lease: timedelta) -> dict[str, Any] | None:
-    """Take the update for processing; its payload, or None when it is done or another worker holds it."""
-    statement = (
-        update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == update_id, *_takeable(now, lease))
-        .values(claimed_at=now)
-        .returning(TelegramUpdate.payload)
-        .execution_options(synchronize_session=False)
-    )
-    payload: dict[str, Any] | None = (await session.execute(statement)).scalar_one_or_none()
-    return payload
+    """Take the update for one attempt; its payload, or None when it is done, held by another worker or parked."""
+    row = await inbox.claim(session, INBOX, key=update_id, now=now, lease=lease, returning=[TelegramUpdate.payload])
+    return None if row is None else dict(row.payload)
 
 
 async def stranded(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> Sequence[int]:
@@ -55,22 +54,25 @@ async def stranded(session: AsyncSession, *, now: datetime, lease: timedelta, li
 
     Only updates older than the lease count, so updates a live process has just queued are left to it.
     """
-    statement = (
-        select(TelegramUpdate.update_id)
-        .where(*_takeable(now, lease), TelegramUpdate.received_at < now - lease)
-        .order_by(TelegramUpdate.update_id)
-        .limit(limit)
-    )
-    return (await session.scalars(statement)).all()
+    return await inbox.stranded(session, INBOX, now=now, lease=lease, limit=limit, min_age=lease)
 
 
-async def mark_processed(session: AsyncSession, *, update_id: int, now: datetime) -> None:
-    await session.execute(
-        update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == update_id)
-        .values(processed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+async def mark_processed(
+    session: AsyncSession, *, update_id: int, now: datetime, payload: dict[str, Any] | None = None
+) -> None:
+    """The update is handled; ``payload``: what the row keeps from now on (a credential redacted)."""
+    values = {"payload": payload} if payload is not None else {}
+    await inbox.mark_processed(session, INBOX, key=update_id, now=now, **values)
+
+
+async def failed(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
+    """An attempt raised: True when the update is now parked (its last attempt), else the sweep retries it."""
+    return await inbox.give_back(session, INBOX, key=update_id, now=now)
+
+
+async def park_exhausted(session: AsyncSession, *, now: datetime, lease: timedelta) -> Sequence[int]:
+    """Park updates whose last attempt died with its process; their ids."""
+    return await inbox.park_exhausted(session, INBOX, now=now, lease=lease)
 
 
 # Any update kind (message, callback_query, edited_message, …) whose sender or chat is the person.

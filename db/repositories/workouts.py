@@ -67,13 +67,19 @@ async def count(session: AsyncSession, *, user_id: str, canonical_only: bool = T
     return await session.scalar(stmt) or 0
 
 
+def check_row(row: dict[str, Any]) -> None:
+    """Raise `InvalidValue` when a workout row breaks the seed's rules (the checks the bulk writers run), so a
+    caller can set such a row aside instead of losing the rows written with it."""
+    validation.check_instant_not_future("date", row["date"])
+
+
 async def upsert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert or update workouts (attribute-keyed dicts) by natural key; returns rows written.
 
     Every row is validated before anything is written, so one bad row stores nothing.
     """
     for row in rows:
-        validation.check_instant_not_future("date", row["date"])
+        check_row(row)
     return await bulk_upsert(session, Workout, rows, key=KEY)
 
 
@@ -84,7 +90,7 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
     is a no-op rather than an overwrite.
     """
     for row in rows:
-        validation.check_instant_not_future("date", row["date"])
+        check_row(row)
     return await _insert_new(session, Workout, rows, key=KEY)
 
 

@@ -52,3 +52,28 @@ class IntervalsClient(ProviderClient):
     async def wellness_day(self, day: date, *, athlete: str = OWNER) -> JsonObject:
         body = await self._request("GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/wellness/{day.isoformat()}")
         return object_of(self.label, body)
+
+    # ----------------------------------------------------------------------------- calendar (planned workouts)
+
+    async def events(
+        self, *, oldest: date, newest: date, category: str = "WORKOUT", athlete: str = OWNER
+    ) -> list[JsonObject]:
+        """Calendar events whose local start date is in [oldest, newest] (both inclusive)."""
+        params = {"oldest": oldest.isoformat(), "newest": newest.isoformat(), "category": category}
+        body = await self._request("GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/events", params=params)
+        return list_of(self.label, body)
+
+    async def upsert_events(self, events: list[JsonObject], *, athlete: str = OWNER) -> list[JsonObject]:
+        """Create or update events in one call: an event whose ``external_id`` matches one this app created is
+        updated, the others are created (``upsert=true``; forum.intervals.icu t/63624)."""
+        body = await self._request(
+            "POST",
+            f"{{api}}/athlete/{path_id(self.label, athlete)}/events/bulk",
+            params={"upsert": "true"},
+            json_body=events,
+        )
+        return list_of(self.label, body)
+
+    async def delete_event(self, event_id: str, *, athlete: str = OWNER) -> None:
+        owner = path_id(self.label, athlete)
+        await self._request("DELETE", f"{{api}}/athlete/{owner}/events/{path_id(self.label, event_id)}")

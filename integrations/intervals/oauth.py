@@ -1,6 +1,7 @@
 """Intervals.icu OAuth, and the personal API key alternative.
 
-- Scopes are UPPER-CASE and comma-separated; ``:WRITE`` would imply ``:READ``, we ask only to read.
+- Scopes are UPPER-CASE and comma-separated; ``:WRITE`` implies ``:READ``. We read activities, wellness and
+  settings, and write the calendar (planned workouts, only events we created: `integrations.intervals.calendar`).
 - The token endpoint is under ``/api/oauth/token`` (no ``/v1``); the code expires in 2 minutes, so it is
   exchanged inside the callback.
 - No refresh token and no expiry: the token lasts until revoked; re-authorizing replaces it.
@@ -19,10 +20,11 @@ PROVIDER = OAuthProvider(
     label="Intervals.icu",
     authorize_url="{oauth}/oauth/authorize",
     token_url="{oauth}/api/oauth/token",  # noqa: S106 - a URL template, not a secret
-    scopes=("ACTIVITY:READ", "WELLNESS:READ", "SETTINGS:READ"),
+    scopes=("ACTIVITY:READ", "WELLNESS:READ", "SETTINGS:READ", "CALENDAR:WRITE"),
     scope_separator=",",
     refreshes=False,
     reads="activities with power and training load, and wellness (HRV, resting heart rate, sleep)",
+    writes="the planned workouts you send it from /plan to your calendar (never events you made)",
 )
 
 PROFILE_PATH = "{api}/athlete/0"

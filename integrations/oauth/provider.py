@@ -43,6 +43,8 @@ class OAuthProvider:
     refresh_params: dict[str, str] = field(default_factory=dict)
     # What the user sees when asked to connect ("your recovery, sleep and workouts").
     reads: str = ""
+    # What we write there, when anything ("the planned workouts you send from /plan"); empty: read-only.
+    writes: str = ""
 
     @property
     def scope(self) -> str:

@@ -7,7 +7,9 @@ One run syncs one (user, provider) connection:
    returns ``BUSY`` at once (the running one is doing its work). Other connections are not held up.
 2. **Status.** ``SYNCING``, then ``SUCCESS`` (``lastSyncAt``) or ``FAILED`` with a sentence. A grant the
    provider refused stays FAILED until the user reconnects (`db.repositories.integrations.auth_lost`);
-   any other failure is retried by the next sync.
+   any other failure is retried by the next sync. A process killed mid-run cannot write its end, so
+   ``SYNCING`` is believed only while the run's lock is held (`sync_state.runs_alive`); otherwise the
+   connection reads as ``INTERRUPTED`` (`Connector.connections`), and the next run resumes it.
 3. **Streams** (`integrations.sync.streams`), each by its own cursor. No cursor: backfill
    ``backfill_days``. A cursor that records a finished run: from its end minus ``OVERLAP`` (scores settle,
    late uploads) to now. A cursor that records an unfinished run (a crash, a database restart): that run
@@ -42,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.models import Integration, User
 from db.repositories import curves as curve_rows
 from db.repositories import integrations, sync_state
+from integrations import metrics
 from integrations.client import TIMEOUT_S, JsonObject, ProviderClient
 from integrations.connect import Connector
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound, ProviderRateLimited
@@ -51,6 +54,7 @@ from integrations.sync.curves import CURVE_DAYS, CurveBudget
 from integrations.sync.streams import STREAMS, Page, RunContext, Stream, Window
 from integrations.sync.writer import (
     PROVIDER_NAMES,
+    PageResult,
     SyncOutcome,
     commit_page,
     finish_sync,
@@ -104,12 +108,18 @@ class SyncResult:
     workouts: int = 0
     nights: int = 0
     error: str | None = None
+    rejected: int = 0  # records set aside (unreadable, or refused by the database rules)
 
 
 def _database_gone(err: BaseException) -> bool:
     """The database connection broke or the server is (re)starting: worth waiting for, not a bug."""
     if isinstance(err, DBAPIError):
-        return bool(err.connection_invalidated) or isinstance(err, OperationalError | InterfaceError)
+        if err.connection_invalidated or isinstance(err, OperationalError | InterfaceError):
+            return True
+        # SQLAlchemy's asyncpg adapter wraps "the database system is starting up" (57P03, a connection
+        # refused while the server replays its WAL after a restart) as a plain DBAPIError: look at the cause.
+        cause = err.orig.__cause__ if err.orig is not None else None
+        return cause is not None and _database_gone(cause)
     return isinstance(
         err,
         OSError
@@ -217,7 +227,7 @@ class SyncEngine:
     @asynccontextmanager
     async def single_flight(self, user_id: str, provider: str) -> AsyncIterator[bool]:
         """True while this process holds the (user, provider) sync lock; False when another run holds it."""
-        key = f"sync:{user_id}:{provider}"
+        key = sync_state.run_lock_key(user_id, provider)
 
         async def connect() -> tuple[object, bool]:
             conn = await self._engine.connect()
@@ -348,7 +358,10 @@ class SyncEngine:
         await progress(replace(state))
         if error:
             logger.warning("sync of %s for %s failed: %s", provider, user_id, error)
-        return SyncResult(user_id, provider, status, len(workouts), len(nights), error)
+        metrics.SYNC_RUNS.labels(provider, status).inc()
+        metrics.SYNC_RECORDS.labels(provider, "workouts").inc(len(workouts))
+        metrics.SYNC_RECORDS.labels(provider, "days").inc(len(nights))
+        return SyncResult(user_id, provider, status, len(workouts), len(nights), error, outcome.rejected)
 
     async def _stream(
         self,
@@ -386,7 +399,7 @@ class SyncEngine:
             else:
                 stored = _Cursor(end=window.end).dump()
 
-            async def commit(page: Page = page, stored: str | None = stored) -> None:
+            async def commit(page: Page = page, stored: str | None = stored) -> PageResult:
                 result = await commit_page(
                     self.sessions,
                     integration_id=row.id,
@@ -396,10 +409,12 @@ class SyncEngine:
                     cursor=stored,
                 )
                 outcome.add(stream.name, result)
+                return result
 
             try:
-                await self._db(commit)
+                result = await self._db(commit)
                 workouts.update(w.external_id for w in page.batch.workouts)
+                workouts.difference_update(result.refused_workouts)
                 nights.update(m.local_date for m in page.batch.metrics)
                 state.workouts, state.nights, state.pages = len(workouts), len(nights), state.pages + 1
                 await progress(replace(state))

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Integration, ProviderEvent, User
-from db.repositories import integrations
+from db.repositories import integrations, provider_events
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound
 from integrations.intervals import mapping as intervals_mapping
 from integrations.intervals.client import IntervalsClient
@@ -46,15 +46,34 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 SWEEP_EVERY_S = 60.0
-MAX_ATTEMPTS = 5
+SWEEP_BATCH = 500
 STREAM = "webhook"
 
 
 async def store(session: AsyncSession, events: Sequence[Event]) -> list[str]:
-    """Insert the events; ids of the new rows (a redelivery of a stored event returns nothing)."""
+    """Insert the events of athletes we know; ids of the new rows (a redelivery of a stored event returns nothing).
+
+    An event whose owner no connection knows would be a no-op when processed, and its payload is someone's
+    data: it is not stored at all (the provider still gets its 200).
+    """
     if not events:
         return []
-    rows = [{"provider": e.provider, "eventKey": e.key[:500], "payload": e.payload()} for e in events]
+    owners = {(e.provider, e.owner) for e in events}
+    found = await session.execute(
+        select(Integration.provider, Integration.external_user_id, Integration.user_id).where(
+            tuple_(Integration.provider, Integration.external_user_id).in_(owners)
+        )
+    )
+    user_of = {(provider, owner): user_id for provider, owner, user_id in found.all()}
+    rows = [
+        {"provider": e.provider, "eventKey": e.key[:500], "payload": e.payload(), "userId": user}
+        for e in events
+        if (user := user_of.get((e.provider, e.owner))) is not None
+    ]
+    if len(rows) < len(events):
+        logger.info("%d webhook events for athletes we do not know were not stored", len(events) - len(rows))
+    if not rows:
+        return []
     stmt = insert(ProviderEvent).values(rows).on_conflict_do_nothing(index_elements=["provider", "eventKey"])
     return list((await session.scalars(stmt.returning(ProviderEvent.id))).all())
 
@@ -136,67 +155,64 @@ class EventInbox:
                 logger.exception("provider event sweep failed")
 
     async def sweep(self) -> int:
-        """Queue stored events nobody is working on (a crash after the 200, a failed attempt)."""
+        """Queue stored events nobody is working on (a crash after the 200, a failed attempt); park the
+        events whose last attempt died with its process."""
         now = self.clock()
-        async with self.sessions() as session:
-            stmt = (
-                select(ProviderEvent.id)
-                .where(
-                    ProviderEvent.processed_at.is_(None),
-                    or_(ProviderEvent.claimed_until.is_(None), ProviderEvent.claimed_until < now),
-                )
-                .order_by(ProviderEvent.received_at)
-                .limit(500)
-            )
-            ids = (await session.scalars(stmt)).all()
+        async with self.sessions.begin() as session:
+            for event_id in await provider_events.park_exhausted(session, now=now, lease=self.lease):
+                logger.warning("provider event %s parked: its last attempt never finished", event_id)
+            ids = await provider_events.stranded(session, now=now, lease=self.lease, limit=SWEEP_BATCH)
         for event_id in ids:
             self._queue.put_nowait(event_id)
         return len(ids)
 
+    async def parked(self) -> int:
+        """Events given up on after `inbox.MAX_ATTEMPTS` attempts and still kept (for an operator's metrics)."""
+        async with self.sessions() as session:
+            return await provider_events.parked_count(session)
+
     # ----------------------------------------------------------------- processing
 
     async def _claim(self, event_id: str) -> Claimed | None:
-        now = self.clock()
         async with self.sessions.begin() as session:
-            stmt = (
-                update(ProviderEvent)
-                .where(
-                    ProviderEvent.id == event_id,
-                    ProviderEvent.processed_at.is_(None),
-                    or_(ProviderEvent.claimed_until.is_(None), ProviderEvent.claimed_until < now),
-                )
-                .values(claimed_until=now + self.lease, attempts=ProviderEvent.attempts + 1)
-                .returning(ProviderEvent.provider, ProviderEvent.payload)
-            )
-            row = (await session.execute(stmt)).first()
+            row = await provider_events.claim(session, event_id=event_id, now=self.clock(), lease=self.lease)
         return Claimed(event_id, row.provider, row.payload) if row is not None else None
 
-    async def _finish(self, event_id: str, outcome: str, *, done: bool) -> None:
+    async def _done(self, event_id: str, outcome: str) -> None:
         async with self.sessions.begin() as session:
-            values: dict[str, Any] = {"outcome": outcome[:500]}
-            if done:
-                values["processed_at"] = self.clock()
-            else:
-                values["claimed_until"] = None
-            await session.execute(update(ProviderEvent).where(ProviderEvent.id == event_id).values(**values))
+            await provider_events.processed(session, event_id=event_id, now=self.clock(), outcome=outcome)
+
+    async def _failed(self, event_id: str, err: Exception) -> bool:
+        """Give the event back after a failed attempt; True (and a WARNING) when that was its last one."""
+        async with self.sessions.begin() as session:
+            parked = await provider_events.failed(
+                session, event_id=event_id, now=self.clock(), outcome=f"failed: {type(err).__name__}: {err}"
+            )
+        if parked:
+            logger.warning("provider event %s parked after its last attempt failed (%s)", event_id, type(err).__name__)
+        return parked
 
     async def process(self, event_id: str) -> str | None:
-        """Take and handle one stored event; None when it was done already or is someone else's."""
+        """Take and handle one stored event; None when it was done already, is someone else's or is parked.
+
+        A failed attempt gives the event back for the next sweep; after the last one it is parked. A provider
+        that is down returns "failed"; anything else (a bug, a payload we cannot read) is raised on after the
+        event is given back, so the worker logs its traceback.
+        """
         claimed = await self._claim(event_id)
         if claimed is None:
             return None
         try:
             outcome = await self._apply(claimed.provider, claimed.payload)
         except ProviderAuthError as err:
-            await self._finish(event_id, f"connection lost: {err}", done=True)
+            await self._done(event_id, f"connection lost: {err}")
             return "auth"
         except ProviderError as err:
-            async with self.sessions() as session:
-                attempts = await session.scalar(select(ProviderEvent.attempts).where(ProviderEvent.id == event_id))
-            give_up = (attempts or 0) >= MAX_ATTEMPTS
-            await self._finish(event_id, f"{'gave up' if give_up else 'will retry'}: {err}", done=give_up)
-            return "failed"
-        await self._finish(event_id, outcome, done=True)
+            return "parked" if await self._failed(event_id, err) else "failed"
+        except Exception as err:
+            await self._failed(event_id, err)
+            raise
+        await self._done(event_id, outcome)
         return outcome
 
     async def _apply(self, provider: str, payload: dict[str, Any]) -> str:

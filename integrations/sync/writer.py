@@ -18,8 +18,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import sync_state
-from integrations.records import Batch, MetricRecord
+from db.errors import InvalidValue
+from db.repositories import sync_state, workouts
+from integrations.records import Batch, MetricRecord, WorkoutRecord
 from integrations.sync.daily import valid, write_metrics
 from integrations.sync.history import write_workouts
 
@@ -35,6 +36,7 @@ class PageResult:
     pending: int
     skipped: int
     rejected: int
+    refused_workouts: frozenset[str] = frozenset()  # external ids of the workouts the database rules refused
 
 
 async def write_page(
@@ -49,24 +51,41 @@ async def write_page(
     """Write one page and move ``stream``'s cursor to ``cursor``, in the caller's transaction (no commit).
 
     Objects still being scored are remembered for a later fetch; objects that arrive final are forgotten.
-    Daily values outside the seed's ranges are rejected one by one, like the objects the mapping refused
-    (``batch.rejected``); both are counted in ``rejected``, and the rest of the page is written.
+    Daily values outside the seed's ranges and workouts the database rules refuse (a ride dated tomorrow by a
+    device with a wrong clock) are rejected one by one, like the objects the mapping refused
+    (``batch.rejected``); all are counted in ``rejected``, and the rest of the page is written: one bad record
+    must not cost the page, nor the run.
     """
     accepted: list[MetricRecord] = [m for m in batch.metrics if valid(m)]
     out_of_range = len(batch.metrics) - len(accepted)
     if out_of_range:
         logger.warning("%s: %d daily records outside the valid ranges were not stored", stream, out_of_range)
+    storable = _storable_workouts(stream, user_id, batch.workouts)
     for error in batch.rejected:
         logger.warning("%s: %s", stream, error)
-    rejected = out_of_range + len(batch.rejected)
-    written = await write_workouts(session, user_id=user_id, records=batch.workouts)
+    rejected = out_of_range + len(batch.workouts) - len(storable) + len(batch.rejected)
+    written = await write_workouts(session, user_id=user_id, records=storable)
     days = await write_metrics(session, user_id=user_id, records=accepted)
     await sync_state.remember_pending(
         session, integration_id=integration_id, items=[(p.kind, p.external_id, p.reason) for p in batch.pending]
     )
     await sync_state.forget_pending(session, integration_id=integration_id, items=_final_objects(batch))
     await sync_state.set_cursor(session, integration_id=integration_id, stream=stream, value=cursor)
-    return PageResult(written, days, len(batch.pending), len(batch.skipped), rejected)
+    refused = frozenset(w.external_id for w in batch.workouts) - {w.external_id for w in storable}
+    return PageResult(written, days, len(batch.pending), len(batch.skipped), rejected, refused)
+
+
+def _storable_workouts(stream: str, user_id: str, records: list[WorkoutRecord]) -> list[WorkoutRecord]:
+    """The records the workout table accepts; the others are logged (id and reason, no payload) and left out."""
+    storable = []
+    for record in records:
+        try:
+            workouts.check_row(record.row(user_id))
+        except InvalidValue as err:
+            logger.warning("%s: workout %s not stored: %s", stream, record.external_id, err)
+            continue
+        storable.append(record)
+    return storable
 
 
 def _final_objects(batch: Batch) -> list[tuple[str, str]]:
@@ -101,9 +120,11 @@ class SyncOutcome:
 
     records: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    rejected: int = 0  # objects set aside (unreadable, or refused by the database rules); the run still succeeds
 
     def add(self, stream: str, result: PageResult) -> None:
         self.records[stream] = self.records.get(stream, 0) + result.workouts + result.days
+        self.rejected += result.rejected
 
 
 async def start_sync(session: AsyncSession, *, integration_id: str) -> None:

@@ -21,7 +21,7 @@ async def test_setup_settings_and_data_rights_in_the_console(harness: Harness, t
         return out.getvalue()[start:]
 
     shown = await say("/start")
-    assert "Setup 1/10" in shown and "[1] 📍 Share my location (shares your location)" in shown and "[2] Skip" in shown
+    assert "Setup 1/17" in shown and "[1] 📍 Share my location (shares your location)" in shown and "[2] Skip" in shown
     assert "type your position" in await say("1")
     shown = await say("")  # Enter: the default position (Berlin)
     assert "✓ Time zone: Europe/Berlin" in shown
@@ -33,7 +33,7 @@ async def test_setup_settings_and_data_rights_in_the_console(harness: Harness, t
     assert "Setup paused" in shown
 
     shown = await say("/settings")
-    assert "[1] Time zone" in shown and "[10] Brief time" in shown
+    assert "[1] Time zone" in shown and "[17] Brief time" in shown
     shown = await say("1")
     assert "[2] Cancel" in shown
     shown = await say("!location 40.7128 -74.006")

@@ -57,7 +57,7 @@ async def test_full_setup_with_valid_invalid_and_skipped_answers(harness: Harnes
     replies = await _say(harness, ANN, "/start")
     assert "Hi Ann! I'm Coach Watts" in replies[0].text
     question = _question(replies)
-    assert "Setup 1/10" in question.text and "Where are you?" in question.text
+    assert "Setup 1/17" in question.text and "Where are you?" in question.text
     assert question.keyboard[0] == {"text": "📍 Share my location", "request_location": True}
 
     # A shared location answers the time zone; the location keyboard goes away.
@@ -106,6 +106,23 @@ async def test_full_setup_with_valid_invalid_and_skipped_answers(harness: Harnes
     assert "✓ Date of birth: 1990-04-17" in replies[0].text
     replies = await _tap(harness, ANN, _question(replies), "Skip")
     assert "– Sex: skipped" in _texts(replies)
+    # The plan's settings: tapped, typed, skipped — each checked like the others.
+    assert "power meter or a smart trainer" in _question(replies).text
+    replies = await _tap(harness, ANN, _question(replies), "No")
+    assert "threshold pace" in _question(replies).text
+    assert "threshold pace must be between 2:00 and 12:00 per km; got 60" in (await _say(harness, ANN, "1:00"))[0].text
+    replies = await _say(harness, ANN, "4:30")
+    assert "✓ Threshold pace: 4:30/km" in replies[0].text
+    replies = await _tap(harness, ANN, _question(replies), "km")
+    assert "hours a week" in _question(replies).text
+    replies = await _say(harness, ANN, "7.5")
+    assert "✓ Weekly hours: 7.5 h a week" in replies[0].text
+    assert "Which days can you train" in _question(replies).text
+    replies = await _say(harness, ANN, "mon 60 wed 90 sat 3h sun 2h")
+    assert "✓ Training days: Mon 1 h, Wed 1 h 30 min, Sat 3 h, Sun 2 h" in replies[0].text
+    replies = await _say(harness, ANN, "skip")
+    assert "– CTL ramp: skipped" in replies[0].text
+    replies = await _tap(harness, ANN, _question(replies), "2:1")
     question = _question(replies)
     assert "morning brief" in question.text
     replies = await _tap(harness, ANN, question, "06:30")
@@ -129,6 +146,13 @@ async def test_full_setup_with_valid_invalid_and_skipped_answers(harness: Harnes
         None,
         time(6, 30),
     )
+    assert (user.has_power_meter, user.threshold_pace_s_per_km, user.distance_unit, user.weekly_hours) == (
+        False,
+        270,
+        "km",
+        7.5,
+    )
+    assert (user.day_minutes, user.ctl_ramp, user.recovery_rhythm) == ([60, 0, 90, 0, 0, 180, 120], None, "2:1")
     assert await _dialog(harness, ANN) is None
     # Setup is over: numbers typed now are messages again, and /start only says hello.
     assert "Welcome back, Ann" in (await _say(harness, ANN, "/start"))[0].text
@@ -189,7 +213,7 @@ async def test_finish_later_then_start_resumes_where_it_was(harness: Harness) ->
     assert "FTP" not in (await _say(harness, ANN, "250"))[0].text
     replies = await _say(harness, ANN, "/start")
     assert "Welcome back, Ann. Let's finish setting you up" in replies[0].text
-    assert "Setup 3/10" in _question(replies).text and "Your FTP" in _question(replies).text
+    assert "Setup 3/17" in _question(replies).text and "Your FTP" in _question(replies).text
 
 
 async def test_a_question_to_the_coach_during_setup_still_gets_answered(harness: Harness) -> None:
@@ -219,6 +243,13 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
         "Weight",
         "Birth date",
         "Sex",
+        "Power meter",
+        "Threshold pace",
+        "km / mi",
+        "Weekly hours",
+        "Training days",
+        "CTL ramp",
+        "Recovery weeks",
         "Brief time",
     ]
     replies = await _tap(harness, BOB, menu, "FTP")
@@ -231,7 +262,7 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
     replies = await _say(harness, BOB, "262")
     assert "✓ FTP: 262 W" in replies[0].text
     menu = _question(replies)
-    assert "FTP: 262 W" in menu.text and len(menu.buttons) == 10
+    assert "FTP: 262 W" in menu.text and len(menu.buttons) == 17
 
     replies = await _tap(harness, BOB, menu, "Sex")
     replies = await _tap(harness, BOB, _question(replies), "Female")

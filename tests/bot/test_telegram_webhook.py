@@ -22,7 +22,7 @@ from bot.context import AppContext
 from bot.settings import Settings
 from bot.telegram_webhook import SECRET_HEADER, TelegramWebhook
 from db.models import TelegramUpdate
-from db.repositories import telegram_updates
+from db.repositories import inbox, telegram_updates
 from tests.bot.conftest import NOW, TOKEN
 
 SECRET = "s3cret_token-for-tests"
@@ -147,3 +147,48 @@ async def test_a_live_claim_is_left_alone_and_a_dead_one_is_taken(hook: Hook) ->
     assert await hook.receiver.sweep() == 1
     reply = await hook.api.next_reply(ANN["id"])
     assert "/today" in reply.text  # the help text answered the dead worker's /help; /start stays with its worker
+
+
+async def test_an_update_that_always_fails_is_parked_after_its_last_attempt_and_counted(
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update whose processing raises every time (here one the Update parser cannot read) is tried
+    `inbox.MAX_ATTEMPTS` times, then parked: never taken again, logged at WARNING and counted; the sweep
+    goes on to the updates behind it."""
+    broken = {"update_id": 777, "message": {"message_id": 1, "date": int(NOW.timestamp()), "chat": "x"}}
+    fine = _update("/start")
+    async with hook.sessions.begin() as session:
+        for update in (broken, fine):
+            await telegram_updates.store(
+                session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=5)
+            )
+    answered = [await hook.receiver.sweep() for _ in range(inbox.MAX_ATTEMPTS + 2)]
+    assert answered == [1] + [0] * (inbox.MAX_ATTEMPTS + 1)  # /start answered despite the broken one
+    assert "Coach Watts" in (await hook.api.next_reply(ANN["id"])).text
+    async with hook.sessions() as session:
+        row = await session.get(TelegramUpdate, 777)
+        assert row is not None
+        assert row.attempts == inbox.MAX_ATTEMPTS and row.parked_at is not None and row.processed_at is not None
+        assert await inbox.parked_count(session, telegram_updates.INBOX) == 1
+        later = NOW + timedelta(hours=1)
+        assert await telegram_updates.claim(session, update_id=777, now=later, lease=timedelta(0)) is None
+    parked = [r for r in caplog.records if r.levelname == "WARNING" and "777 parked" in r.getMessage()]
+    assert len(parked) == 1
+
+
+async def test_an_update_whose_process_died_on_every_attempt_is_parked_by_the_sweep(hook: Hook) -> None:
+    """Attempts are counted when an update is taken, so one that kills its worker is parked too."""
+    update = _update("/start")
+    lease = timedelta(minutes=2)
+    async with hook.sessions.begin() as session:
+        await telegram_updates.store(
+            session, update_id=update["update_id"], payload=update, now=NOW - timedelta(hours=1)
+        )
+        for n in range(inbox.MAX_ATTEMPTS):  # each take's worker died: its lease ran out
+            taken_at = NOW - timedelta(minutes=50) + n * (lease + timedelta(seconds=1))
+            assert await telegram_updates.claim(session, update_id=update["update_id"], now=taken_at, lease=lease)
+    assert await hook.receiver.sweep() == 0
+    assert hook.api.replies(ANN["id"]) == []
+    async with hook.sessions() as session:
+        row = await session.get(TelegramUpdate, update["update_id"])
+        assert row is not None and row.parked_at is not None

@@ -105,3 +105,55 @@ def test_setup_asks_every_setting_once_in_order() -> None:
         steps.append(step)
         step = next_step(step)
     assert tuple(steps) == ONBOARDING_STEPS and set(steps) == set(SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "attribute", "value"),
+    [
+        ("hours", "7.5", "weekly_hours", 7.5),
+        ("hours", "8 h", "weekly_hours", 8.0),
+        ("days", "mon 60 wed 90 sat 180", "day_minutes", [60, 0, 90, 0, 0, 180, 0]),
+        ("days", "Tue 1h, Thu 1:15, sun 2.5h", "day_minutes", [0, 60, 0, 75, 0, 0, 150]),
+        ("days", "saturday 3h sunday90", "day_minutes", [0, 0, 0, 0, 0, 180, 90]),
+        ("powermeter", "no", "has_power_meter", False),
+        ("powermeter", "Yes", "has_power_meter", True),
+        ("pace", "4:30", "threshold_pace_s_per_km", 270),
+        ("pace", "4:30/km", "threshold_pace_s_per_km", 270),
+        ("pace", "7:15/mi", "threshold_pace_s_per_km", 270),
+        ("ramp", "6", "ctl_ramp", 6.0),
+        ("ramp", "7,5 per week", "ctl_ramp", 7.5),
+        ("recovery", "2:1", "recovery_rhythm", "2:1"),
+        ("recovery", "3", "recovery_rhythm", "3:1"),
+        ("units", "miles", "distance_unit", "mi"),
+    ],
+)
+def test_plan_settings_are_applied(name: str, raw: str, attribute: str, value: object) -> None:
+    user = _user()
+    apply_setting(user, name, raw)
+    assert getattr(user, attribute) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("hours", "40", "weekly hours must be between 1 and 30 hours; got 40.0."),
+        ("hours", "lots", "weekly hours must be a number of hours, e.g. 8; got 'lots'."),
+        ("days", "mon wed 90", "training days must be weekdays with their longest session, e.g. mon 60 wed 90 sat 3h"),
+        ("days", "mon 60 mon 90", "training days must be weekdays with their longest session"),
+        ("days", "funday 60", "training days must be weekdays with their longest session"),
+        ("days", "mon 10", "longest session must be between 20 and 480 minutes; got 10."),
+        ("days", "sat 9h", "longest session must be between 20 and 480 minutes; got 540."),
+        ("days", "mon 0", "training days must be at least one day with training"),
+        ("pace", "1:30", "threshold pace must be between 2:00 and 12:00 per km; got 90."),
+        ("pace", "fast", "threshold pace must be minutes:seconds per km, e.g. 4:30 (or 7:15/mi); got 'fast'."),
+        ("ramp", "10", "CTL ramp must be between 5 and 8 points a week; got 10.0."),
+        ("recovery", "4:1", "recovery rhythm must be 3:1, 2:1; got '4:1'."),
+        ("powermeter", "maybe", "power meter must be yes or no; got 'maybe'."),
+    ],
+)
+def test_invalid_plan_settings_say_what_is_allowed_and_change_nothing(name: str, raw: str, message: str) -> None:
+    user = _user()
+    with pytest.raises(InvalidValue) as err:
+        apply_setting(user, name, raw)
+    assert str(err.value).startswith(message)
+    assert getattr(user, SETTINGS[name].attribute) is None

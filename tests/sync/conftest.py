@@ -34,6 +34,7 @@ class SyncHarness:
     connector: Connector
     vault: TokenVault
     providers_url: str
+    vault_spec: str  # the key the vault was opened with, for a second process
 
     def engine(self, **kwargs: object) -> SyncEngine:
         options: dict[str, object] = {"retry": FAST_RETRIES, "timeout_s": 5.0}
@@ -104,7 +105,8 @@ async def sync_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 async def harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[SyncHarness]:
     fakes = FakeProviders()
     stores = serve_data(fakes)
-    vault = TokenVault.from_spec(generate_key_spec("test"))
+    spec = generate_key_spec("test")
+    vault = TokenVault.from_spec(spec)
     async with BackgroundServer(fakes.asgi()) as server:
         connector = Connector(
             sessions=sessions,
@@ -114,6 +116,6 @@ async def harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[S
             clock=lambda: datetime.now(UTC),
         )
         try:
-            yield SyncHarness(sessions, fakes, stores, connector, vault, server.url)
+            yield SyncHarness(sessions, fakes, stores, connector, vault, server.url, spec)
         finally:
             await connector.aclose()

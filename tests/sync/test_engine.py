@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from db.models import Workout
-from integrations.sync.engine import BUSY, FAILED, SUCCESS, Progress
+from integrations.sync.engine import BUSY, FAILED, SUCCESS, Progress, SyncEngine
 from tests.fakes.providers.data import strava_activities, whoop_days
-from tests.sync.conftest import SyncHarness
+from tests.sync.conftest import FAST_RETRIES, SyncHarness
 
 NOW = datetime.now(UTC)
 
@@ -112,3 +112,33 @@ async def test_a_retired_endpoint_fails_the_sync_with_a_clear_message(sync_harne
     h.stores["whoop"].faults.retired = set()
     assert (await engine.sync(user_id, "whoop")).status == SUCCESS
     await engine.aclose()
+
+
+async def test_an_activity_the_database_refuses_is_set_aside_and_the_rest_of_the_run_goes_on(
+    sync_harness: SyncHarness,
+) -> None:
+    """An activity dated tomorrow (a device with a wrong clock) fails the seed's "not in the future" rule:
+    it is counted as rejected like a drifted object, and the other rides of its page and run are stored."""
+    h = sync_harness
+    user_id = await h.athlete("strava")
+    rides = strava_activities(30, end=NOW)
+    (future,) = strava_activities(1, end=NOW + timedelta(days=1, hours=4), seed=7)
+    h.stores["strava"].put("activity", *rides, future | {"id": 77})
+    # The engine's window reaches past tomorrow, so the fake provider hands the future ride over.
+    engine = SyncEngine(
+        sessions=h.sessions,
+        connector=h.connector,
+        clock=lambda: datetime.now(UTC) + timedelta(days=2),
+        retry=FAST_RETRIES,
+        timeout_s=5.0,
+    )
+
+    result = await engine.sync(user_id, "strava")
+    await engine.aclose()
+
+    assert result.status == SUCCESS, result.error
+    assert result.workouts == 30 and result.rejected == 1
+    assert await h.workouts(user_id) == 30
+    async with h.sessions() as session:
+        stored = set((await session.scalars(select(Workout.external_id).where(Workout.user_id == user_id))).all())
+    assert "77" not in stored and stored == {str(r["id"]) for r in rides}

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from bot.asgi_server import BackgroundServer
+from bot.housekeeping import purge_expired
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
-from db.models import ProviderEvent, Workout
+from db.export import export_user
+from db.models import ProviderEvent, User, Workout
+from db.repositories import provider_events
+from db.repositories.inbox import MAX_ATTEMPTS
 from integrations.sync.events import EventInbox
 from tests.fakes.providers.data import oura_delivery, strava_activities, whoop_days, whoop_delivery
 from tests.sync.conftest import SyncHarness
@@ -251,3 +258,60 @@ async def test_a_strava_deauthorization_is_checked_with_strava_before_the_connec
     await hooks.inbox.idle()
     row = await h.integration(ann, "strava")
     assert row.auth_lost_at is not None and row.sync_status == "FAILED"
+
+
+async def test_an_event_that_always_raises_is_parked_after_its_last_attempt_not_retried_forever(
+    hooks: Hooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = hooks.h
+    await h.athlete("intervals", external_id="i4243")
+    body = httpx.Request("POST", "http://x", json={"secret": "intervals-hook-secret", "events": [
+        {"athlete_id": "i4243", "type": "WELLNESS_UPDATED", "timestamp": "2026-03-14T08:00:00Z",
+         "records": [{"id": "not-a-date", "comments": "felt sick, took meds"}]}]}).content  # fmt: skip
+    assert (await hooks.post("intervals", body)).status_code == 200
+    await hooks.inbox.idle()  # the first attempt raised
+    for _ in range(MAX_ATTEMPTS + 2):  # the minute sweeps that follow
+        await hooks.inbox.sweep()
+        await hooks.inbox.idle()
+    assert await hooks.inbox.sweep() == 0
+    async with h.sessions() as session:
+        row = (await session.scalars(select(ProviderEvent))).one()
+    assert row.attempts == MAX_ATTEMPTS and row.parked_at is not None and row.processed_at is not None
+    assert await hooks.inbox.parked() == 1
+    assert sum("parked" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 1
+
+
+async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_kept(hooks: Hooks) -> None:
+    """Stored events are the athlete's (deleted with them) and processed ones are purged; an event for an
+    athlete no connection knows is answered 200 and not stored."""
+    h = hooks.h
+    ann = await h.athlete("intervals", external_id="i4244")
+    h.stores["intervals"].put("wellness", {"id": "2026-03-14", "restingHR": 48, "comments": "felt sick, took meds"})
+
+    def delivery(athlete: str, day: str) -> bytes:
+        return httpx.Request("POST", "http://x", json={"secret": "intervals-hook-secret", "events": [
+            {"athlete_id": athlete, "type": "WELLNESS_UPDATED", "timestamp": f"{day}T08:00:00Z",
+             "records": [{"id": day, "comments": "felt sick, took meds"}]}]}).content  # fmt: skip
+
+    assert (await hooks.post("intervals", delivery("i9999", "2026-03-14"))).status_code == 200
+    assert await hooks.stored() == 0
+    assert (await hooks.post("intervals", delivery("i4244", "2026-03-14"))).status_code == 200
+    await hooks.inbox.idle()
+    async with h.sessions() as session:
+        row = (await session.scalars(select(ProviderEvent))).one()
+        assert row.user_id == ann and row.processed_at is not None
+        exported = await export_user(session, user_id=ann, generated_at=datetime.now(UTC))
+    events = json.loads(zipfile.ZipFile(io.BytesIO(exported.content)).read("ProviderEvent.json"))
+    assert [e["id"] for e in events] == [row.id]  # /export holds the athlete's events
+    # A week later the processed event is forgotten; one received since stays until it is processed.
+    assert (await hooks.post("intervals", delivery("i4244", "2026-03-15"))).status_code == 200
+    await hooks.inbox.idle()
+    async with h.sessions.begin() as session:
+        later = row.processed_at + provider_events.KEEP_PROCESSED + timedelta(seconds=1)
+        await session.execute(update(ProviderEvent).where(ProviderEvent.id != row.id).values(processed_at=later))
+    assert await purge_expired(h.sessions, now=later) == (0, 0, 1)  # the hourly housekeeping
+    assert await hooks.stored() == 1
+    # Deleting the athlete deletes their events with them.
+    async with h.sessions.begin() as session:
+        await session.execute(delete(User).where(User.id == ann))
+    assert await hooks.stored() == 0

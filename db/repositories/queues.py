@@ -1,0 +1,40 @@
+"""How much background work waits, and for how long: the depth and age of every durable queue.
+
+Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
+stored in webhook mode, provider webhook events, report requests not yet delivered, and morning briefs not
+yet sent. The queries use the same indexed columns the workers claim by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    name: str
+    waiting: int
+    oldest_age_s: float  # 0 when nothing waits
+
+
+_QUERIES = {
+    "telegram_updates": 'SELECT count(*), min("receivedAt") FROM "TelegramUpdate" WHERE "processedAt" IS NULL',
+    "provider_events": 'SELECT count(*), min("receivedAt") FROM "ProviderEvent" WHERE "processedAt" IS NULL',
+    "reports": 'SELECT count(*), min(r."createdAt") FROM "ReportRequest" q JOIN "Report" r ON r.id = q."reportId" '
+    'WHERE q."deliveredAt" IS NULL',
+    "briefs": 'SELECT count(*), min("dueAt") FROM "BriefDelivery" '
+    "WHERE status IN ('waiting', 'pending', 'claimed', 'sending')",
+}
+
+
+async def depths(session: AsyncSession, *, now: datetime) -> list[QueueDepth]:
+    out: list[QueueDepth] = []
+    for name, query in _QUERIES.items():
+        count, oldest = (await session.execute(text(query))).one()
+        age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+        out.append(QueueDepth(name=name, waiting=int(count), oldest_age_s=age))
+    return out
