@@ -10,6 +10,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.handlers.thresholds import offer_ftp
 from coach import charts, curves, history
 from coach.science import pmc
 
@@ -71,3 +72,6 @@ async def curve(update: Update, context: Context) -> None:
     await _uploading(update, context)
     png = await asyncio.to_thread(charts.power_curve_png, view.chart())
     await _send_photo(update, png, texts_reports.true_curve_caption(view))
+    chat = update.effective_chat
+    assert chat is not None
+    await offer_ftp(context.bot, ctx.sessions, user_id=user.id, chat_id=chat.id, now=ctx.clock())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console.botapi import LocalBotApi
-from coach import curves
+from coach import curves, plans
 from coach.llm.tools import ToolScope, run_tool
 from coach.science.curve import CURVE_DURATIONS_S
-from db.models import User
+from db.models import User, Workout
 from db.repositories import users, workouts
 from tests.bot.conftest import NOW, Harness
 from tests.reports.pngs import assert_readable_png
@@ -92,7 +93,7 @@ async def test_the_curve_is_the_best_of_the_last_90_days_with_a_season_line(
 async def test_curve_command_draws_the_true_curve_with_its_key_numbers(harness: Harness) -> None:
     await seed(harness.sessions)
     sent = await harness.ask(ANN, "/curve")
-    assert [s.method for s in sent] == ["sendPhoto"]
+    assert [s.method for s in sent] == ["sendPhoto", "sendMessage"]  # the FTP offer follows (test below)
     assert_readable_png(harness.api.files[sent[0].message["photo"][0]["file_id"]].content)
     caption = sent[0].text
     assert caption.startswith("Power curve, best of 3 workouts in 90 days: 5 s 1100 W · 1 min 583 W · 5 min 317 W")
@@ -115,3 +116,64 @@ async def test_the_coach_reads_only_the_asking_athletes_curve(sessions: async_se
     assert outcome.result["ftp_estimate"]["stored_ftp_w"] == 220
     assert bob_id not in str(outcome.result) and 425 not in outcome.result["best_power_w"].values()  # Bob's 20 min
     assert not refused.ok and bob_id not in str(refused.result)
+
+
+async def _future_and_past(h: Harness, ann_id: str) -> tuple[list[str], list[tuple[float | None, float | None]]]:
+    """The next two weeks' planned sessions as /plan words them, and the recorded workouts' TSS and IF."""
+    async with h.sessions.begin() as session:
+        ann = await session.get(User, ann_id)
+        assert ann is not None
+        view = await plans.show(session, ann, now=NOW)
+        assert view is not None
+        texts = [s.summary for w in view.weeks for s in w.sessions if s.day > NOW.date()]
+        rows = await workouts.between(session, user_id=ann_id, start=NOW - timedelta(days=400), end=NOW)
+        return texts, [(r.tss, r.intensity_factor) for r in rows]
+
+
+async def test_the_ftp_offer_comes_once_with_its_evidence_and_a_tap_moves_every_future_target(
+    harness: Harness,
+) -> None:
+    ann_id, _bob_id = await seed(harness.sessions)
+    async with harness.sessions.begin() as session:
+        await session.execute(update(Workout).where(Workout.user_id == ann_id).values(tss=55.0, intensity_factor=0.8))
+        ann = await session.get(User, ann_id)
+        assert ann is not None
+        ann.sport_focus = "cycling"
+    planned_before, past_before = await _future_and_past(harness, ann_id)
+    assert any(" W" in t for t in planned_before), planned_before
+
+    sent = await harness.ask(ANN, "/curve")
+
+    assert [s.method for s in sent] == ["sendPhoto", "sendMessage"]
+    offer = sent[1]
+    assert "FTP at about <b>240 W</b>; you have 220 W set (+9 %)" in offer.text
+    assert "Critical power 250 W and W′ 20.0 kJ" in offer.text
+    assert "• 3 min: 361 W on " in offer.text and "• 20 min: 267 W on " in offer.text
+    assert "95 % of your best 20 minutes is 253 W" in offer.text
+    assert [b["text"] for b in offer.buttons] == ["Update FTP to 240 W"]
+    # The same estimate is not offered again.
+    again = await harness.ask(ANN, "/curve")
+    assert [s.method for s in again] == ["sendPhoto"]
+
+    await harness.api.press_button(ANN, offer.message, offer.button("Update FTP to 240 W")["callback_data"])
+    done = await harness.api.drain(ANN["id"], quiet=0.3, wait_s=15)
+    assert any("your FTP is now 240 W" in s.text for s in done)
+    async with harness.sessions() as session:
+        ann = await session.get(User, ann_id)
+        assert ann is not None and ann.ftp == 240
+
+    planned_after, past_after = await _future_and_past(harness, ann_id)
+    assert len(planned_after) == len(planned_before) and planned_after != planned_before
+    changed = [(b, a) for b, a in zip(planned_before, planned_after, strict=True) if b != a]
+    assert changed and all(" W" in b for b, _ in changed)
+    assert past_after == past_before  # recorded workouts keep the numbers they were scored with
+
+
+async def test_no_offer_when_the_setting_is_within_3_percent(harness: Harness) -> None:
+    ann_id, _bob_id = await seed(harness.sessions)
+    async with harness.sessions.begin() as session:
+        ann = await session.get(User, ann_id)
+        assert ann is not None
+        ann.ftp = 245  # the estimate, 240 W, is 2 % below
+    sent = await harness.ask(ANN, "/curve")
+    assert [s.method for s in sent] == ["sendPhoto"]
