@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -12,7 +13,9 @@ from sqlalchemy import select
 
 from coach.science.curve import CURVE_DURATIONS_S
 from db.models import Workout
-from integrations.sync.curves import STREAMS_PER_RUN
+from integrations.fit.parse import parse_activities
+from integrations.fit.summary import workout_curves
+from integrations.sync.curves import STREAMS_PER_RUN, curves_from_streams
 from integrations.sync.engine import SUCCESS
 from tests.fakes.providers.data import strava_activities
 from tests.sync.conftest import SyncHarness
@@ -135,3 +138,31 @@ async def test_the_fake_refuses_a_streams_request_without_its_documented_paramet
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
         assert (await client.get(url, params={"keys": "watts"})).status_code == 400
         assert (await client.get(url, params={"keys": "watts", "key_by_type": "true"})).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["2019-02-17-062644-ELEMNT-297E-195-0.fit", "fr110-run-2013-02-06-12-11-14.fit"])
+def test_a_synced_workouts_curve_equals_the_fit_imports_for_the_same_seconds(name: str) -> None:
+    """The provider's streams of a recorded activity (its timer seconds, one sample each) give the FIT curve."""
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "fit" / name).read_bytes()
+    (activity,) = parse_activities(data)
+    seconds = list(range(activity.power_w.size))
+
+    def samples(values: Any) -> list[float | None]:
+        return [None if v != v else float(v) for v in values]  # NaN: no reading (Strava sends null)
+
+    streams = {
+        "time": seconds,
+        "watts": samples(activity.power_w),
+        "heartrate": samples(activity.heart_rate_bpm),
+        "velocity_smooth": samples(activity.speed_m_s),
+    }
+    from_fit = workout_curves(activity)
+    synced = curves_from_streams(streams, paced=activity.sport == "running")
+    assert synced is not None
+    assert synced["durations_s"] == list(from_fit.durations_s)
+    for key in ("power_w", "heart_rate_bpm", "speed_m_s"):
+        expected = getattr(from_fit, key)
+        if expected is None:
+            assert synced[key] is None, key
+        else:
+            assert synced[key] == pytest.approx(list(expected), abs=0.01), key
