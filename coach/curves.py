@@ -22,7 +22,7 @@ from coach.charts import PowerCurve
 from coach.daily import local_day_start, local_today
 from coach.history import summary_power_curve
 from coach.science import thresholds
-from coach.science.thresholds import BestEffort, DatedCurve, FtpEstimate
+from coach.science.thresholds import BestEffort, CriticalSpeedEstimate, DatedCurve, FtpEstimate, LthrEstimate
 from db.models import User
 from db.repositories import curves as curve_rows
 from db.repositories.curves import CurveRow
@@ -48,6 +48,8 @@ class CurveView:
     sessions_without_curve: int  # with power in the 90 days, summaries only
     floor: PowerCurve  # 90-day rides without a curve, from their averages (empty when none)
     ftp: FtpEstimate
+    critical_speed: CriticalSpeedEstimate  # from runs' best speeds
+    lthr: LthrEstimate | None  # from sustained heart-rate bests
 
     def key_numbers(self) -> dict[int, float]:
         return {d: self.best[d].value for d in KEY_DURATIONS_S if d in self.best}
@@ -133,4 +135,10 @@ async def curve_view(session: AsyncSession, user: User, *, now: datetime) -> Cur
         sessions_without_curve=len(without),
         floor=floor,
         ftp=thresholds.estimate_ftp(power, recent_days=CURVE_DAYS - 1),
+        critical_speed=thresholds.estimate_critical_speed(
+            dated_curves(rows, "speed_m_s", today=today, tz=tz), recent_days=CURVE_DAYS - 1
+        ),
+        lthr=thresholds.estimate_lthr(
+            dated_curves(rows, "heart_rate_bpm", today=today, tz=tz), recent_days=CURVE_DAYS - 1
+        ),
     )

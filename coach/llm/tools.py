@@ -272,7 +272,7 @@ async def get_power_curve(session: AsyncSession, scope: ToolScope, _args: NoArgs
     view = await curve_view(session, user, now=scope.now)
     if not view.best:
         return {"note": "no workout of the last 90 days has a stored power curve (second-by-second power)"}
-    ftp = view.ftp
+    ftp, cs, lthr = view.ftp, view.critical_speed, view.lthr
     return {
         "days": view.days,
         "workouts_with_curve": view.sessions_with_curve,
@@ -288,6 +288,16 @@ async def get_power_curve(session: AsyncSession, scope: ToolScope, _args: NoArgs
             "data_quality": ftp.quality.value,
             "stored_ftp_w": user.ftp,
         },
+        "running": {
+            "critical_speed_m_s": _r(cs.cs_m_s, 2),
+            "d_prime_m": _r(cs.d_prime_m, 0),
+            "data_quality": cs.quality.value,
+        },
+        "threshold_hr_estimate": (
+            {"lthr_bpm": _r(lthr.lthr_bpm, 0), "rule": lthr.rule, "stored_lthr_bpm": user.lthr}
+            if lthr is not None
+            else "no recent effort of 20 minutes or more with heart rate"
+        ),
     }
 
 

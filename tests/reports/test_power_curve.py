@@ -28,6 +28,14 @@ def model_curve(cp_w: float, w_prime_j: float, *, scale: float = 1.0, longest_s:
     return {"durations_s": durations, "power_w": power, "heart_rate_bpm": None, "speed_m_s": None}
 
 
+def run_curve(cs_m_s: float, d_prime_m: float) -> dict[str, Any]:
+    """A run's stored curve: speeds from distance = CS·t + D′ (capped at 8 m/s), and a heart-rate curve."""
+    durations = [d for d in CURVE_DURATIONS_S if d <= 3600]
+    speed = [round(min(8.0, d_prime_m / d + cs_m_s), 3) for d in durations]
+    heart_rate = [round(185 - 20 * d / 3600, 1) for d in durations]  # 1200 s: 178.3, 3600 s: 165.0
+    return {"durations_s": durations, "power_w": None, "heart_rate_bpm": heart_rate, "speed_m_s": speed}
+
+
 async def add_user(session: AsyncSession, tg_user: dict[str, Any], *, ftp: int | None = None) -> User:
     user = (
         await users.link_telegram_user(
@@ -66,6 +74,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, str]:
             ride(ann.id, "a3", 40, model_curve(250, 20_000, scale=0.9)),
             ride(ann.id, "old", 200, model_curve(280, 20_000)),  # spring, inside the year, outside 90 days
             ride(ann.id, "summary", 10, None, average_watts=180, max_watts=700, duration_sec=5400),
+            ride(ann.id, "run", 8, run_curve(4.0, 200.0), type="Run", title="Run"),
             ride(bob.id, "b1", 3, model_curve(400, 30_000)),
         ]
         await workouts.upsert_many(session, rows)
@@ -114,6 +123,8 @@ async def test_the_coach_reads_only_the_asking_athletes_curve(sessions: async_se
     assert outcome.result["best_power_w"]["1200"] == 267
     assert outcome.result["ftp_estimate"]["estimated_ftp_w"] == 240
     assert outcome.result["ftp_estimate"]["stored_ftp_w"] == 220
+    assert outcome.result["running"] == {"critical_speed_m_s": 4.0, "d_prime_m": 200, "data_quality": "good"}
+    assert outcome.result["threshold_hr_estimate"]["lthr_bpm"] == round(0.95 * 178.3)
     assert bob_id not in str(outcome.result) and 425 not in outcome.result["best_power_w"].values()  # Bob's 20 min
     assert not refused.ok and bob_id not in str(refused.result)
 
