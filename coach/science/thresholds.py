@@ -12,8 +12,8 @@ The same model on distance–time, distance(t) = CS·t + D′, gives a runner's 
 
 Best efforts across many workouts are not all maximal: a rider who never went hard for 8 minutes has an 8-minute
 best well under the model. Such points lie *below* the curve the maximal points trace, so after a first fit the
-points more than `SUBMAXIMAL_TOLERANCE` below the model are dropped and the model refitted (an envelope fit, the
-way GoldenCheetah's CP fit treats the curve's lower points). At least `MIN_EFFORTS` points always remain.
+points more than `SUBMAXIMAL_TOLERANCE` below the model are dropped and the model refitted (an envelope fit: the
+model should touch the maximal efforts, not average them with easy days). At least `MIN_EFFORTS` points remain.
 """
 
 from __future__ import annotations
