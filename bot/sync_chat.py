@@ -103,7 +103,7 @@ class ChatSyncs:
     async def _run(self, user_id: str, chat_id: int | None, providers: Sequence[str] | None) -> list[SyncResult]:
         reporter = ChatProgress(self._bot, chat_id) if chat_id is not None else None
         try:
-            return await self.engine.sync_user(
+            results = await self.engine.sync_user(
                 user_id, providers=providers, progress=reporter.update if reporter else _quiet
             )
         except Exception:
@@ -112,6 +112,13 @@ class ChatSyncs:
         finally:
             if reporter is not None:
                 await reporter.finish()
+        if chat_id is not None and any(r.workouts for r in results):
+            # New workouts can move the curve: the FTP offer, when the data now supports one. Imported here:
+            # the offer's button needs `bot.context`, which builds this module's `ChatSyncs`.
+            from bot.handlers.thresholds import offer_ftp
+
+            await offer_ftp(self._bot, self._sessions, user_id=user_id, chat_id=chat_id, now=self.engine.clock())
+        return results
 
     async def after_connect(self, user_id: str, provider: str) -> None:
         """The connect hook: the first import starts at once, reported in the user's chat."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.texts import esc
 from coach.charts import FitnessSeries, HrvSeries
+from coach.curves import CurveView
 from coach.history import CurveSummary
 from coach.plan_chart import PlanChart
 from coach.reports.requests import RaceRequestError
@@ -70,6 +71,40 @@ def curve_caption(summary: CurveSummary) -> str:
         else "from ride summaries (average power per ride), so it is a floor under your true curve"
     )
     return f"Power curve, {summary.rides_with_power} rides in {summary.days} days: " + ", ".join(parts) + f" — {source}"
+
+
+def duration_label(duration_s: int) -> str:
+    """5 s, 1 min, 20 min, 1 h 30 min: how an athlete names an effort's length."""
+    if duration_s < 60:
+        return f"{duration_s} s"
+    if duration_s < 3600:
+        return f"{duration_s // 60} min" + (f" {duration_s % 60} s" if duration_s % 60 else "")
+    hours, minutes = divmod(duration_s // 60, 60)
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def true_curve_caption(view: CurveView) -> str:
+    """The key numbers of the 90-day curve, the comparison's 20 minutes, the FTP estimate, and the floor's label."""
+    key = " · ".join(f"{duration_label(d)} {w:.0f} W" for d, w in view.key_numbers().items())
+    sessions = view.sessions_with_curve
+    lines = [f"Power curve, best of {sessions} workout{'s' if sessions != 1 else ''} in {view.days} days: {key}"]
+    compared = view.comparison.get(1200)
+    if compared is not None:
+        lines.append(f"Best 20 min, {esc(view.comparison_label)}: {compared.value:.0f} W (dashed line)")
+    ftp = view.ftp
+    if ftp.ftp_w is not None and ftp.cp_w is not None and ftp.w_prime_j is not None:
+        lines.append(
+            f"Estimated FTP {ftp.ftp_w:.0f} W (critical power {ftp.cp_w:.0f} W, W′ {ftp.w_prime_j / 1000:.1f} kJ, "
+            f"from {len(ftp.efforts)} best efforts of 3–20 min)"
+        )
+    if view.sessions_without_curve:
+        n = view.sessions_without_curve
+        their = "their" if n != 1 else "its"
+        lines.append(
+            f"{n} ride{'s' if n != 1 else ''} stored without second-by-second power: drawn dotted from {their} "
+            "average power, a floor under the true curve"
+        )
+    return "\n".join(lines)
 
 
 def no_curve_data(days: int) -> str:

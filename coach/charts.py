@@ -82,6 +82,13 @@ class PowerCurve:
     from_streams: bool
     # Each ride's (duration, average power), drawn as faint dots when the curve comes from summaries.
     rides: Sequence[tuple[int, float]] = ()
+    # With a true curve: the same best-of over a longer span (``comparison_label``: "2026", "last 365 days"), and
+    # the floor from the averages of rides stored without a curve, drawn apart and labelled as such.
+    comparison_durations_s: Sequence[int] = ()
+    comparison_power_w: Sequence[float] = ()
+    comparison_label: str | None = None
+    floor_durations_s: Sequence[int] = ()
+    floor_power_w: Sequence[float] = ()
 
 
 def _figure(rows: int, *, height_ratios: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
@@ -292,7 +299,25 @@ def power_curve_png(curve: PowerCurve) -> bytes:
     fig, (ax,) = _figure(1)
     durations = list(curve.durations_s)
     power = list(curve.power_w)
-    label = "best power" if curve.from_streams else "best whole-ride average"
+    label = "best power, 90 days" if curve.from_streams else "best whole-ride average"
+    if curve.comparison_durations_s:
+        ax.plot(
+            list(curve.comparison_durations_s),
+            list(curve.comparison_power_w),
+            color=BLUE,
+            linewidth=2.2,
+            linestyle="--",
+            label=f"best, {curve.comparison_label}",
+        )
+    if curve.floor_durations_s:
+        ax.plot(
+            list(curve.floor_durations_s),
+            list(curve.floor_power_w),
+            color=MUTED,
+            linewidth=2.0,
+            linestyle=":",
+            label="rides without a curve (floor)",
+        )
     if curve.rides:
         ax.scatter(
             [d for d, _ in curve.rides], [p for _, p in curve.rides], s=16, color=MUTED, alpha=0.6, label="each ride"
@@ -303,13 +328,13 @@ def power_curve_png(curve: PowerCurve) -> bytes:
     if curve.peak_w is not None:
         ax.scatter([1], [curve.peak_w], s=90, color=PINK, zorder=4, label=f"peak {curve.peak_w:.0f} W")
     ax.set_xscale("log")
-    longest = max([*durations, 60])
+    longest = max([*durations, *curve.comparison_durations_s, *curve.floor_durations_s, 60])
     ticks = [t for t in CURVE_TICKS_S if t <= longest * 1.5]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _duration_label(x)))
     ax.xaxis.set_minor_locator(FixedLocator([]))
     ax.set_xlim(0.8, longest * 1.3)
-    top = max([*power, curve.peak_w or 0.0, 100.0])
+    top = max([*power, *curve.comparison_power_w, *curve.floor_power_w, curve.peak_w or 0.0, 100.0])
     ax.set_ylim(0, math.ceil(top * 1.25 / 50) * 50)
     ax.set_ylabel("watts", color=MUTED, fontsize=LABEL_PT)
     ax.set_xlabel("duration", color=MUTED, fontsize=LABEL_PT)
@@ -324,8 +349,9 @@ def power_curve_png(curve: PowerCurve) -> bytes:
             fontsize=TICK_PT,
         )
     if durations:
-        # The headline is the point nearest an hour: the duration riders compare with FTP.
-        best = min(range(len(durations)), key=lambda i: abs(math.log(durations[i] / 3600)))
+        # The headline is the point nearest 20 minutes for a true curve (the threshold test), else nearest an hour.
+        headline_s = 1200 if curve.from_streams else 3600
+        best = min(range(len(durations)), key=lambda i: abs(math.log(durations[i] / headline_s)))
         _title(fig, f"Power curve · {power[best]:.0f} W for {_duration_label(durations[best])}")
     else:
         _title(fig, "Power curve")

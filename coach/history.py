@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,7 +152,18 @@ class CurveSummary:
     days: int
 
 
-def summary_power_curve(rows: Sequence[Workout]) -> PowerCurve:
+class RideSummary(Protocol):
+    """What the summary floor reads of a workout (a `Workout` row or a `db.repositories.curves.CurveRow`)."""
+
+    @property
+    def duration_sec(self) -> int: ...
+    @property
+    def average_watts(self) -> int | None: ...
+    @property
+    def max_watts(self) -> int | None: ...
+
+
+def summary_power_curve(rows: Sequence[RideSummary]) -> PowerCurve:
     """The best curve that ride summaries can honestly support.
 
     Without per-second power the only true points are: the peak (max watts, a 1-second best) and, for each

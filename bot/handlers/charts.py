@@ -10,7 +10,8 @@ from telegram.constants import ChatAction, ParseMode
 from bot import texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
-from coach import charts, history, plan_chart
+from bot.handlers.thresholds import offer_ftp
+from coach import charts, curves, history, plan_chart
 from coach.science import pmc
 
 
@@ -58,13 +59,22 @@ async def curve(update: Update, context: Context) -> None:
     ctx = app_context(context)
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
-        summary = await history.power_curve(session, user, now=ctx.clock())
-    if not summary.curve.durations_s and summary.curve.peak_w is None:
-        await reply(update, texts_reports.no_curve_data(summary.days))
+        view = await curves.curve_view(session, user, now=ctx.clock())
+    if not view.best:
+        summary = history.CurveSummary(curve=view.floor, rides_with_power=view.sessions_without_curve, days=view.days)
+        if not summary.curve.durations_s and summary.curve.peak_w is None:
+            await reply(update, texts_reports.no_curve_data(summary.days))
+            return
+        await _uploading(update, context)
+        png = await asyncio.to_thread(charts.power_curve_png, summary.curve)
+        await _send_photo(update, png, texts_reports.curve_caption(summary))
         return
     await _uploading(update, context)
-    png = await asyncio.to_thread(charts.power_curve_png, summary.curve)
-    await _send_photo(update, png, texts_reports.curve_caption(summary))
+    png = await asyncio.to_thread(charts.power_curve_png, view.chart())
+    await _send_photo(update, png, texts_reports.true_curve_caption(view))
+    chat = update.effective_chat
+    assert chat is not None
+    await offer_ftp(context.bot, ctx.sessions, user_id=user.id, chat_id=chat.id, now=ctx.clock())
 
 
 async def plan(update: Update, context: Context) -> None:

@@ -13,6 +13,7 @@ from bot import texts_fit
 from bot.context import Context, app_context
 from bot.fit_import import import_fit
 from bot.handlers.common import asking_user, reply
+from bot.handlers.thresholds import offer_ftp
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 
 logger = logging.getLogger(__name__)
@@ -49,3 +50,5 @@ async def document(update: Update, context: Context) -> None:
         return
     tz = ZoneInfo(user.timezone)
     await reply(update, texts_fit.fit_file_imported(results, tz=tz))
+    # A new ride can move the curve: the FTP offer, when the data now supports one (`coach.ftp_offer`).
+    await offer_ftp(context.bot, ctx.sessions, user_id=user.id, chat_id=message.chat_id, now=ctx.clock())

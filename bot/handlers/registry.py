@@ -22,6 +22,7 @@ from bot.handlers import (
     sync,
     workouts,
 )
+from bot.handlers import thresholds as _thresholds  # noqa: F401  (registers the FTP offer's button)
 
 # Runs before every other group: a typed answer to an open setup or settings question is consumed there
 # (ApplicationHandlerStop); anything else falls through to the ordinary handlers.

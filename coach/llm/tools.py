@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import plans
+from coach.curves import curve_view
 from coach.daily import PMC_LOOKBACK_DAYS, assess_today, local_day_start, recovery_series
 from coach.plans import Option, SessionView
 from coach.science import pmc
@@ -337,6 +338,41 @@ async def get_plan(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Re
     return result
 
 
+async def get_power_curve(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Result:
+    """Best power per duration over 90 days (and the comparison span), with the estimate the rules made of it."""
+    user = await _user(session, scope)
+    view = await curve_view(session, user, now=scope.now)
+    if not view.best:
+        return {"note": "no workout of the last 90 days has a stored power curve (second-by-second power)"}
+    ftp, cs, lthr = view.ftp, view.critical_speed, view.lthr
+    return {
+        "days": view.days,
+        "workouts_with_curve": view.sessions_with_curve,
+        "rides_without_curve": view.sessions_without_curve,
+        "best_power_w": {str(d): _r(e.value, 0) for d, e in sorted(view.best.items())},
+        "comparison": view.comparison_label,
+        "comparison_best_power_w": {str(d): _r(e.value, 0) for d, e in sorted(view.comparison.items())},
+        "ftp_estimate": {
+            "estimated_ftp_w": _r(ftp.ftp_w, 0),
+            "critical_power_w": _r(ftp.cp_w, 0),
+            "w_prime_kj": _r(ftp.w_prime_j / 1000 if ftp.w_prime_j is not None else None),
+            "ftp_from_95_percent_of_20_min_w": _r(ftp.ftp_from_20min_w, 0),
+            "data_quality": ftp.quality.value,
+            "stored_ftp_w": user.ftp,
+        },
+        "running": {
+            "critical_speed_m_s": _r(cs.cs_m_s, 2),
+            "d_prime_m": _r(cs.d_prime_m, 0),
+            "data_quality": cs.quality.value,
+        },
+        "threshold_hr_estimate": (
+            {"lthr_bpm": _r(lthr.lthr_bpm, 0), "rule": lthr.rule, "stored_lthr_bpm": user.lthr}
+            if lthr is not None
+            else "no recent effort of 20 minutes or more with heart rate"
+        ),
+    }
+
+
 TOOLS: Mapping[str, Tool] = {
     t.name: t
     for t in (
@@ -368,6 +404,13 @@ TOOLS: Mapping[str, Tool] = {
             "and load. Quote these as they are; never change a number.",
             NoArgs,
             get_plan,
+        ),
+        Tool(
+            "get_power_curve",
+            "Best power for each duration (seconds to watts) over 90 days and over the season, and the FTP, "
+            "critical power and W' the rules estimate from it, with the data quality.",
+            NoArgs,
+            get_power_curve,
         ),
     )
 }

@@ -43,6 +43,12 @@ class IntervalsClient(ProviderClient):
     async def activity(self, activity_id: str) -> JsonObject:
         return object_of(self.label, await self._request("GET", "{api}/activity/" + path_id(self.label, activity_id)))
 
+    async def streams(self, activity_id: str, *, types: tuple[str, ...]) -> list[JsonObject]:
+        """``GET /activity/{id}/streams.json``: a list of ``{type, data, ...}``; absent sensors are left out."""
+        params = {"types": ",".join(types), "includeDefaults": "false"}
+        path = "{api}/activity/" + path_id(self.label, activity_id) + "/streams.json"
+        return list_of(self.label, await self._request("GET", path, params=params))
+
     async def wellness_day(self, day: date, *, athlete: str = OWNER) -> JsonObject:
         body = await self._request("GET", f"{{api}}/athlete/{path_id(self.label, athlete)}/wellness/{day.isoformat()}")
         return object_of(self.label, body)

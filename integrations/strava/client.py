@@ -56,3 +56,13 @@ class StravaClient(ProviderClient):
 
     async def activity(self, activity_id: str) -> JsonObject:
         return object_of(self.label, await self._request("GET", "{api}/activities/" + path_id(self.label, activity_id)))
+
+    async def streams(self, activity_id: str, *, keys: tuple[str, ...]) -> JsonObject:
+        """``GET /activities/{id}/streams`` keyed by type: ``{"watts": {"data": [...], ...}, ...}``.
+
+        A sensor the activity lacks is simply absent (reference §2.3); one request per activity, so callers
+        budget these against the read limit of 100 per quarter hour.
+        """
+        params = {"keys": ",".join(keys), "key_by_type": "true"}
+        path = "{api}/activities/" + path_id(self.label, activity_id) + "/streams"
+        return object_of(self.label, await self._request("GET", path, params=params))

@@ -42,13 +42,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models import Integration, User
+from db.repositories import curves as curve_rows
 from db.repositories import integrations, sync_state
 from integrations import metrics
-from integrations.client import TIMEOUT_S, ProviderClient
+from integrations.client import TIMEOUT_S, JsonObject, ProviderClient
 from integrations.connect import Connector
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound, ProviderRateLimited
 from integrations.limits import PROVIDER_WINDOWS, RateLimitedTransport, RateLimiter
 from integrations.retry import RetryPolicy, call_with_retries
+from integrations.sync.curves import CURVE_DAYS, CurveBudget
 from integrations.sync.streams import STREAMS, Page, RunContext, Stream, Window
 from integrations.sync.writer import (
     PROVIDER_NAMES,
@@ -61,6 +63,9 @@ from integrations.sync.writer import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Providers whose synced workouts get a mean-maximal curve from their streams (`integrations.sync.curves`).
+CURVE_PROVIDERS = frozenset({"strava", "intervals"})
 
 T = TypeVar("T")
 
@@ -285,6 +290,11 @@ class SyncEngine:
                 if row is None or integrations.auth_lost(row):
                     return row, None, {}
                 ftp = await session.scalar(select(User.ftp).where(User.id == user_id))
+                if provider in CURVE_PROVIDERS:
+                    since = self.clock() - timedelta(days=CURVE_DAYS)
+                    stored_curves.update(
+                        await curve_rows.stored_for_source(session, user_id=user_id, source=provider, since=since)
+                    )
                 cursors = {
                     s.name: await sync_state.cursor(session, integration_id=row.id, stream=s.name)
                     for s in STREAMS[provider]
@@ -292,6 +302,7 @@ class SyncEngine:
                 await start_sync(session, integration_id=row.id)
                 return row, ftp, cursors
 
+        stored_curves: dict[str, JsonObject] = {}
         row, ftp, cursors = await self._db(load)
         if row is None:
             return SyncResult(user_id, provider, NOT_CONNECTED)
@@ -303,6 +314,8 @@ class SyncEngine:
         span = days if days is not None else self.backfill_days
         state = Progress(provider, PROVIDER_NAMES.get(provider, provider), span, backfill)
         ctx = RunContext(client=self.client(user_id, provider), ftp_w=float(ftp) if ftp else None)
+        if provider in CURVE_PROVIDERS:
+            ctx.curves = CurveBudget(now=now, stored=stored_curves)
         outcome = SyncOutcome()
         nights: set[date] = set()
         workouts: set[str] = set()

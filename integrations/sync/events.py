@@ -26,17 +26,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Integration, ProviderEvent, User
+from db.repositories import curves as curve_rows
 from db.repositories import integrations, provider_events
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound
 from integrations.intervals import mapping as intervals_mapping
 from integrations.intervals.client import IntervalsClient
 from integrations.oura.client import OuraClient
-from integrations.records import Batch, Mapped, MappingError
+from integrations.records import Batch, Mapped, MappingError, WorkoutRecord
 from integrations.retry import call_with_retries
 from integrations.strava import mapping as strava_mapping
 from integrations.strava.client import StravaClient
 from integrations.sync import admission
-from integrations.sync.engine import SyncEngine
+from integrations.sync.curves import CURVE_DAYS, CurveBudget, with_curves
+from integrations.sync.engine import CURVE_PROVIDERS, SyncEngine
 from integrations.sync.history import delete_workout
 from integrations.sync.streams import OURA_MAPPERS, RunContext, map_whoop
 from integrations.sync.webhooks import Event
@@ -232,8 +234,16 @@ class EventInbox:
             return "unknown athlete"
         if integrations.auth_lost(row):
             return "connection needs reconnecting"
+        now = self.engine.clock()
         async with self.sessions() as session:
             ftp = await session.scalar(select(User.ftp).where(User.id == row.user_id))
+            stored = (
+                await curve_rows.stored_for_source(
+                    session, user_id=row.user_id, source=provider, since=now - timedelta(days=CURVE_DAYS)
+                )
+                if provider in CURVE_PROVIDERS and kind == "activity"
+                else {}
+            )
         ctx = RunContext(client=self.engine.client(row.user_id, provider), ftp_w=float(ftp) if ftp else None)
 
         async def fetch() -> Mapped | None:
@@ -247,6 +257,9 @@ class EventInbox:
             return f"unreadable: {err}"
         if item is None:
             return "ignored"
+        if isinstance(item, WorkoutRecord) and provider in CURVE_PROVIDERS:
+            # A new activity gets its curve; an updated one keeps the curve it has (an upsert would erase it).
+            (item,) = await with_curves(ctx.client, CurveBudget(now=now, stored=stored), [item])
         batch = Batch()
         batch.add(item)
         async with self.sessions.begin() as session:

@@ -28,6 +28,7 @@ from integrations.oura.client import OuraClient
 from integrations.records import Batch, Mapped, MappingError
 from integrations.strava import mapping as strava_mapping
 from integrations.strava.client import PER_PAGE, StravaClient
+from integrations.sync.curves import CurveBudget, with_curves
 from integrations.whoop import mapping as whoop_mapping
 from integrations.whoop.client import WhoopClient
 
@@ -52,6 +53,7 @@ class RunContext:
     ftp_w: float | None = None
     sleeps: dict[str, JsonObject] = field(default_factory=dict)  # WHOOP sleeps by id
     sleeps_by_cycle: dict[str, JsonObject] = field(default_factory=dict)  # WHOOP main sleeps by cycle id
+    curves: CurveBudget | None = None  # Strava and Intervals.icu: curves from streams (`integrations.sync.curves`)
 
 
 @dataclass(slots=True)
@@ -164,6 +166,8 @@ class StravaActivities(Stream):
             return strava_mapping.map_activity(item, ftp_w=ctx.ftp_w)
 
         batch, rejected = await _mapped(self.provider, items, one)
+        if ctx.curves is not None:
+            batch.workouts = await with_curves(ctx.client, ctx.curves, batch.workouts)
         # Stop when a page comes back short (reference §2.3).
         nxt = str(number + 1) if len(items) >= PER_PAGE else None
         return Page(batch, nxt, len(items), rejected)
@@ -199,6 +203,8 @@ class IntervalsStream(Stream):
             return mapper(item)
 
         batch, rejected = await _mapped(self.provider, items, one)
+        if ctx.curves is not None and self.kind == "activity":
+            batch.workouts = await with_curves(ctx.client, ctx.curves, batch.workouts)
         nxt = (newest + timedelta(days=1)).isoformat() if newest < last else None
         return Page(batch, nxt, len(items), rejected)
 

@@ -132,3 +132,29 @@ async def test_sync_command_brings_every_connection_up_to_date(chat: ChatSyncHar
 async def test_sync_without_connections_says_how_to_connect(chat: ChatSyncHarness) -> None:
     (reply,) = await chat.ask(ANN, "/sync")
     assert "/connect" in reply.text
+
+
+async def test_a_chat_sync_that_moves_the_curve_offers_the_estimated_ftp_once(chat: ChatSyncHarness) -> None:
+    """Nine rides, each with one all-out effort of 3–20 min from CP 250 W / W′ 20 kJ, synced with their streams."""
+    h = chat
+    rides = strava_activities(9, end=datetime.now(UTC))
+    for ride, effort_s in zip(rides, (180, 240, 300, 360, 480, 600, 720, 900, 1200), strict=True):
+        watts = [100.0] * 600 + [20_000 / effort_s + 250] * effort_s + [100.0] * 600
+        h.stores["strava"].streams[str(ride["id"])] = {"time": list(range(len(watts))), "watts": watts}
+    h.stores["strava"].put("activity", *rides)
+    await h.ask(ANN, "/settings ftp 220")
+
+    await h.connect(ANN, "strava")
+    assert h.ctx.syncs is not None
+    await h.ctx.syncs.idle()
+    sent = await h.api.drain(ANN["id"], quiet=0.5)
+
+    offers = [s for s in sent if "Update FTP to 240 W" in [b["text"] for b in s.buttons]]
+    assert len(offers) == 1, [s.text for s in sent]
+    assert "you have 220 W set (+9 %)" in offers[0].text
+    # The next sync finds the same estimate: nothing more is said about it.
+    await h.ask(ANN, "/sync")
+    await h.ctx.syncs.idle()
+    with contextlib.suppress(TimeoutError):
+        later = await h.api.drain(ANN["id"], quiet=0.5, wait_s=2)
+        assert not any("Update FTP" in str(s.params.get("reply_markup")) for s in later)

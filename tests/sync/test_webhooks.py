@@ -320,3 +320,36 @@ async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_ke
     async with h.sessions.begin() as session:
         await session.execute(delete(User).where(User.id == ann))
     assert await hooks.stored() == 0
+
+
+async def test_a_strava_create_event_brings_the_curve_and_an_update_keeps_it(hooks: Hooks) -> None:
+    from tests.sync.test_curves import ride_streams
+
+    h = hooks.h
+    ann = await h.athlete("strava", external_id="8142337")
+    (ride,) = strava_activities(1, end=datetime.now(UTC))
+    h.stores["strava"].put("activity", ride)
+    h.stores["strava"].streams[str(ride["id"])] = ride_streams(seed=4)[0]
+
+    def event(action: str, n: int) -> bytes:
+        return httpx.Request("POST", "http://x", json={
+            "aspect_type": action, "event_time": 1_770_000_000 + n, "object_id": ride["id"],
+            "object_type": "activity", "owner_id": 8142337, "subscription_id": SUBSCRIPTION, "updates": {},
+        }).content  # fmt: skip
+
+    async def curves() -> object:
+        async with h.sessions() as session:
+            raw = await session.scalar(select(Workout.raw_json).where(Workout.user_id == ann))
+        assert isinstance(raw, dict)
+        return raw.get("curves")
+
+    assert (await hooks.post("strava", event("create", 1))).status_code == 200
+    await hooks.inbox.idle()
+    first = await curves()
+    assert isinstance(first, dict) and first["power_w"]
+    # Renamed at Strava: the update rewrites the summary, keeps the curve and asks for no streams again.
+    h.stores["strava"].put("activity", ride | {"name": "Renamed"})
+    assert (await hooks.post("strava", event("update", 2))).status_code == 200
+    await hooks.inbox.idle()
+    assert await curves() == first
+    assert sum(n for (path, _), n in h.stores["strava"].pages.items() if path.endswith("/streams")) == 1

@@ -7,9 +7,11 @@ backed by a `DataStore` per provider that tests fill with objects in the provide
   inclusive, ``end`` exclusive, ``limit`` ≤ 25, ``nextToken`` → ``{records, next_token}``, newest first;
   ``/v2/activity/sleep/{id}``, ``/v2/activity/workout/{id}``, ``/v2/cycle/{id}/recovery``.
 - Strava ``GET /athlete/activities`` (``after``/``before`` epoch, exclusive; ``page``, ``per_page`` ≤ 200;
-  newest first), ``/activities/{id}``.
+  newest first), ``/activities/{id}``, ``/activities/{id}/streams`` (``keys`` and ``key_by_type=true``
+  required, 400 otherwise; an object keyed by type, absent sensors left out; 404 without streams).
 - Intervals.icu ``GET /athlete/{id}/activities`` and ``/wellness.json`` (``oldest`` required, ``newest``
-  inclusive, by local date), ``/activity/{id}``, ``/athlete/{id}/wellness/{date}``.
+  inclusive, by local date), ``/activity/{id}``, ``/athlete/{id}/wellness/{date}``,
+  ``/activity/{id}/streams.json`` (``types`` required, 422 otherwise; a list of ``{type, data, ...}``).
 - Oura ``GET /v2/usercollection/{type}`` (``start_date``, ``end_date``, ``next_token`` →
   ``{data, next_token}``) and ``/v2/usercollection/{type}/{id}``.
 
@@ -109,6 +111,7 @@ class DataStore:
     faults: Faults = field(default_factory=Faults)
     pages: Counter[tuple[str, str]] = field(default_factory=Counter)  # (path, query) → requests
     served: Counter[str] = field(default_factory=Counter)  # path → 200 answers
+    streams: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # activity id → {type: samples}
 
     def put(self, collection: str, *items: JsonDict) -> None:
         """Add or replace objects (by ``id``, or the WHOOP recovery's ``sleep_id``)."""
@@ -268,8 +271,23 @@ def _strava(fake: FakeProvider, store: DataStore) -> None:
         found = store.find("activity", request.path_params["activity_id"])
         return await _faulty("strava", store, request, found, 200 if found else 404)
 
+    async def streams(provider: FakeProvider, request: Request, grant: Grant | None) -> Response:
+        q = request.query_params
+        if "keys" not in q or q.get("key_by_type") != "true":
+            return JSONResponse({"message": "Bad Request", "errors": [{"field": "keys", "code": "invalid"}]}, 400)
+        found = store.streams.get(request.path_params["activity_id"])
+        if found is None:
+            return await _faulty("strava", store, request, None, 404)  # counted against the limits too
+        body = {
+            key: {"data": found[key], "series_type": "time", "original_size": len(found[key]), "resolution": "high"}
+            for key in q["keys"].split(",")
+            if key in found
+        }
+        return await _faulty("strava", store, request, body)
+
     fake.add_api_route("/athlete/activities", activities)
     fake.add_api_route("/activities/{activity_id}", activity)
+    fake.add_api_route("/activities/{activity_id}/streams", streams)
 
 
 # ----------------------------------------------------------------------------------------------- Intervals.icu
@@ -299,7 +317,21 @@ def _intervals(fake: FakeProvider, store: DataStore) -> None:
         found = store.find("wellness", request.path_params["day"])
         return await _faulty("intervals", store, request, found, 200 if found else 404)
 
+    async def streams(provider: FakeProvider, request: Request, grant: Grant | None) -> Response:
+        if "types" not in request.query_params:
+            return JSONResponse({"error": "types is required"}, status_code=422)
+        found = store.streams.get(request.path_params["activity_id"])
+        if found is None:
+            return await _faulty("intervals", store, request, None, 404)
+        body = [
+            {"type": key, "name": None, "data": found[key], "data2": None, "valueTypeIsArray": False}
+            for key in request.query_params["types"].split(",")
+            if key in found
+        ]
+        return await _faulty("intervals", store, request, body)
+
     fake.add_api_route("/activity/{activity_id}", activity)
+    fake.add_api_route("/activity/{activity_id}/streams.json", streams)
     fake.add_api_route("/athlete/{athlete}/wellness/{day}", wellness_day)
 
 
