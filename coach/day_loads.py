@@ -78,17 +78,15 @@ async def refresh(session: AsyncSession, people: Sequence[User]) -> None:
             await daily_loads.clear_stale(session, user_id=user.id)
 
 
-async def recompute(session: AsyncSession, *, user_id: str | None = None) -> int:
-    """Rebuild every stored day of one user, or of everyone (the repair command); returns the users rebuilt."""
-    ids = [user_id] if user_id is not None else await daily_loads.all_user_ids(session)
-    for one in ids:
-        user = await users.get(session, user_id=one)
-        if user is None:
-            continue
-        await daily_loads.claim_stale(session, user_ids=[one])
-        await rebuild(session, user, from_day=OLDEST_DAY)
-        await daily_loads.clear_stale(session, user_id=one)
-    return len(ids)
+async def recompute(session: AsyncSession, *, user_id: str) -> int | None:
+    """Rebuild every stored day of one user (the repair command); returns the days stored, None: no such user."""
+    user = await users.get(session, user_id=user_id)
+    if user is None:
+        return None
+    await daily_loads.claim_stale(session, user_ids=[user_id])
+    days = await rebuild(session, user, from_day=OLDEST_DAY)
+    await daily_loads.clear_stale(session, user_id=user_id)
+    return days
 
 
 def window_key(user: User, *, today: date, lookback_days: int) -> daily_loads.WindowKey:
