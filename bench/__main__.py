@@ -1,8 +1,9 @@
 """``python -m bench`` (``make bench``): every benchmark, one after the other."""
 
-from bench import brief, ingest, science, webhook
+from bench import brief, ingest, science, today, webhook
 
 science.main()
 webhook.main([])
 ingest.main([])
 brief.main([])
+today.main([])

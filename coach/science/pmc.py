@@ -183,3 +183,33 @@ def window_form(
         ctl_week_ago, _ = windowed(at_ramp, end - timedelta(days=RAMP_WINDOW_DAYS))
         ramp = ctl - ctl_week_ago
     return WindowForm(ctl=ctl, atl=atl, ramp_per_week=ramp, days_of_history=days)
+
+
+def window_days(
+    stored_days: Sequence[StoredDay],
+    *,
+    start: date,
+    first: date,
+    end: date,
+    before_start: StoredDay | None,
+    before_shown: StoredDay | None,
+    shown_from: date,
+) -> list[PmcDay]:
+    """`pmc_days` of the window ``start``…``end`` (zero seed), for the days ``max(first, shown_from)``…``end`` only.
+
+    ``stored_days`` are the stored days from ``shown_from`` through ``end``; ``before_shown`` the last stored day
+    before ``shown_from``, ``before_start`` the last before ``start`` (see `window_form`).
+    """
+    seed_ctl, seed_atl = carried(before_start, start - timedelta(days=1))
+    by_day = {d.day: d for d in stored_days}
+    last = before_shown
+    out: list[PmcDay] = []
+    day = max(first, shown_from)
+    while day <= end:
+        last = by_day.get(day, last)
+        ctl, atl = carried(last, day)
+        n = (day - start).days + 1
+        load = by_day[day].load if day in by_day else 0.0
+        out.append(PmcDay(day, load, ctl - (1.0 - K_CTL) ** n * seed_ctl, atl - (1.0 - K_ATL) ** n * seed_atl))
+        day += timedelta(days=1)
+    return out

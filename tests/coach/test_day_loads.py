@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coach import day_loads
+from coach import day_loads, history
 from coach.daily import PMC_LOOKBACK_DAYS, assess_today, local_day_start, local_today, stored_loads, summary_of_rows
 from db.models import DailyLoad, DailyLoadStale, User, Workout
 from db.repositories import daily_loads, workouts
@@ -140,6 +140,7 @@ async def _apply(sessions: Sessions, user_id: str, step: object, written: dict[t
             await session.execute(update(User).where(User.id == user_id).values({step.column: step.value}))
         elif isinstance(step, Read):
             await _check_reads(session, user_id)
+            await _check_chart(session, user_id)
 
 
 async def _check_reads(session: AsyncSession, user_id: str) -> None:
@@ -166,6 +167,18 @@ async def _check_reads(session: AsyncSession, user_id: str) -> None:
             assert stored.form.ramp_per_week == pytest.approx(recomputed.form.ramp_per_week, rel=1e-9, abs=1e-9)
 
 
+async def _check_chart(session: AsyncSession, user_id: str) -> None:
+    """The weekly report's PMC from the stored days equals the one replayed from a year of workouts."""
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    today = local_today(user, NOW)
+    shown = await history.stored_pmc_days(session, user, now=NOW, end=today)
+    replayed = (await history.load_history(session, user, now=NOW, end=today)).days[-history.FITNESS_DAYS :]
+    assert [(d.day, round(d.load, 9)) for d in shown] == [(d.day, round(d.load, 9)) for d in replayed]
+    for a, b in zip(shown, replayed, strict=True):
+        assert (a.ctl, a.atl) == pytest.approx((b.ctl, b.atl), rel=1e-9, abs=1e-9)
+
+
 async def _stored_days(session: AsyncSession, user_id: str) -> list[daily_loads.DayRow]:
     return await daily_loads.between(session, user_id=user_id, first=date(1, 1, 1), last=date(9999, 1, 1))
 
@@ -185,6 +198,7 @@ async def test_stored_days_equal_a_recompute_after_any_sequence_of_writes(
         await _apply(sessions, user_id, step, written)
     async with sessions.begin() as session:
         await _check_reads(session, user_id)
+        await _check_chart(session, user_id)
         user = await session.get(User, user_id)
         assert user is not None
         await day_loads.refresh(session, [user])
