@@ -40,11 +40,11 @@ from bot.serve import attach, attach_calendar, attach_sync, build_connector, bui
 from bot.settings import PROVIDERS, Settings
 from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
-from coach import demo
+from coach import day_loads, demo
 from db.backup import BackupError
 from db.errors import DatabaseUnavailable
 from db.models import User
-from db.repositories import metrics, users, workouts
+from db.repositories import daily_loads, metrics, users, workouts
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
 from integrations.sync.engine import FAILED, SyncEngine
@@ -403,6 +403,26 @@ async def _sync(settings: Settings, *, who: str | None, provider: str | None, da
     return 1 if any(r.status == FAILED for r in results) else 0
 
 
+# --------------------------------------------------------------------------- recompute-loads
+
+
+async def _recompute_loads(settings: Settings, *, who: str | None) -> None:
+    """Rebuild the stored per-day loads from the workouts: one athlete's, or everyone's, one transaction each."""
+    async with open_database(settings) as database:
+        if who is not None:
+            user = await _import_user(database.sessions, who, create=False)
+            assert user is not None
+            ids = [user.id]
+        else:
+            async with database.sessions() as session:
+                ids = await daily_loads.all_user_ids(session)
+        total = 0
+        for user_id in ids:
+            async with database.sessions.begin() as session:
+                total += await day_loads.recompute(session, user_id=user_id) or 0
+    print(f"Recomputed the daily training load of {len(ids)} athlete(s): {total} day(s) with sessions.")
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -445,6 +465,10 @@ def _parser() -> argparse.ArgumentParser:
     restore_cmd = sub.add_parser("restore", help="restore a dump into an empty database")
     restore_cmd.add_argument("source", metavar="PATH", help="a dump file, or s3://BUCKET/KEY")
     restore_cmd.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    loads_cmd = sub.add_parser(
+        "recompute-loads", help="rebuild the stored per-day training load from the workouts (repair)"
+    )
+    loads_cmd.add_argument("--user", metavar="ID", help="only this user (user id or Telegram id)")
     rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored provider token under the active key")
     rotate.add_argument("--new-key", action="store_true", help="only print a new key for TOKEN_ENCRYPTION_KEYS")
     return parser
@@ -488,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "rotate-keys": lambda: _rotate_keys(settings),
         "sync": lambda: _sync(settings, who=args.user, provider=args.provider, days=args.days),
+        "recompute-loads": lambda: _recompute_loads(settings, who=args.user),
         "backup": lambda: _backup(settings, to=args.to),
         "restore": lambda: _restore(settings, args.source, force=args.force),
     }

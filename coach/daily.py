@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import loads
+from coach import day_loads, loads
 from coach.loads import CountedWorkout, LoggedSession
 from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
 from coach.science import pmc
@@ -31,7 +31,7 @@ from coach.science.recovery import (
     sleep_status,
 )
 from db.models import CheckIn, User, Workout
-from db.repositories import checkins, metrics, workouts
+from db.repositories import checkins, daily_loads, metrics, workouts
 
 # CTL is a 42-day average with a long memory: a year of history settles it to within a fraction of a point.
 PMC_LOOKBACK_DAYS = 365
@@ -102,15 +102,15 @@ def recovery_series(
 async def assess_today(
     session: AsyncSession, user: User, *, now: datetime, band_sd: float = 0.5, illness: bool = False
 ) -> Assessment:
-    tz = ZoneInfo(user.timezone)
     today = local_today(user, now)
-    history_start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
-    rows = (await workouts.loads_between_many(session, user_ids=[user.id], start=history_start, end=now))[user.id]
+    summary = (await stored_loads(session, [user], todays={user.id: today}))[user.id]
     first_day = today - timedelta(days=NORMAL_RANGE_DAYS - 1)
     daily = (await metrics.recovery_between_many(session, user_ids=[user.id], start=first_day, end=today))[user.id]
     # This morning's check-in (buttons under the brief): reported illness is a hard veto in the rules.
     check_in = await checkins.get(session, user_id=user.id, day=today)
-    return assess_rows(user, now=now, rows=rows, daily=daily, check_in=check_in, band_sd=band_sd, illness=illness)
+    return assess_summary(
+        user, now=now, loads=summary, daily=daily, check_in=check_in, band_sd=band_sd, illness=illness
+    )
 
 
 async def assess_many(
@@ -121,7 +121,7 @@ async def assess_many(
     band_sd: float = 0.5,
     as_of: Mapping[str, datetime] | None = None,
 ) -> dict[str, Assessment]:
-    """`assess_today` for many users with three queries in all (the morning fan-out composes thousands).
+    """`assess_today` for many users with a few queries in all (the morning fan-out composes thousands).
 
     ``as_of`` gives a user an earlier instant than ``now`` to be assessed at (a brief for a local date that
     has just ended is composed as of its last moment, not with the new day's numbers).
@@ -131,9 +131,8 @@ async def assess_many(
     instants = {u.id: min(now, (as_of or {}).get(u.id, now)) for u in users}
     todays = {u.id: local_today(u, instants[u.id]) for u in users}
     earliest = min(todays.values())
-    history_start = local_day_start(earliest - timedelta(days=PMC_LOOKBACK_DAYS + 1), ZoneInfo("UTC"))
     ids = [u.id for u in users]
-    rows = await workouts.loads_between_many(session, user_ids=ids, start=history_start, end=now)
+    summaries = await stored_loads(session, users, todays=todays)
     daily = await metrics.recovery_between_many(
         session, user_ids=ids, start=earliest - timedelta(days=NORMAL_RANGE_DAYS - 1), end=max(todays.values())
     )
@@ -143,17 +142,71 @@ async def assess_many(
         # Give the event loop a turn between users: a batch is CPU work, and paced sends must keep time.
         await asyncio.sleep(0)
         today = todays[user.id]
-        tz = ZoneInfo(user.timezone)
-        start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
         first_day = today - timedelta(days=NORMAL_RANGE_DAYS - 1)
-        out[user.id] = assess_rows(
+        out[user.id] = assess_summary(
             user,
             now=instants[user.id],
-            rows=[w for w in rows[user.id] if start <= w.date < instants[user.id]],
+            loads=summaries[user.id],
             daily=[d for d in daily[user.id] if first_day <= d.date <= today],
             check_in=check_ins.get((user.id, today)),
             band_sd=band_sd,
         )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What the assessment takes from the workouts of the look-back: this morning's form and two counts."""
+
+    form: FormStatus | None
+    workouts_counted: int
+    loads_estimated: int
+
+
+def summary_of_rows(rows: Sequence[LoggedSession], *, user: User, today: date) -> LoadSummary:
+    """The summary from the look-back's workouts themselves (the definition the stored days must equal)."""
+    counted = loads.count(list(rows), user)
+    return LoadSummary(
+        form=form_status(counted, today=today, tz=ZoneInfo(user.timezone)),
+        workouts_counted=len(rows),
+        loads_estimated=sum(1 for c in counted if c.load.method is LoadMethod.ESTIMATE),
+    )
+
+
+async def stored_loads(
+    session: AsyncSession, users: Sequence[User], *, todays: dict[str, date]
+) -> dict[str, LoadSummary]:
+    """The summary of each user's last `PMC_LOOKBACK_DAYS` from the stored days: five rows per user.
+
+    Equal (to rounding) to `summary_of_rows` over the same workouts; the stale days are rebuilt first.
+    """
+    await day_loads.refresh(session, users)
+    keys = [day_loads.window_key(u, today=todays[u.id], lookback_days=PMC_LOOKBACK_DAYS) for u in users]
+    windows = await daily_loads.windows_many(session, keys)
+    out = {}
+    for key in keys:
+        rows = windows[key.user_id]
+        before = rows.before_start
+        counted = (rows.at_today.sessions_total if rows.at_today else 0) - (before.sessions_total if before else 0)
+        estimated = (rows.at_today.estimated_total if rows.at_today else 0) - (before.estimated_total if before else 0)
+        form = None
+        # Only today's sessions so far (or none): nothing has shaped this morning's form yet.
+        if rows.first is not None and rows.first <= key.end:
+            window = pmc.window_form(
+                start=key.start,
+                end=key.end,
+                first=rows.first,
+                at_end=day_loads.stored(rows.at_end),
+                before_start=day_loads.stored(before),
+                at_ramp=day_loads.stored(rows.at_ramp),
+            )
+            form = FormStatus(
+                ctl=window.ctl,
+                atl=window.atl,
+                ramp_per_week=window.ramp_per_week,
+                days_of_history=window.days_of_history,
+            )
+        out[key.user_id] = LoadSummary(form=form, workouts_counted=counted, loads_estimated=estimated)
     return out
 
 
@@ -168,10 +221,25 @@ def assess_rows(
     illness: bool = False,
 ) -> Assessment:
     """The assessment from one user's rows (workouts of the last year, daily metrics of the last 60 days)."""
-    tz = ZoneInfo(user.timezone)
+    summary = summary_of_rows(rows, user=user, today=local_today(user, now))
+    return assess_summary(
+        user, now=now, loads=summary, daily=daily, check_in=check_in, band_sd=band_sd, illness=illness
+    )
+
+
+def assess_summary(
+    user: User,
+    *,
+    now: datetime,
+    loads: LoadSummary,
+    daily: Sequence[RecoveryDay],
+    check_in: CheckIn | None,
+    band_sd: float = 0.5,
+    illness: bool = False,
+) -> Assessment:
+    """The assessment from the look-back's load summary and the daily metrics of the last 60 days."""
     today = local_today(user, now)
-    counted = loads.count(list(rows), user)
-    form = form_status(counted, today=today, tz=tz)
+    form = loads.form
     hrv_by_day, rhr_by_day, sleep_by_day = recovery_series(daily)
     hrv = hrv_status(hrv_by_day, today, band_sd=band_sd)
     rhr = resting_hr_status(rhr_by_day, today)
@@ -195,8 +263,8 @@ def assess_rows(
         resting_hr=rhr,
         sleep=sleep,
         suggestion=suggestion,
-        workouts_counted=len(rows),
-        loads_estimated=sum(1 for c in counted if c.load.method is LoadMethod.ESTIMATE),
+        workouts_counted=loads.workouts_counted,
+        loads_estimated=loads.loads_estimated,
         daily=tuple(daily),
         check_in=check_in,
     )

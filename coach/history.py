@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import loads
+from coach import day_loads, loads
 from coach.charts import FitnessSeries, HrvSeries, PowerCurve
 from coach.daily import PMC_LOOKBACK_DAYS, local_day_start, local_today, recovery_series
 from coach.science import pmc
 from coach.science.recovery import MIN_RANGE_VALUES, NORMAL_RANGE_DAYS, hrv_status
 from db.models import DailyMetric, User, Workout
+from db.repositories import daily_loads as stored_loads_repo
 from db.repositories import metrics, workouts
 
 FITNESS_DAYS = 90
@@ -55,6 +56,40 @@ async def load_history(session: AsyncSession, user: User, *, now: datetime, end:
     start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
     rows = await workouts.between(session, user_id=user.id, start=start, end=now)
     return load_history_of(rows, user=user, end=end)
+
+
+async def stored_pmc_days(
+    session: AsyncSession, user: User, *, now: datetime, end: date, days: int = FITNESS_DAYS
+) -> list[pmc.PmcDay]:
+    """The last ``days`` of `load_history`'s PMC through ``end``, from the stored per-day loads (a few rows).
+
+    The same numbers as `load_history(...).days[-days:]`: the look-back window starts a year before today
+    with a zero seed, and the series starts at its first session.
+    """
+    await day_loads.refresh(session, [user])
+    today = local_today(user, now)
+    start = today - timedelta(days=PMC_LOOKBACK_DAYS)
+    shown_from = end - timedelta(days=days - 1)
+    window = (
+        await stored_loads_repo.windows_many(
+            session, [day_loads.window_key(user, today=today, lookback_days=PMC_LOOKBACK_DAYS)]
+        )
+    )[user.id]
+    first = window.first
+    if first is None or first > end:
+        return []
+    shown_start = max(shown_from, start)
+    rows = await stored_loads_repo.between(session, user_id=user.id, first=shown_start, last=end)
+    before_shown = await stored_loads_repo.last_before(session, user_id=user.id, day=shown_start)
+    return pmc.window_days(
+        [s for s in (day_loads.stored(r) for r in rows) if s is not None],
+        start=start,
+        first=first,
+        end=end,
+        before_start=day_loads.stored(window.before_start),
+        before_shown=day_loads.stored(before_shown),
+        shown_from=shown_from,
+    )
 
 
 def daily_loads(counted: Sequence[loads.CountedWorkout], *, tz: ZoneInfo) -> dict[date, float]:

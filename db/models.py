@@ -961,3 +961,40 @@ class CalendarEntry(Base):
     event_id: Mapped[str | None] = mapped_column("eventId", Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     written_at: Mapped[datetime] = mapped_column("writtenAt", TZ_TIMESTAMP)
+
+
+class DailyLoad(Base):
+    """One local day's summed training load per user, with the fitness and fatigue it leaves (issue 17).
+
+    Written only by `coach.day_loads` from the user's counted workouts (one per session, `canonicalId` NULL),
+    never by the write paths themselves: those mark the user stale in `DailyLoadStale` through triggers on
+    "Workout" and "User" (migration 0021), so no path that changes a load can be missed. A row exists for
+    every day with at least one counted session. ``ctl``/``atl`` run over the user's whole history (seeded at
+    zero before the first session); the cumulative counts let a window's counts be read from two rows.
+    """
+
+    __tablename__ = "DailyLoad"
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk(), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    load: Mapped[float] = mapped_column(Float)
+    sessions: Mapped[int] = mapped_column(Integer)
+    estimated: Mapped[int] = mapped_column(Integer)
+    ctl: Mapped[float] = mapped_column(Float)
+    atl: Mapped[float] = mapped_column(Float)
+    sessions_total: Mapped[int] = mapped_column("sessionsTotal", Integer)
+    estimated_total: Mapped[int] = mapped_column("estimatedTotal", Integer)
+
+
+class DailyLoadStale(Base):
+    """The users whose `DailyLoad` rows from ``fromDate`` on no longer match their workouts or profile.
+
+    Set by the triggers of migration 0021 in the transaction of the write; cleared by the rebuild, which the
+    readers run before they read (`coach.day_loads.refresh`). ``fromDate`` is a local day at or before the
+    earliest day that changed (0001-01-01: everything, after a profile change).
+    """
+
+    __tablename__ = "DailyLoadStale"
+
+    user_id: Mapped[str] = mapped_column("userId", Text, _user_fk(), primary_key=True)
+    from_date: Mapped[dt.date] = mapped_column("fromDate", Date)

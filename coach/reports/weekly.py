@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import history
+from coach import history, loads
 from coach.charts import FitnessSeries
 from coach.daily import Assessment, assess_today, local_day_start, local_today, recovery_series
 from coach.readiness import RAMP_LIMIT_PER_WEEK, TSB_OVERLOAD
@@ -39,7 +39,7 @@ from coach.reports.content import Progress, ReportContent
 from coach.science import pmc
 from coach.science.recovery import Band, hrv_status, resting_hr_status, sleep_status
 from db.models import User, Workout
-from db.repositories import metrics, plans
+from db.repositories import metrics, plans, workouts
 
 WEEK_DAYS = 7
 EASY_IF, HARD_IF = 0.75, 0.85
@@ -148,16 +148,21 @@ async def gather(
     today = local_today(user, now)
     start = today - timedelta(days=WEEK_DAYS - 1)
     await progress("Reading your workouts")
-    loads = await history.load_history(session, user, now=now, end=today)
-    rows = loads.workouts
+    # Five weeks of workouts (this week, last week, the four before) and the stored PMC: a few hundred rows at
+    # most, whatever the length of the history.
+    prev_start = start - timedelta(days=WEEK_DAYS)
+    rows = await workouts.between(
+        session, user_id=user.id, start=local_day_start(start - timedelta(days=4 * WEEK_DAYS), tz), end=now
+    )
+    counted = loads.count(list(rows), user)
+    pmc_days = await history.stored_pmc_days(session, user, now=now, end=today)
 
     def in_days(first: date, last: date) -> list[Workout]:
         return [w for w in rows if first <= w.date.astimezone(tz).date() <= last]
 
-    by_day = history.daily_loads(loads.counted, tz=tz)
-    load_of = {id(c.workout): c.load.value for c in loads.counted}
+    by_day = history.daily_loads(counted, tz=tz)
+    load_of = {id(c.workout): c.load.value for c in counted}
     this_days = pmc.daily_load_series(by_day, start, today)
-    prev_start = start - timedelta(days=WEEK_DAYS)
     prev_days = pmc.daily_load_series(by_day, prev_start, start - timedelta(days=1))
     four = pmc.daily_load_series(by_day, start - timedelta(days=4 * WEEK_DAYS), start - timedelta(days=1))
     await progress("Checking recovery")
@@ -176,7 +181,7 @@ async def gather(
         this_week=this_week,
         previous_week=week_load(in_days(prev_start, start - timedelta(days=1)), prev_days, user.max_hr, load_of),
         four_week_avg_load=sum(four) / 4,
-        pmc_days=loads.days,
+        pmc_days=pmc_days,
         assessment=assessment,
         hrv_week_ago_ms=week_ago.baseline_rmssd_ms if week_ago else None,
         band_week_ago=week_ago.range_rmssd_ms if week_ago else None,
