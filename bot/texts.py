@@ -154,7 +154,8 @@ def today(assessment: Assessment) -> str:
     if (form := assessment.form) is not None:
         warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
         lines.append(
-            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, form (TSB) {_fmt_signed(form.tsb)}{warm}"
+            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, "
+            f"form (TSB) {_fmt_signed(form.tsb)} this morning{warm}"
         )
         if form.ramp_per_week is not None:
             lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")

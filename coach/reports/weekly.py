@@ -289,9 +289,11 @@ def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
         last = inputs.pmc_days[-1]
         ramp = pmc.ramp_rate([d.ctl for d in inputs.pmc_days])
         ramp_text = f", ramp {_signed(ramp)} this week" if ramp is not None else ""
+        morning = next((d for d in inputs.pmc_days if d.day == inputs.end - timedelta(days=1)), None)
+        morning_text = f" (this morning {_signed(morning.tsb)})" if morning is not None else ""
         lines.append(
             f"- Fitness (CTL) **{last.ctl:.0f}**{ramp_text}; fatigue (ATL) {last.atl:.0f}; "
-            f"form (TSB) **{_signed(last.tsb)}** tonight"
+            f"form (TSB) **{_signed(last.tsb)}** tonight{morning_text}"
         )
     if w.monotony is not None:
         lines.append(f"- Monotony {w.monotony:.1f} (mean daily load / its SD; above 2 is high)")
@@ -399,7 +401,7 @@ async def build(
     caption = None
     if chart is not None:
         caption = (
-            f"Fitness {chart.ctl[-1]:.0f} · fatigue {chart.atl[-1]:.0f} · form {_signed(chart.tsb[-1])} "
+            f"Fitness {chart.ctl[-1]:.0f} · fatigue {chart.atl[-1]:.0f} · form {_signed(chart.tsb[-1])} tonight "
             f"— last {len(chart.days)} days"
         )
     return ReportContent(markdown=compose(inputs, plan), facts=facts(inputs, plan), chart=chart, chart_caption=caption)
