@@ -222,6 +222,13 @@ def next_week(inputs: WeeklyInputs) -> NextWeek:
     elif tsb is not None and tsb > pmc_fresh_limit():
         stance, ramp_range = "build", BUILD_RAMP
         changes.append(f"**Build**: you are fresh (TSB {_signed(tsb)}), so there is room to add load.")
+    elif last is None and a.hrv is None and a.resting_hr is None:
+        # Nothing read at all: "in range" would be a claim about signals never seen.
+        stance, ramp_range = "start", BUILD_RAMP
+        changes.append(
+            "**Start gently**: I have no workouts or recovery mornings from you yet, so I can't judge your load; "
+            "connect a provider (/connect) or upload a ride, and next week's advice will rest on your numbers."
+        )
     else:
         stance, ramp_range = "build", BUILD_RAMP
         changes.append("**Build steadily**: recovery signals are in range, so add a little load.")

@@ -166,4 +166,6 @@ async def test_reports_without_data_say_what_is_missing(harness: Harness) -> Non
     body = "\n".join(_texts(sent)[1:])
     assert "No workouts recorded this week" in body
     assert "HRV: too few mornings" in body
+    assert "recovery signals are in range" not in body  # nothing was read, so nothing is "in range"
+    assert "<b>Start gently</b>: I have no workouts or recovery mornings from you yet" in body
     assert not [s for s in sent if s.method == "sendPhoto"]  # no chart without data
