@@ -169,3 +169,14 @@ async def test_reports_without_data_say_what_is_missing(harness: Harness) -> Non
     assert "recovery signals are in range" not in body  # nothing was read, so nothing is "in range"
     assert "<b>Start gently</b>: I have no workouts or recovery mornings from you yet" in body
     assert not [s for s in sent if s.method == "sendPhoto"]  # no chart without data
+
+
+async def test_race_plan_promises_only_the_easier_weeks_its_loads_have(harness: Harness) -> None:
+    await harness.ask(ANN, "/demo")
+    sent = await _ask_report(harness, ANN, "/race Spring Classic 2027-03-14")
+    body = "\n".join(_texts(sent)[1:])
+    weekly = [int(m) for m in re.findall(r"• \d\d \w{3} – \d\d \w{3}: (\d+)", body)]
+    assert len(weekly) >= 8, body
+    assert "easier week every fourth" not in body
+    taper_from = body.index("<b>Taper from")
+    assert "no easier week before the taper" in body[:taper_from]
