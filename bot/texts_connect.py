@@ -149,6 +149,17 @@ def api_key_refused() -> str:
     )
 
 
+def api_key_unchecked() -> str:
+    return (
+        "I couldn't reach Intervals.icu to check that key (it may be down, or the network is), so nothing was "
+        "stored and your key was not refused. Try /connect intervals YOUR_KEY again in a few minutes."
+    )
+
+
+def api_key_unavailable() -> str:
+    return "Intervals.icu is not set up on this bot, so nothing was stored. /status shows what you can connect."
+
+
 def reconnect_needed(label: str) -> str:
     return (
         f"⚠️ <b>{esc(label)} needs reconnecting.</b> It no longer accepts my access (it was revoked or "
