@@ -6,7 +6,7 @@ Pure functions returning Telegram HTML; every value from data or from the user p
 from __future__ import annotations
 
 from bot.texts import esc, profile_lines
-from coach.places import Place
+from coach.places import Place, Why
 from coach.profile import ONBOARDING_STEPS, PlaceNotFound
 from db.errors import InvalidValue
 from db.models import User
@@ -190,6 +190,14 @@ def timezone_found(place: Place) -> str:
 
 def place_not_found(err: PlaceNotFound) -> str:
     typed = esc(str(err.value))
+    if err.why is Why.SMALL_PLACE and err.suggestions:
+        place = err.suggestions[0]
+        return (
+            f"The only <i>{typed}</i> I know is {esc(place.label)}, on {esc(place.zone)} time — I haven't saved it. "
+            "Tap it if that's you, or type the nearest big city or your country."
+        )
+    if err.why is Why.AMBIGUOUS and err.suggestions:
+        return f"There is more than one <i>{typed}</i>, in different time zones. Which one is yours?"
     if err.suggestions:
         return f"I couldn't find <i>{typed}</i> exactly. Did you mean one of these? Or type another city."
     return (

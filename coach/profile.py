@@ -29,9 +29,10 @@ from db.models import User
 class PlaceNotFound(InvalidValue):
     """A typed place that names no single time zone; ``suggestions`` are the nearest candidates."""
 
-    def __init__(self, raw: str, suggestions: tuple[places.Place, ...]) -> None:
+    def __init__(self, raw: str, suggestions: tuple[places.Place, ...], why: places.Why = places.Why.NOT_FOUND) -> None:
         super().__init__("time zone", "a city, a country or an IANA name such as Europe/Berlin", raw)
         self.suggestions = suggestions
+        self.why = why
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ def parse_timezone(raw: str) -> str:
     """A typed IANA name, city or country → zone; `PlaceNotFound` (with suggestions) otherwise."""
     found = places.lookup(raw)
     if found.found is None:
-        raise PlaceNotFound(raw, found.suggestions)
+        raise PlaceNotFound(raw, found.suggestions, found.why)
     return found.found.zone
 
 

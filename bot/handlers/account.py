@@ -84,6 +84,11 @@ async def settings(update: Update, context: Context) -> None:
                 text = texts.invalid_setting(err)
             else:
                 text = texts.setting_saved(spec.label, user)
+                if spec.name == "timezone":
+                    # Say which place the typed text matched, so a wrong match is seen at once.
+                    matched = places.lookup(" ".join(args[1:])).found
+                    if matched is not None:
+                        text = f"{tp.timezone_found(matched)}\n\n{texts.settings(user)}"
                 if spec.name in PLAN_SETTINGS and await plans.rebuild_if_active(
                     session, user, now=now, band_sd=ctx.settings.hrv_band_sd
                 ):

@@ -170,8 +170,21 @@ async def test_a_typed_city_and_a_miss_with_suggestions(harness: Harness) -> Non
     assert (await _user(harness, ANN)).timezone == "America/New_York"
     # Typing a city resolves it too, through /settings.
     replies = await _say(harness, ANN, "/settings timezone kathmandu")
-    assert "Saved your time zone" in replies[0].text
+    assert "✓ Time zone: Asia/Kathmandu (Kathmandu, NP)" in replies[0].text  # the place it matched
     assert (await _user(harness, ANN)).timezone == "Asia/Kathmandu"
+
+
+async def test_settings_timezone_asks_about_an_ambiguous_or_unlikely_place(harness: Harness) -> None:
+    await _say(harness, ANN, "/settings timezone Europe/Berlin")
+    replies = await _say(harness, ANN, "/settings timezone Springfield")
+    assert "There is more than one <i>Springfield</i>, in different time zones" in replies[0].text
+    assert "exactly" not in replies[0].text
+    replies = await _say(harness, ANN, "/settings timezone Atlantis")
+    assert "The only <i>Atlantis</i> I know is Atlantis, ZA" in replies[0].text and "haven't saved" in replies[0].text
+    assert [b["text"] for b in replies[0].buttons] == ["Atlantis, ZA — Africa/Johannesburg"]
+    assert (await _user(harness, ANN)).timezone == "Europe/Berlin"  # nothing saved without asking
+    replies = await _say(harness, ANN, "/settings timezone Qwzxv")
+    assert "I couldn't find <i>Qwzxv</i>" in replies[0].text and not replies[0].buttons
 
 
 async def test_setup_survives_a_restart_and_old_buttons_expire(harness: Harness) -> None:
