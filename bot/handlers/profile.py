@@ -129,7 +129,10 @@ async def _ask(turn: Turn, flow: str, step: str) -> None:
     )
     spec = SETTINGS[step]
     onboarding = flow == ONBOARDING
-    text = tp.question(step, onboarding=onboarding, current=None if onboarding else show(user, step))
+    removable = not onboarding and spec.clearable and getattr(user, spec.attribute) is not None
+    text = tp.question(
+        step, onboarding=onboarding, current=None if onboarding else show(user, step), removable=removable
+    )
     markup: ReplyMarkup
     if step == "timezone":
         # Only a reply keyboard can ask Telegram for the location; the way out is a plain text button.
@@ -152,7 +155,7 @@ async def _ask(turn: Turn, flow: str, step: str) -> None:
             )
         else:
             last = [await turn.answer_button(flow, step, "skip", None, tp.CANCEL)]
-            if spec.clearable and getattr(user, spec.attribute) is not None:
+            if removable:
                 last.insert(0, await turn.answer_button(flow, step, "clear", None, tp.REMOVE))
             keyboard.append(last)
         markup = InlineKeyboardMarkup(keyboard)

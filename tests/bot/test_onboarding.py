@@ -269,6 +269,7 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
     question = _question(replies)
     assert "Your FTP" in question.text and "Now: 250 W." in question.text
     assert [b["text"] for b in question.buttons] == ["Remove", "Cancel"]
+    assert "Skip" not in question.text and "Tap Remove" in question.text  # the text names only buttons shown
     assert "Nothing saved: FTP must be more than 0 and less than 500 W; got 700." in (
         (await _say(harness, BOB, "700"))[0].text
     )
