@@ -340,7 +340,10 @@ def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
         )
     if inputs.sleep_avg_h is not None:
         debt = (
-            f", {inputs.sleep_debt_h:.1f} h short of 8 h a night over the last 7 nights"
+            # The debt adds up the short nights only (long nights do not pay it back), so an average near
+            # 8 h can still carry a debt: say so, or the two numbers read as a contradiction.
+            f"; the nights under 8 h fell {inputs.sleep_debt_h:.1f} h short in all over the last 7 nights "
+            "(a long night does not make up for a short one)"
             if inputs.sleep_debt_h is not None
             else ""
         )

@@ -73,6 +73,9 @@ async def test_week_on_the_demo_athlete(harness: Harness) -> None:
         assert f"<b>{heading}</b>" in body
     assert re.search(r"• \d+ sessions, \d+ h \d\d min, training load <b>\d+</b> TSS", body)
     assert "below your normal range" in body  # the demo's tired last days
+    # An average near 8 h beside a sleep debt: the text says the debt counts the short nights only.
+    assert re.search(r"Sleep \d\.\d h a night on average; the nights under 8 h fell \d\.\d h short in all", body)
+    assert "a long night does not make up for a short one" in body
     assert "<b>Start with 2–3 easy days</b>" in body
     assert re.search(r"Aim for about <b>\d+–\d+ TSS</b>", body)
 
