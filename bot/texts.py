@@ -59,6 +59,8 @@ COMMANDS = [
     ("curve", "Power curve"),
     ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
     ("status", "Your connections and their last sync"),
+    ("sync", "Fetch new data from your connections now"),
+    ("disconnect", "Disconnect a service: /disconnect <name>"),
     ("help", "What I can do"),
     ("start", "Set up, or carry on with setup"),
     ("export", "Download everything I hold about you"),

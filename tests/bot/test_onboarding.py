@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram.ext import CommandHandler
+
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
@@ -338,6 +340,11 @@ async def test_commands_are_registered_and_help_explains_each(harness: Harness) 
     text = (await _say(harness, ANN, "/help"))[0].text
     for command in registered:
         assert f"/{command} — " in text
+    # Every command the bot answers is in the menu and in /help, not only those listed by hand.
+    handled = {
+        c for group in harness.app.handlers.values() for h in group if isinstance(h, CommandHandler) for c in h.commands
+    }
+    assert handled - {"cancel", "skip"} <= registered, handled - registered
     assert "ZIP" in text and "deletes your account" in text
 
 
