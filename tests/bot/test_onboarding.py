@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler
-
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
+from telegram.ext import CommandHandler
 
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from db.models import CallbackAction, DialogState, User
