@@ -197,9 +197,20 @@ def disconnected(result: Disconnected) -> str:
     )
 
 
-def status(connections: Sequence[Connection], tz: str) -> str:
+def nothing_connected(connectable: Sequence[str]) -> str:
+    """No connection yet; ``connectable``: the labels this bot can really connect (its registered apps)."""
+    if not connectable:
+        return (
+            "No providers connected yet, and this bot has no provider app registered to connect one. "
+            "/demo shows what I do with a season of data."
+        )
+    names = ", ".join(connectable[:-1]) + " or " + connectable[-1] if len(connectable) > 1 else connectable[0]
+    return f"No providers connected yet. /connect to add {esc(names)}."
+
+
+def status(connections: Sequence[Connection], tz: str, connectable: Sequence[str] = ()) -> str:
     if not connections:
-        return "No providers connected yet. /connect to add WHOOP, Strava, Intervals.icu or Oura."
+        return nothing_connected(connectable)
     lines = ["<b>Your connections</b>"]
     for c in connections:
         if c.auth_lost:

@@ -223,7 +223,8 @@ async def status(update: Update, context: Context) -> None:
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         tz = user.timezone
-    await reply(update, texts_connect.status(await connector.connections(user_id=user.id), tz))
+    connectable = [p.label for p in connector.providers() if p.available or p.api_key]
+    await reply(update, texts_connect.status(await connector.connections(user_id=user.id), tz, connectable))
 
 
 class ReconnectNotifier:

@@ -161,3 +161,11 @@ async def test_an_api_key_checked_during_an_outage_is_not_called_refused(connect
     h.fakes["intervals"].unavailable = False  # back up: the same key connects
     replies = await h.ask(ANN, f"/connect intervals {key}")
     assert any("Intervals.icu connected" in r.text for r in replies)
+
+
+async def test_status_with_nothing_connected_offers_only_the_providers_this_bot_can_connect(
+    strava_only_harness: ConnectHarness,
+) -> None:
+    # /sync says the same sentence (`texts_connect.nothing_connected`); this harness runs no sync service.
+    text = (await strava_only_harness.ask(ANN, "/status"))[0].text
+    assert text == "No providers connected yet. /connect to add Strava."
