@@ -203,10 +203,19 @@ def demo_loaded(result: DemoLoad) -> str:
         else "\nYour races stay as they were"
     )
     plan = f"; your {result.plan_weeks}-week plan is built — /plan shows it." if result.plan_weeks else "."
+    if result.already_loaded:
+        head = (
+            "The demo athlete was already in your account, so nothing was added twice: I brought its 180 days "
+            f"up to today ({result.workouts_written} workouts and {result.days_written} days of HRV, resting HR "
+            "and sleep)."
+        )
+    else:
+        head = (
+            f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
+            "resting HR and sleep over the last 180 days."
+        )
     return (
-        f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
-        f"resting HR and sleep over the last 180 days.{filled}{race}{plan}\n\n"
-        "Now ask me <i>how should I train today?</i> or use /today for today's session."
+        f"{head}{filled}{race}{plan}\n\nNow ask me <i>how should I train today?</i> or use /today for today's session."
     )
 
 
