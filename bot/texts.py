@@ -63,6 +63,7 @@ COMMANDS = [
     ("disconnect", "Disconnect a service: /disconnect <name>"),
     ("help", "What I can do"),
     ("start", "Set up, or carry on with setup"),
+    ("setup", "Run the guided setup again"),
     ("export", "Download everything I hold about you"),
     ("deleteme", "Delete your account and all your data"),
     ("privacy", "What I store, where, and what I share"),
@@ -86,13 +87,14 @@ HELP_DETAILS = {
     "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
     "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
     "you left half-way",
+    "setup": "runs the guided setup from its first question, any time (your values stay until you change them)",
     "export": "sends a ZIP with everything I hold about you, as JSON and CSV (tokens left out)",
     "deleteme": "deletes your account and everything in it, after you confirm; connected services lose access",
     "privacy": "what I store, where it is kept, and exactly what goes to the AI model",
 }
 
 
-def welcome(first_name: str | None, *, created: bool) -> str:
+def welcome(first_name: str | None, *, created: bool, offer_setup: bool = False) -> str:
     name = esc(first_name or "there")
     if created:
         return (
@@ -101,7 +103,12 @@ def welcome(first_name: str | None, *, created: bool) -> str:
             "how to train. Ask me <i>how should I train today?</i> any time, or use /today.\n\n"
             "No data yet? Try /demo to load a demo athlete and see what I do."
         )
-    return f"Welcome back, {name}. Ask me <i>how should I train today?</i> or use /today."
+    setup = (
+        "\n\nYour setup was never finished: /setup walks you through it (a minute; every question can be skipped)."
+        if offer_setup
+        else ""
+    )
+    return f"Welcome back, {name}. Ask me how to train today, or use /today.{setup}"
 
 
 def help_text() -> str:

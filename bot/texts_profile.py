@@ -153,6 +153,13 @@ def typed_answer_hint(step: str, *, onboarding: bool) -> str:
     return f"Send the value, or {way_out}."
 
 
+def setup_again() -> str:
+    return (
+        "Let's go through your setup. Every question can be skipped, and your current values stay until you "
+        "change them."
+    )
+
+
 def welcome(first_name: str | None) -> str:
     name = esc(first_name or "there")
     return (

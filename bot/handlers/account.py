@@ -45,8 +45,21 @@ async def start(update: Update, context: Context) -> None:
         elif result.created or profile.profile_is_empty(user):
             out = await profile.open_setup(session, user, chat.id, now, say=tp.welcome(tg_user.first_name))
     if out is None:
-        await reply(update, texts.welcome(tg_user.first_name, created=False))
+        await reply(
+            update, texts.welcome(tg_user.first_name, created=False, offer_setup=profile.setup_unfinished(user))
+        )
         return
+    await profile.send_outbox(context, chat.id, out, user.id)
+
+
+async def setup(update: Update, context: Context) -> None:
+    """``/setup``: the guided setup from its first question, any time (or where a paused one stopped)."""
+    ctx = app_context(context)
+    chat = update.effective_chat
+    assert chat is not None
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        out = await profile.open_setup(session, user, chat.id, ctx.clock(), say=tp.setup_again())
     await profile.send_outbox(context, chat.id, out, user.id)
 
 

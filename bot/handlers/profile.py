@@ -85,6 +85,12 @@ class Outbox:
         self.messages.append((text, markup))
 
 
+def setup_unfinished(user: User) -> bool:
+    """The setup's first two answers were never given (an account made by /demo or `make chat`'s demo):
+    worth offering /setup. A hint only: an athlete who skipped both is offered it too, which costs nothing."""
+    return user.timezone == "UTC" and user.sport_focus is None
+
+
 def profile_is_empty(user: User) -> bool:
     """Nothing set yet: the athlete never went through setup (or skipped all of it)."""
     return user.timezone == "UTC" and all(

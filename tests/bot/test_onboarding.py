@@ -243,7 +243,14 @@ async def test_a_question_to_the_coach_during_setup_still_gets_answered(harness:
 
 async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None:
     await _say(harness, BOB, "/demo")  # a profile already set: /start does not start a setup
-    assert "Welcome back, Bob" in (await _say(harness, BOB, "/start"))[0].text
+    welcome = (await _say(harness, BOB, "/start"))[0].text
+    assert "Welcome back, Bob. Ask me how to train today, or use /today." in welcome
+    # ... but the demo filled the profile, not the setup: /start offers it, and /setup runs it any time.
+    assert "Your setup was never finished: /setup walks you through it" in welcome
+    setup = await _say(harness, BOB, "/setup")
+    assert "Let's go through your setup" in setup[0].text
+    assert "<i>Setup 1/" in _question(setup).text
+    await _say(harness, BOB, "Europe/Berlin")
     menu = (await _say(harness, BOB, "/settings"))[0]
     assert "FTP: 250 W" in menu.text
     labels = [b["text"] for b in menu.buttons]
