@@ -148,6 +148,26 @@ def _fmt_signed(value: float) -> str:
     return f"{value:+.0f}".replace("-", "−")
 
 
+# The morning check-in's words (the brief's buttons and /today say them alike).
+FEEL_LABELS = {1: "awful", 2: "poor", 3: "okay", 4: "good", 5: "great"}
+SORENESS_LABELS = {0: "not sore", 1: "a bit sore", 2: "very sore"}
+
+
+def _check_in_line(assessment: Assessment) -> str | None:
+    """This morning's check-in, said even when a device signal decided the day (it still counted)."""
+    c = assessment.check_in
+    if c is None or (c.feel is None and c.soreness is None and not c.illness):
+        return None
+    parts = []
+    if c.feel is not None:
+        parts.append(f"feel {c.feel}/5 ({FEEL_LABELS.get(c.feel, '')})")
+    if c.soreness is not None:
+        parts.append(SORENESS_LABELS.get(c.soreness, ""))
+    if c.illness:
+        parts.append("ill")
+    return f"• Your check-in this morning: {esc(', '.join(parts))}"
+
+
 def today(assessment: Assessment) -> str:
     s = assessment.suggestion
     if s is None:
@@ -160,6 +180,8 @@ def today(assessment: Assessment) -> str:
         "",
         "<b>The numbers</b>",
     ]
+    if (check_in := _check_in_line(assessment)) is not None:
+        lines.append(check_in)
     if (form := assessment.form) is not None:
         warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
         lines.append(

@@ -87,6 +87,24 @@ async def test_check_in_is_stored_and_illness_vetoes_training(harness: Harness) 
     assert "You told me you feel ill" in (await harness.api.next_reply(ANN["id"])).text
 
 
+async def test_a_check_in_shows_in_today_even_when_the_devices_decided_the_day(harness: Harness) -> None:
+    await harness.ask(ANN, "/start")
+    await harness.ask(ANN, "/demo")  # a rest day from HRV and resting HR: the check-in does not decide it
+    await harness.api.send_text(ANN, "/brief")
+    brief = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, brief, _button(brief, "📝"))
+    question = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, question, _button(question, "2"))
+    soreness = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, soreness, _button(soreness, "Very sore"))
+    illness = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, illness, _button(illness, "No"))
+    await harness.api.next_reply(ANN["id"])
+
+    today = (await harness.ask(ANN, "/today"))[0].text
+    assert "• Your check-in this morning: feel 2/5 (poor), very sore" in today
+
+
 async def test_foreign_old_and_forged_presses_get_expired_and_nothing_else(harness: Harness) -> None:
     old = await _brief(harness)
     await harness.ask(EVE, "/start")
