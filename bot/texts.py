@@ -85,8 +85,11 @@ COMMANDS = [
     ("planchart", "Your plan's fitness and form to race day, and the actual"),
     ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
     ("status", "Your connections and their last sync"),
+    ("sync", "Fetch new data from your connections now"),
+    ("disconnect", "Disconnect a service: /disconnect <name>"),
     ("help", "What I can do"),
     ("start", "Set up, or carry on with setup"),
+    ("setup", "Run the guided setup again"),
     ("export", "Download everything I hold about you"),
     ("deleteme", "Delete your account and all your data"),
     ("privacy", "What I store, where, and what I share"),
@@ -111,13 +114,14 @@ HELP_DETAILS = {
     "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
     "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
     "you left half-way",
+    "setup": "runs the guided setup from its first question, any time (your values stay until you change them)",
     "export": "sends a ZIP with everything I hold about you, as JSON and CSV (tokens left out)",
     "deleteme": "deletes your account and everything in it, after you confirm; connected services lose access",
     "privacy": "what I store, where it is kept, and exactly what goes to the AI model",
 }
 
 
-def welcome(first_name: str | None, *, created: bool) -> str:
+def welcome(first_name: str | None, *, created: bool, offer_setup: bool = False) -> str:
     name = esc(first_name or "there")
     if created:
         return (
@@ -126,7 +130,12 @@ def welcome(first_name: str | None, *, created: bool) -> str:
             "how to train. Ask me <i>how should I train today?</i> any time, or use /today.\n\n"
             "No data yet? Try /demo to load a demo athlete and see what I do."
         )
-    return f"Welcome back, {name}. Ask me <i>how should I train today?</i> or use /today."
+    setup = (
+        "\n\nYour setup was never finished: /setup walks you through it (a minute; every question can be skipped)."
+        if offer_setup
+        else ""
+    )
+    return f"Welcome back, {name}. Ask me how to train today, or use /today.{setup}"
 
 
 def help_text() -> str:
@@ -166,6 +175,26 @@ def _fmt_signed(value: float) -> str:
     return f"{value:+.0f}".replace("-", "−")
 
 
+# The morning check-in's words (the brief's buttons and /today say them alike).
+FEEL_LABELS = {1: "awful", 2: "poor", 3: "okay", 4: "good", 5: "great"}
+SORENESS_LABELS = {0: "not sore", 1: "a bit sore", 2: "very sore"}
+
+
+def _check_in_line(assessment: Assessment) -> str | None:
+    """This morning's check-in, said even when a device signal decided the day (it still counted)."""
+    c = assessment.check_in
+    if c is None or (c.feel is None and c.soreness is None and not c.illness):
+        return None
+    parts = []
+    if c.feel is not None:
+        parts.append(f"feel {c.feel}/5 ({FEEL_LABELS.get(c.feel, '')})")
+    if c.soreness is not None:
+        parts.append(SORENESS_LABELS.get(c.soreness, ""))
+    if c.illness:
+        parts.append("ill")
+    return f"• Your check-in this morning: {esc(', '.join(parts))}"
+
+
 def today(assessment: Assessment) -> str:
     s = assessment.suggestion
     if s is None:
@@ -178,10 +207,13 @@ def today(assessment: Assessment) -> str:
         "",
         "<b>The numbers</b>",
     ]
+    if (check_in := _check_in_line(assessment)) is not None:
+        lines.append(check_in)
     if (form := assessment.form) is not None:
         warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
         lines.append(
-            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, form (TSB) {_fmt_signed(form.tsb)}{warm}"
+            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, "
+            f"form (TSB) {_fmt_signed(form.tsb)} this morning{warm}"
         )
         if form.ramp_per_week is not None:
             lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")
@@ -227,10 +259,19 @@ def demo_loaded(result: DemoLoad) -> str:
         else "\nYour races stay as they were"
     )
     plan = f"; your {result.plan_weeks}-week plan is built — /plan shows it." if result.plan_weeks else "."
+    if result.already_loaded:
+        head = (
+            "The demo athlete was already in your account, so nothing was added twice: I brought its 180 days "
+            f"up to today ({result.workouts_written} workouts and {result.days_written} days of HRV, resting HR "
+            "and sleep)."
+        )
+    else:
+        head = (
+            f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
+            "resting HR and sleep over the last 180 days."
+        )
     return (
-        f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
-        f"resting HR and sleep over the last 180 days.{filled}{race}{plan}\n\n"
-        "Now ask me <i>how should I train today?</i> or use /today for today's session."
+        f"{head}{filled}{race}{plan}\n\nNow ask me <i>how should I train today?</i> or use /today for today's session."
     )
 
 

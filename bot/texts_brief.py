@@ -8,8 +8,8 @@ from coach.brief import Brief
 from coach.readiness import Action
 from db.models import User
 
-FEEL_LABELS = {1: "awful", 2: "poor", 3: "okay", 4: "good", 5: "great"}
-SORENESS_LABELS = {0: "not sore", 1: "a bit sore", 2: "very sore"}
+FEEL_LABELS = texts.FEEL_LABELS
+SORENESS_LABELS = texts.SORENESS_LABELS
 CHOICE_BUTTONS = {"do_it": "✅ Do it", "easier": "🔽 Easier option", "rest": "😴 Rest today"}
 
 

@@ -150,6 +150,17 @@ def api_key_refused() -> str:
     )
 
 
+def api_key_unchecked() -> str:
+    return (
+        "I couldn't reach Intervals.icu to check that key (it may be down, or the network is), so nothing was "
+        "stored and your key was not refused. Try /connect intervals YOUR_KEY again in a few minutes."
+    )
+
+
+def api_key_unavailable() -> str:
+    return "Intervals.icu is not set up on this bot, so nothing was stored. /status shows what you can connect."
+
+
 def reconnect_needed(label: str) -> str:
     return (
         f"⚠️ <b>{esc(label)} needs reconnecting.</b> It no longer accepts my access (it was revoked or "
@@ -187,9 +198,20 @@ def disconnected(result: Disconnected) -> str:
     )
 
 
-def status(connections: Sequence[Connection], tz: str) -> str:
+def nothing_connected(connectable: Sequence[str]) -> str:
+    """No connection yet; ``connectable``: the labels this bot can really connect (its registered apps)."""
+    if not connectable:
+        return (
+            "No providers connected yet, and this bot has no provider app registered to connect one. "
+            "/demo shows what I do with a season of data."
+        )
+    names = ", ".join(connectable[:-1]) + " or " + connectable[-1] if len(connectable) > 1 else connectable[0]
+    return f"No providers connected yet. /connect to add {esc(names)}."
+
+
+def status(connections: Sequence[Connection], tz: str, connectable: Sequence[str] = ()) -> str:
     if not connections:
-        return "No providers connected yet. /connect to add WHOOP, Strava, Intervals.icu or Oura."
+        return nothing_connected(connectable)
     lines = ["<b>Your connections</b>"]
     for c in connections:
         if c.auth_lost:

@@ -57,6 +57,10 @@ def fit_imported(summary: WorkoutSummary, impact: LoadImpact | None, *, duplicat
         f"<b>{esc(kind)} imported</b>" if not duplicate else f"<b>You had sent me this {esc(kind.lower())} before</b>"
     )
     distance = f", {summary.distance_meters / 1000:.1f} km" if summary.distance_meters else ""
+    if summary.distance_meters and summary.duration_sec > 0 and workout_type(summary.sport) == "Run":
+        # A run is read by its pace, not its speed.
+        per_km_s = round(summary.duration_sec / (summary.distance_meters / 1000))
+        distance += f", pace {per_km_s // 60}:{per_km_s % 60:02d}/km"
     start = summary.start_time.astimezone(tz)
     lines = [head, f"{start:%a %d %b %Y, %H:%M %Z} · {_duration(summary.duration_sec)}{distance}", ""]
     if summary.normalized_power is not None:

@@ -6,7 +6,7 @@ Pure functions returning Telegram HTML; every value from data or from the user p
 from __future__ import annotations
 
 from bot.texts import esc, invalid_value, profile_lines, quote_input
-from coach.places import Place
+from coach.places import Place, Why
 from coach.profile import ONBOARDING_STEPS, PlaceNotFound
 from db.errors import InvalidValue
 from db.models import User
@@ -59,8 +59,7 @@ QUESTIONS = {
     "sport": "<b>What do you mainly train for?</b>",
     "ftp": (
         "<b>Your FTP</b> (functional threshold power) in watts, e.g. <code>250</code>. It sets your power "
-        f"zones and the training load of rides ({FTP_RANGE_W[0] + 1}–{FTP_RANGE_W[1] - 1} W). "
-        "No power meter, or don't know it? Skip."
+        f"zones and the training load of rides ({FTP_RANGE_W[0] + 1}–{FTP_RANGE_W[1] - 1} W)."
     ),
     "maxhr": (
         "<b>Your maximum heart rate</b> in bpm, e.g. <code>186</code>: the highest you have seen at the end of "
@@ -68,13 +67,12 @@ QUESTIONS = {
     ),
     "restinghr": (
         "<b>Your resting heart rate</b> in bpm, e.g. <code>48</code>, measured lying down just after waking "
-        f"({RESTING_HR_RANGE_BPM[0]}–{RESTING_HR_RANGE_BPM[1]} bpm). Skip if you don't know: a connected watch "
-        "tells me every morning."
+        f"({RESTING_HR_RANGE_BPM[0]}–{RESTING_HR_RANGE_BPM[1]} bpm)."
     ),
     "lthr": (
         "<b>Your threshold heart rate (LTHR)</b> in bpm, e.g. <code>170</code>: your average over a hard "
         f"30–60 minute effort ({LTHR_RANGE_BPM[0]}–{LTHR_RANGE_BPM[1]} bpm). It sets the load of sessions "
-        "without power. Skip if you don't know."
+        "without power."
     ),
     "weight": (
         f"<b>Your weight</b> in kg, e.g. <code>71.5</code>, for watts per kilo "
@@ -92,7 +90,7 @@ QUESTIONS = {
     "pace": (
         "<b>Runners: your threshold pace</b> per km, e.g. <code>4:30</code> — about your best pace for an hour "
         f"({THRESHOLD_PACE_RANGE_S_PER_KM[0] // 60}:00–{THRESHOLD_PACE_RANGE_S_PER_KM[1] // 60}:00 per km; "
-        "<code>7:15/mi</code> works too). Skip it and I estimate it from your runs."
+        "<code>7:15/mi</code> works too)."
     ),
     "units": "<b>Kilometres or miles?</b> For paces and distances.",
     "hours": (
@@ -120,13 +118,32 @@ QUESTIONS = {
 }
 
 
-def question(step: str, *, onboarding: bool, current: str | None = None) -> str:
+# What not knowing a value means, said with the buttons each flow shows: setup has Skip; /settings has
+# Remove (when a value is set) and Cancel, so "Skip" there would name a button that is not on screen.
+IF_UNKNOWN_IN_SETUP = {
+    "ftp": "No power meter, or don't know it? Skip.",
+    "restinghr": "Skip if you don't know: a connected watch tells me every morning.",
+    "lthr": "Skip if you don't know.",
+    "pace": "Skip it and I estimate it from your runs.",
+}
+IF_UNKNOWN_IN_SETTINGS = {
+    "ftp": "No power meter, or don't know it? Tap Remove and I go by heart rate.",
+    "restinghr": "Don't know it? Tap Remove: a connected watch tells me every morning.",
+    "lthr": "Don't know it? Tap Remove.",
+    "pace": "Tap Remove and I estimate it from your runs.",
+}
+
+
+def question(step: str, *, onboarding: bool, current: str | None = None, removable: bool = False) -> str:
+    """The question of one step; ``removable``: /settings shows a Remove button (a value is set)."""
     text = QUESTIONS[step]
     if onboarding:
         number = ONBOARDING_STEPS.index(step) + 1
-        return f"<i>Setup {number}/{len(ONBOARDING_STEPS)}</i>\n{text}"
+        hint = f" {IF_UNKNOWN_IN_SETUP[step]}" if step in IF_UNKNOWN_IN_SETUP else ""
+        return f"<i>Setup {number}/{len(ONBOARDING_STEPS)}</i>\n{text}{hint}"
+    hint = f" {IF_UNKNOWN_IN_SETTINGS[step]}" if removable and step in IF_UNKNOWN_IN_SETTINGS else ""
     now = f"\nNow: {esc(current)}." if current is not None else ""
-    return f"{text}{now}"
+    return f"{text}{hint}{now}"
 
 
 def typed_answer_hint(step: str, *, onboarding: bool) -> str:
@@ -134,6 +151,13 @@ def typed_answer_hint(step: str, *, onboarding: bool) -> str:
     if step == "timezone":
         return f"Type a city or time zone, share your location, or {way_out}."
     return f"Send the value, or {way_out}."
+
+
+def setup_again() -> str:
+    return (
+        "Let's go through your setup. Every question can be skipped, and your current values stay until you "
+        "change them."
+    )
 
 
 def welcome(first_name: str | None) -> str:
@@ -190,6 +214,14 @@ def timezone_found(place: Place) -> str:
 
 def place_not_found(err: PlaceNotFound) -> str:
     typed = quote_input(err.value)
+    if err.why is Why.SMALL_PLACE and err.suggestions:
+        place = err.suggestions[0]
+        return (
+            f"The only <i>{typed}</i> I know is {esc(place.label)}, on {esc(place.zone)} time — I haven't saved it. "
+            "Tap it if that's you, or type the nearest big city or your country."
+        )
+    if err.why is Why.AMBIGUOUS and err.suggestions:
+        return f"There is more than one <i>{typed}</i>, in different time zones. Which one is yours?"
     if err.suggestions:
         return f"I couldn't find <i>{typed}</i> exactly. Did you mean one of these? Or type another city."
     return (

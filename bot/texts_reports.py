@@ -21,7 +21,8 @@ def fitness_caption(series: FitnessSeries, ramp_per_week: float | None) -> str:
     ramp = f" · ramp {_signed(ramp_per_week)}/week" if ramp_per_week is not None else ""
     return (
         f"Fitness (CTL) {series.ctl[-1]:.0f} · fatigue (ATL) {series.atl[-1]:.0f} · "
-        f"form (TSB) {_signed(series.tsb[-1])}{ramp} — last {len(series.days)} days to {series.days[-1]:%d %b}"
+        f"form (TSB) {_signed(series.tsb[-1])} this morning{ramp} — last {len(series.days)} days to the end of "
+        f"{series.days[-1]:%d %b}"
     )
 
 

@@ -40,10 +40,6 @@ def progress(states: Sequence[Progress]) -> str:
     return "\n".join(lines) if lines else "Syncing…"
 
 
-def nothing_to_sync() -> str:
-    return "No providers connected yet. /connect to add WHOOP, Strava, Intervals.icu or Oura."
-
-
 def starting(labels: Sequence[str]) -> str:
     return "Syncing " + ", ".join(f"<b>{esc(label)}</b>" for label in labels) + "…"
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import day_loads, loads
+from coach.form import read_form
 from coach.loads import CountedWorkout, LoggedSession
 from coach.readiness import FormStatus, ReadinessInputs, Suggestion, suggest
 from coach.science import pmc
@@ -63,17 +64,18 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def form_status(rows: Sequence[CountedWorkout], *, today: date, tz: ZoneInfo) -> FormStatus | None:
-    """Fitness, fatigue and ramp as of this morning (through yesterday), from the given workouts' loads."""
-    loads = pmc.sum_loads_by_day((c.workout.date.astimezone(tz).date(), c.load.value) for c in rows)
-    if not loads:
-        return None
-    first = min(loads)
-    yesterday = today - timedelta(days=1)
-    if first > yesterday:
-        return None  # only today's sessions so far: nothing has shaped this morning's form yet
-    # The series alone (no per-day objects): only this morning's values and the ramp are needed.
-    ctls, atls = pmc.pmc_series(pmc.daily_load_series(loads, first, yesterday))
-    return FormStatus(ctl=ctls[-1], atl=atls[-1], ramp_per_week=pmc.ramp_rate(ctls), days_of_history=len(ctls))
+    """Fitness, fatigue and ramp as of this morning (the end of yesterday), from the one `read_form`."""
+    reading = read_form(rows, today=today, tz=tz)
+    morning = reading.morning
+    if morning is None:
+        return None  # nothing before today: nothing has shaped this morning's form yet
+    yesterday = morning.day
+    return FormStatus(
+        ctl=morning.ctl,
+        atl=morning.atl,
+        ramp_per_week=reading.ramp_per_week(yesterday),
+        days_of_history=len(reading.through(yesterday)),
+    )
 
 
 class RecoveryDay(Protocol):

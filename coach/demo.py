@@ -157,6 +157,8 @@ def generate(user_id: str, *, end: date, tz: ZoneInfo) -> DemoHistory:
             rhr += 8.0
         hours = min(9.6, max(5.6, 7.5 + 0.004 * load_prev + rng.gauss(0, 0.4)))
         hours = _BAD_NIGHTS.get(days_before_end, hours)
+        if days_before_end < 2:
+            hours = min(hours, 6.4)  # tired athletes sleep worse: the nights agree with the low recovery
         rmssd = math.exp(ln_rmssd)
         metric_rows.append(
             {
@@ -167,8 +169,16 @@ def generate(user_id: str, *, end: date, tz: ZoneInfo) -> DemoHistory:
                 "resting_hr": round(rhr),
                 "hours_slept": round(hours, 2),
                 "sleep_score": round(max(20.0, min(99.0, 100 - 11 * abs(8.1 - hours) + rng.gauss(0, 3)))),
+                # WHOOP-style recovery from the same night's HRV, resting HR and sleep, so the three agree:
+                # a tired morning reads in the red (under 34 %), not a clipped 1 % beside a great night.
                 "recovery_score": round(
-                    max(1.0, min(99.0, 60 + 110 * (ln_rmssd - LN_RMSSD_BASE) - 2.5 * (rhr - REST_HR_BPM)))
+                    max(
+                        5.0,
+                        min(
+                            99.0,
+                            60 + 70 * (ln_rmssd - LN_RMSSD_BASE) - 1.5 * (rhr - REST_HR_BPM) + 4 * (hours - 7.5),
+                        ),
+                    )
                 ),
                 "strain_score": round(min(21.0, 4 + 17 * (1 - math.exp(-load_prev / 140))), 1),
             }
@@ -183,12 +193,15 @@ class DemoLoad:
     profile_filled: list[str]
     race_added: bool = False
     plan_weeks: int = 0
+    # The account held the demo before this load: the rows were refreshed, not added.
+    already_loaded: bool = False
 
 
 async def load(session: AsyncSession, user: User, *, now: datetime) -> DemoLoad:
     """Write the demo history for ``user`` (idempotent) and fill profile fields they have not set."""
     tz = ZoneInfo(user.timezone)
     history = generate(user.id, end=now.astimezone(tz).date(), tz=tz)
+    already_loaded = await workouts.has_source(session, user_id=user.id, source=SOURCE)
     written_workouts = await workouts.upsert_many(session, history.workouts)
     written_days = await metrics.upsert_many(session, history.metrics, only_overwrite_source=SOURCE)
     filled = []
@@ -218,4 +231,5 @@ async def load(session: AsyncSession, user: User, *, now: datetime) -> DemoLoad:
         profile_filled=filled,
         race_added=race is not None,
         plan_weeks=len(plan.weeks),
+        already_loaded=already_loaded,
     )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import day_loads, loads
+from coach import day_loads, form, loads
 from coach.charts import FitnessSeries, HrvSeries, PowerCurve
 from coach.daily import PMC_LOOKBACK_DAYS, local_day_start, local_today, recovery_series
 from coach.science import pmc
@@ -94,21 +94,19 @@ async def stored_pmc_days(
 
 def daily_loads(counted: Sequence[loads.CountedWorkout], *, tz: ZoneInfo) -> dict[date, float]:
     """Summed load per local calendar day, the input of the PMC."""
-    return pmc.sum_loads_by_day((c.workout.date.astimezone(tz).date(), c.load.value) for c in counted)
+    return form.daily_loads(counted, tz=tz)
 
 
 def load_history_of(rows: Sequence[Workout], *, user: User, end: date) -> LoadHistory:
     """The PMC of ``rows`` from the first loaded day through ``end``; empty when nothing was loaded by then.
 
-    Every workout counts with the load `coach.loads` gives it (power TSS, else HRSS, else an estimate), the
-    same as the daily coach uses, so a chart and ``/today`` never disagree.
+    The numbers are `coach.form.read_form`'s, the same the daily coach quotes, so a chart and ``/today``
+    never disagree.
     """
     tz = ZoneInfo(user.timezone)
     counted = loads.count(list(rows), user)
-    by_day = daily_loads(counted, tz=tz)
-    if not by_day or min(by_day) > end:
-        return LoadHistory(days=[], workouts=rows, counted=counted, tz=tz)
-    return LoadHistory(days=pmc.pmc_days(by_day, min(by_day), end), workouts=rows, counted=counted, tz=tz)
+    reading = form.read_form(counted, today=end, tz=tz)
+    return LoadHistory(days=list(reading.days), workouts=rows, counted=counted, tz=tz)
 
 
 def fitness_series(history: LoadHistory, *, days: int = FITNESS_DAYS) -> FitnessSeries | None:

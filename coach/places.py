@@ -14,6 +14,7 @@ Nothing here touches the network; the data loads once, lazily, on first use (abo
 from __future__ import annotations
 
 import difflib
+import enum
 import functools
 import re
 import unicodedata
@@ -25,6 +26,12 @@ from zoneinfo import available_timezones
 # than the biggest in any other zone ("Paris" is Paris, France; "Paris, US" finds Texas).
 DOMINANCE = 5
 MAX_SUGGESTIONS = 5
+# A typed name whose only match is a town under this size is asked about, not saved: "Atlantis" is a
+# town near Cape Town, which is rarely what an athlete who types it means.
+CONFIRM_BELOW_POPULATION = 100_000
+# A suggestion's own name must read this close to what was typed (difflib ratio), so "Qwzxv" is not
+# answered with a town whose obscure alternate name happens to be "Qxv".
+SUGGESTION_MIN_RATIO = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +42,21 @@ class Place:
     label: str
 
 
+class Why(enum.Enum):
+    """Why a typed place got candidates rather than a zone: the reply differs for each."""
+
+    NOT_FOUND = "not_found"  # no exact name: the nearest spellings, possibly none
+    AMBIGUOUS = "ambiguous"  # the exact name is a place in several zones ("Springfield")
+    SMALL_PLACE = "small_place"  # the only exact match is a small town: confirm before saving
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """The answer to a typed place: one zone, or candidates to choose from (possibly none)."""
+    """The answer to a typed place: one zone, or candidates to choose from (possibly none), and why."""
 
     found: Place | None
     suggestions: tuple[Place, ...] = ()
+    why: Why = Why.NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +159,16 @@ def _one_zone_per_place(cities: list[_City]) -> list[Place]:
     return places
 
 
-def _resolve_cities(cities: list[_City]) -> Lookup:
+def _resolve_cities(cities: list[_City], *, country_given: bool = False) -> Lookup:
     ranked = _by_population(cities)
     best = ranked[0]
     rivals = [c for c in ranked if c.zone != best.zone]
     if not rivals or best.population >= DOMINANCE * max(rivals[0].population, 1):
-        return Lookup(Place(best.zone, f"{best.name}, {best.country}"))
-    return Lookup(None, tuple(_one_zone_per_place(ranked)[:MAX_SUGGESTIONS]))
+        place = Place(best.zone, f"{best.name}, {best.country}")
+        if best.population < CONFIRM_BELOW_POPULATION and not country_given:  # "Paris, US" is meant
+            return Lookup(None, (place,), Why.SMALL_PLACE)
+        return Lookup(place)
+    return Lookup(None, tuple(_one_zone_per_place(ranked)[:MAX_SUGGESTIONS]), Why.AMBIGUOUS)
 
 
 def _resolve_country(code: str) -> Lookup:
@@ -161,7 +180,7 @@ def _resolve_country(code: str) -> Lookup:
     top_zone, top_population = ranked[0]
     if top_population >= 0.9 * total:
         return Lookup(Place(top_zone, code))
-    return Lookup(None, tuple(Place(zone, f"{code}: {zone}") for zone, _ in ranked[:MAX_SUGGESTIONS]))
+    return Lookup(None, tuple(Place(zone, f"{code}: {zone}") for zone, _ in ranked[:MAX_SUGGESTIONS]), Why.AMBIGUOUS)
 
 
 def lookup(text: str) -> Lookup:
@@ -187,7 +206,7 @@ def _exact(text: str) -> Lookup | None:
         code = g.country_by_key.get(_key(country_part))
         cities = [c for c in g.cities_by_key.get(_key(city_part), []) if c.country == code]
         if cities:
-            return _resolve_cities(cities)
+            return _resolve_cities(cities, country_given=True)
         key = _key(city_part)
     if cities := g.cities_by_key.get(key, []):
         return _resolve_cities(cities)
@@ -208,7 +227,15 @@ def _suggest(key: str) -> list[Place]:
             continue
         candidates = [found.found] if found.found else list(found.suggestions)
         for place in candidates:
+            if not _reads_like(key, place):
+                continue
             if place.zone not in seen:
                 seen.add(place.zone)
                 out.append(place)
     return out[:MAX_SUGGESTIONS]
+
+
+def _reads_like(key: str, place: Place) -> bool:
+    """Does the place's shown name (its city part, or the zone's) read close to what was typed?"""
+    shown = {_key(place.label.split(",")[0]), _key(place.zone.rsplit("/", 1)[-1]), _key(place.label)}
+    return any(difflib.SequenceMatcher(None, key, name).ratio() >= SUGGESTION_MIN_RATIO for name in shown)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
-from coach import places
+from coach import dates, places
 from db.errors import InvalidValue
 from db.models import User
 
@@ -29,9 +29,10 @@ from db.models import User
 class PlaceNotFound(InvalidValue):
     """A typed place that names no single time zone; ``suggestions`` are the nearest candidates."""
 
-    def __init__(self, raw: str, suggestions: tuple[places.Place, ...]) -> None:
+    def __init__(self, raw: str, suggestions: tuple[places.Place, ...], why: places.Why = places.Why.NOT_FOUND) -> None:
         super().__init__("time zone", "a city, a country or an IANA name such as Europe/Berlin", raw)
         self.suggestions = suggestions
+        self.why = why
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +89,13 @@ def parse_brief(raw: str) -> tuple[bool | None, time | None]:
     return True, time(int(match.group(1)), int(match.group(2)))
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
-
-
 def parse_dob(raw: str) -> datetime:
-    """``1990-04-17`` or ``17.04.1990`` → midnight UTC of that day (the seed stores a timestamp)."""
-    text = raw.strip()
-    allowed = "a date like 1990-04-17"
-    if match := _ISO_DATE.match(text):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _DMY_DATE.match(text):
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        raise InvalidValue("date of birth", allowed, raw)
+    """Any form `coach.dates` reads (``1990-04-17``, ``17.04.1990``) → midnight UTC of that day (the seed
+    stores a timestamp)."""
     try:
-        born = date(year, month, day)
-    except ValueError as err:
-        raise InvalidValue("date of birth", allowed, raw) from err
+        born = dates.parse_day(raw)
+    except dates.NotADate as err:
+        raise InvalidValue("date of birth", "a date like 1990-04-17 or 17.04.1990", raw) from err
     return datetime(born.year, born.month, born.day, tzinfo=UTC)
 
 
@@ -125,7 +115,7 @@ def parse_timezone(raw: str) -> str:
     """A typed IANA name, city or country → zone; `PlaceNotFound` (with suggestions) otherwise."""
     found = places.lookup(raw)
     if found.found is None:
-        raise PlaceNotFound(raw, found.suggestions)
+        raise PlaceNotFound(raw, found.suggestions, found.why)
     return found.found.zone
 
 

@@ -237,7 +237,7 @@ def _sleep_factors(sleep: SleepStatus) -> list[Factor]:
             Factor(
                 "sleep_debt",
                 Action.REDUCE_INTENSITY,
-                f"you are {sleep.debt_7d_h:.1f} h short of sleep over 7 nights: cap intensity at tempo",
+                f"your short nights add up to {sleep.debt_7d_h:.1f} h under 8 h over 7 nights: cap intensity at tempo",
                 numbers,
             )
         ]

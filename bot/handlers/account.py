@@ -45,8 +45,21 @@ async def start(update: Update, context: Context) -> None:
         elif result.created or profile.profile_is_empty(user):
             out = await profile.open_setup(session, user, chat.id, now, say=tp.welcome(tg_user.first_name))
     if out is None:
-        await reply(update, texts.welcome(tg_user.first_name, created=False))
+        await reply(
+            update, texts.welcome(tg_user.first_name, created=False, offer_setup=profile.setup_unfinished(user))
+        )
         return
+    await profile.send_outbox(context, chat.id, out, user.id)
+
+
+async def setup(update: Update, context: Context) -> None:
+    """``/setup``: the guided setup from its first question, any time (or where a paused one stopped)."""
+    ctx = app_context(context)
+    chat = update.effective_chat
+    assert chat is not None
+    async with ctx.sessions.begin() as session:
+        user = await asking_user(session, update)
+        out = await profile.open_setup(session, user, chat.id, ctx.clock(), say=tp.setup_again())
     await profile.send_outbox(context, chat.id, out, user.id)
 
 
@@ -84,6 +97,11 @@ async def settings(update: Update, context: Context) -> None:
                 text = texts.invalid_setting(err)
             else:
                 text = texts.setting_saved(spec.label, user)
+                if spec.name == "timezone":
+                    # Say which place the typed text matched, so a wrong match is seen at once.
+                    matched = places.lookup(" ".join(args[1:])).found
+                    if matched is not None:
+                        text = f"{tp.timezone_found(matched)}\n\n{texts.settings(user)}"
                 if spec.name in PLAN_SETTINGS and await plans.rebuild_if_active(
                     session, user, now=now, band_sd=ctx.settings.hrv_band_sd
                 ):

@@ -17,6 +17,7 @@ from coach.brief import Brief, compose
 from coach.daily import assess_today
 from coach.planning.model import SessionStatus
 from coach.profile import apply_setting
+from coach.readiness import Action
 from db.errors import InvalidValue
 from db.models import CallbackAction, User
 from db.repositories import actions, checkins, users
@@ -62,6 +63,19 @@ BUTTON_TTL = timedelta(hours=18)
 CHOICES = list(texts_brief.CHOICE_BUTTONS)
 
 
+def choices_for(brief: Brief) -> list[str]:
+    """The answers that fit the advice: none without data (there is nothing to "do"), only rest on a rest day,
+    no "easier" when the advice is already the easiest training (active recovery)."""
+    suggestion = brief.assessment.suggestion
+    if suggestion is None:
+        return []
+    if suggestion.action is Action.REST:
+        return ["rest"]
+    if suggestion.action is Action.ACTIVE_RECOVERY:
+        return ["do_it", "rest"]
+    return CHOICES
+
+
 async def keyboards(
     session: AsyncSession, *, items: Sequence[tuple[User, int, Brief]], now: datetime
 ) -> dict[str, InlineKeyboardMarkup]:
@@ -73,13 +87,14 @@ async def keyboards(
     specs = []
     for user, chat_id, brief in items:
         day = brief.local_date.isoformat()
-        specs += [actions.NewAction(user.id, chat_id, CHOICE, {"date": day, "choice": c}) for c in CHOICES]
+        specs += [actions.NewAction(user.id, chat_id, CHOICE, {"date": day, "choice": c}) for c in choices_for(brief)]
         specs.append(actions.NewAction(user.id, chat_id, CHECK_IN, {"date": day}))
     ids = iter(await actions.issue_many(session, actions=specs, now=now, ttl=BUTTON_TTL))
     out = {}
-    for user, _, _ in items:
-        choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in CHOICES]
-        out[user.id] = InlineKeyboardMarkup([choices, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
+    for user, _, brief in items:
+        choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in choices_for(brief)]
+        rows = [choices] if choices else []
+        out[user.id] = InlineKeyboardMarkup([*rows, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
     return out
 
 

@@ -20,6 +20,7 @@ from bot.http import miniapp
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import ConnectFailed, Connector, NotAvailable, provider_named
+from integrations.errors import ProviderAuthError
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +162,14 @@ async def _connect_api_key(update: Update, context: Context, key: str, *, pasted
         user = await asking_user(session, update)
     try:
         connected = await connector.connect_api_key(user_id=user.id, chat_id=chat.id, key=key.strip())
-    except (ConnectFailed, NotAvailable):
-        await context.bot.send_message(chat.id, texts_connect.api_key_refused(), parse_mode=ParseMode.HTML)
+    except NotAvailable:
+        await context.bot.send_message(chat.id, texts_connect.api_key_unavailable(), parse_mode=ParseMode.HTML)
+        return
+    except ConnectFailed as err:
+        # Only a 401/403 means the key is wrong; an outage or a rate limit says nothing about the key.
+        refused = isinstance(err.cause, ProviderAuthError)
+        text = texts_connect.api_key_refused() if refused else texts_connect.api_key_unchecked()
+        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
         return
     await context.bot.send_message(
         chat.id,
@@ -219,7 +226,8 @@ async def status(update: Update, context: Context) -> None:
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
         tz = user.timezone
-    await reply(update, texts_connect.status(await connector.connections(user_id=user.id), tz))
+    connectable = [p.label for p in connector.providers() if p.available or p.api_key]
+    await reply(update, texts_connect.status(await connector.connections(user_id=user.id), tz, connectable))
 
 
 class ReconnectNotifier:

@@ -85,6 +85,12 @@ class Outbox:
         self.messages.append((text, markup))
 
 
+def setup_unfinished(user: User) -> bool:
+    """The setup's first two answers were never given (an account made by /demo or `make chat`'s demo):
+    worth offering /setup. A hint only: an athlete who skipped both is offered it too, which costs nothing."""
+    return user.timezone == "UTC" and user.sport_focus is None
+
+
 def profile_is_empty(user: User) -> bool:
     """Nothing set yet: the athlete never went through setup (or skipped all of it)."""
     return user.timezone == "UTC" and all(
@@ -129,7 +135,10 @@ async def _ask(turn: Turn, flow: str, step: str) -> None:
     )
     spec = SETTINGS[step]
     onboarding = flow == ONBOARDING
-    text = tp.question(step, onboarding=onboarding, current=None if onboarding else show(user, step))
+    removable = not onboarding and spec.clearable and getattr(user, spec.attribute) is not None
+    text = tp.question(
+        step, onboarding=onboarding, current=None if onboarding else show(user, step), removable=removable
+    )
     markup: ReplyMarkup
     if step == "timezone":
         # Only a reply keyboard can ask Telegram for the location; the way out is a plain text button.
@@ -152,7 +161,7 @@ async def _ask(turn: Turn, flow: str, step: str) -> None:
             )
         else:
             last = [await turn.answer_button(flow, step, "skip", None, tp.CANCEL)]
-            if spec.clearable and getattr(user, spec.attribute) is not None:
+            if removable:
                 last.insert(0, await turn.answer_button(flow, step, "clear", None, tp.REMOVE))
             keyboard.append(last)
         markup = InlineKeyboardMarkup(keyboard)

@@ -43,6 +43,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, profile.on_text), group=DIALOG_GROUP)
     app.add_handler(MessageHandler(elsewhere, errors.not_private))
     app.add_handler(CommandHandler("start", account.start, filters=private))
+    app.add_handler(CommandHandler("setup", account.setup, filters=private))
     app.add_handler(CommandHandler("help", account.help_command, filters=private))
     app.add_handler(CommandHandler("settings", account.settings, filters=private))
     app.add_handler(CommandHandler("today", coaching.today, filters=private))

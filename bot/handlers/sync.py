@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import texts_sync
+from bot import texts_connect, texts_sync
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
 from db.repositories import integrations
@@ -21,7 +21,8 @@ async def sync(update: Update, context: Context) -> None:
         user = await asking_user(session, update)
         rows = await integrations.list_for_user(session, user_id=user.id)
     if not rows:
-        await reply(update, texts_sync.nothing_to_sync())
+        providers = ctx.connector.providers() if ctx.connector is not None else []
+        await reply(update, texts_connect.nothing_connected([p.label for p in providers if p.available or p.api_key]))
         return
     # The run reports in its own message, edited as pages arrive; the handler returns at once.
     ctx.syncs.start(user.id, chat.id)

@@ -23,9 +23,10 @@ from google.genai import types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import plans
+from coach import loads, plans
 from coach.curves import curve_view
 from coach.daily import PMC_LOOKBACK_DAYS, assess_today, local_day_start, recovery_series
+from coach.form import read_form
 from coach.plans import Option, SessionView
 from coach.science import pmc
 from coach.science.recovery import NORMAL_RANGE_DAYS, hrv_status, resting_hr_status
@@ -144,17 +145,18 @@ async def get_training_load(session: AsyncSession, scope: ToolScope, args: LoadA
     today, tz = _today(user, scope)
     start = local_day_start(today - timedelta(days=PMC_LOOKBACK_DAYS), tz)
     rows = await workouts.between(session, user_id=scope.user_id, start=start, end=scope.now)
-    loads = pmc.sum_loads_by_day((w.date.astimezone(tz).date(), w.tss) for w in rows)
+    # The same reading `/today` and the charts quote; the headline is this morning's readiness (end of yesterday).
     yesterday = today - timedelta(days=1)
-    if not loads or min(loads) > yesterday:
+    days = read_form(loads.count(list(rows), user), today=today, tz=tz).through(yesterday)
+    if not days:
         return {"series": [], "note": "no workouts with a training load yet"}
-    days = pmc.pmc_days(loads, min(loads), yesterday)
     ramp = pmc.ramp_rate([d.ctl for d in days])
     window = days[-args.days :]
     step = 1 if args.days <= DAILY_POINTS_UP_TO else 7
     picked = window[::-1][::step][::-1]
     return {
         "as_of": yesterday.isoformat(),
+        "convention": "this morning's readiness: fitness, fatigue and form at the end of yesterday",
         "ctl": _r(days[-1].ctl),
         "atl": _r(days[-1].atl),
         "tsb": _r(days[-1].tsb),

@@ -107,7 +107,7 @@ def compose(race: RaceRequest, plan: TaperPlan, *, ctl0: float, atl0: float, tod
         build_load = plan.loads[plan.recovery_days] if len(plan.loads) > plan.recovery_days else plan.loads[0]
         lines.append(
             f"- **Until {taper_start - timedelta(days=1):%a %d %b}: train.** Keep building gently — about "
-            f"{build_load * 7:.0f} TSS a week, raising fitness ~3 CTL a week — with an easier week every fourth."
+            f"{build_load * 7:.0f} TSS a week, raising fitness ~3 CTL a week{_easier_weeks_note(plan, taper_start)}."
         )
     lines.append(
         f"- **Taper from {taper_start:%a %d %b} ({plan.taper_days} days):** cut the volume to about "
@@ -129,6 +129,18 @@ def compose(race: RaceRequest, plan: TaperPlan, *, ctl0: float, atl0: float, tod
         "real days vary, so check /fitness as the race nears._",
     ]
     return "\n".join(lines).strip() + "\n"
+
+
+def _easier_weeks_note(plan: TaperPlan, taper_start: date) -> str:
+    """Say what the build weeks really do: an easier week only when the planned loads have one."""
+    build = [total for _first, last, total in _weeks(plan) if last < taper_start]
+    # An easier week is a dip between two heavier ones; the step from building to holding is not one.
+    if any(b < a and b < c for a, b, c in zip(build, build[1:], build[2:], strict=False)):
+        return " — with the easier weeks shown below"
+    return (
+        " — the plan has no easier week before the taper, so if your legs stay heavy for several days, "
+        "take an easy week and let /today adapt"
+    )
 
 
 def chart(pmc_days: list[pmc.PmcDay], plan: TaperPlan, race: RaceRequest, *, today: date) -> FitnessSeries:

@@ -234,6 +234,13 @@ def next_week(inputs: WeeklyInputs) -> NextWeek:
     elif tsb is not None and tsb > pmc_fresh_limit():
         stance, ramp_range = "build", BUILD_RAMP
         changes.append(f"**Build**: you are fresh (TSB {_signed(tsb)}), so there is room to add load.")
+    elif last is None and a.hrv is None and a.resting_hr is None:
+        # Nothing read at all: "in range" would be a claim about signals never seen.
+        stance, ramp_range = "start", BUILD_RAMP
+        changes.append(
+            "**Start gently**: I have no workouts or recovery mornings from you yet, so I can't judge your load; "
+            "connect a provider (/connect) or upload a ride, and next week's advice will rest on your numbers."
+        )
     else:
         stance, ramp_range = "build", BUILD_RAMP
         changes.append("**Build steadily**: recovery signals are in range, so add a little load.")
@@ -301,9 +308,11 @@ def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
         last = inputs.pmc_days[-1]
         ramp = pmc.ramp_rate([d.ctl for d in inputs.pmc_days])
         ramp_text = f", ramp {_signed(ramp)} this week" if ramp is not None else ""
+        morning = next((d for d in inputs.pmc_days if d.day == inputs.end - timedelta(days=1)), None)
+        morning_text = f" (this morning {_signed(morning.tsb)})" if morning is not None else ""
         lines.append(
             f"- Fitness (CTL) **{last.ctl:.0f}**{ramp_text}; fatigue (ATL) {last.atl:.0f}; "
-            f"form (TSB) **{_signed(last.tsb)}** tonight"
+            f"form (TSB) **{_signed(last.tsb)}** tonight{morning_text}"
         )
     if w.monotony is not None:
         lines.append(f"- Monotony {w.monotony:.1f} (mean daily load / its SD; above 2 is high)")
@@ -346,7 +355,10 @@ def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
         )
     if inputs.sleep_avg_h is not None:
         debt = (
-            f", {inputs.sleep_debt_h:.1f} h short of 8 h a night over the last 7 nights"
+            # The debt adds up the short nights only (long nights do not pay it back), so an average near
+            # 8 h can still carry a debt: say so, or the two numbers read as a contradiction.
+            f"; the nights under 8 h fell {inputs.sleep_debt_h:.1f} h short in all over the last 7 nights "
+            "(a long night does not make up for a short one)"
             if inputs.sleep_debt_h is not None
             else ""
         )
@@ -420,7 +432,7 @@ def _content(inputs: WeeklyInputs) -> ReportContent:
     caption = None
     if chart is not None:
         caption = (
-            f"Fitness {chart.ctl[-1]:.0f} · fatigue {chart.atl[-1]:.0f} · form {_signed(chart.tsb[-1])} "
+            f"Fitness {chart.ctl[-1]:.0f} · fatigue {chart.atl[-1]:.0f} · form {_signed(chart.tsb[-1])} tonight "
             f"— last {len(chart.days)} days"
         )
     return ReportContent(markdown=compose(inputs, plan), facts=facts(inputs, plan), chart=chart, chart_caption=caption)

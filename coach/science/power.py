@@ -22,6 +22,7 @@ Conventions, each reproduced on real device files (`reference/science.md` ยง1.1โ
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 import numpy as np
@@ -220,6 +221,9 @@ def best_mean_power(
     return float(np.nanmax(rolling))
 
 
+MAX_PLAUSIBLE_IF_OVER_AN_HOUR = 1.05
+
+
 def ftp_plausibility_warning(*, tss: float, duration_s: float, best_20min_w: float | None, ftp_w: float) -> str | None:
     """A one-sentence warning when the ride says the FTP setting is too low, else ``None``.
 
@@ -235,6 +239,14 @@ def ftp_plausibility_warning(*, tss: float, duration_s: float, best_20min_w: flo
             f"FTP probably set too low: {tss_per_hour:.0f} TSS per hour is more than a rider can sustain "
             f"(above {MAX_PLAUSIBLE_TSS_PER_HOUR:.0f} is implausible), so this ride's IF and TSS are "
             "overstated."
+        )
+    # FTP is by definition about the power held for an hour (IF 1.0), so an IF above 1.05 over more than an
+    # hour says the FTP setting is below the rider's real one.
+    intensity = math.sqrt(tss_per_hour / 100.0)
+    if duration_s > SECONDS_PER_HOUR and intensity > MAX_PLAUSIBLE_IF_OVER_AN_HOUR:
+        return (
+            f"FTP probably set too low: IF {intensity:.2f} for {duration_s / SECONDS_PER_HOUR:.1f} h, while FTP is "
+            "about what a rider holds for an hour (IF 1.0); raise it with /settings ftp and the load reads right."
         )
     if best_20min_w is not None and best_20min_w > MAX_PLAUSIBLE_20MIN_FRACTION_OF_FTP * ftp_w:
         return (

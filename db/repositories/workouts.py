@@ -62,6 +62,12 @@ async def first_date(session: AsyncSession, *, user_id: str) -> datetime | None:
     return await session.scalar(select(func.min(Workout.date)).where(Workout.user_id == user_id))
 
 
+async def has_source(session: AsyncSession, *, user_id: str, source: str) -> bool:
+    """Does the user hold any workout from ``source`` (e.g. the demo athlete's)?"""
+    stmt = select(Workout.id).where(Workout.user_id == user_id, Workout.source == source).limit(1)
+    return await session.scalar(stmt) is not None
+
+
 async def count(session: AsyncSession, *, user_id: str, canonical_only: bool = True) -> int:
     stmt = select(func.count()).select_from(Workout).where(*_counted(user_id, canonical_only))
     return await session.scalar(stmt) or 0

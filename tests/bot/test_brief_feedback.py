@@ -29,19 +29,27 @@ async def _brief(harness: Harness) -> Sent:
     return await harness.api.next_reply(ANN["id"])
 
 
-async def test_brief_carries_the_buttons_and_a_choice_is_taken_once(harness: Harness) -> None:
-    brief = await _brief(harness)
-    labels = [b["text"] for b in brief.buttons]
-    assert labels == ["✅ Do it", "🔽 Easier option", "😴 Rest today", "📝 Check in: how do you feel?"]
-    assert all(b["callback_data"].startswith("a:") and len(b["callback_data"]) <= 64 for b in brief.buttons)
+async def test_brief_buttons_fit_the_advice_and_a_choice_is_taken_once(harness: Harness) -> None:
+    brief = await _brief(harness)  # no data yet: nothing to "do", so only the check-in
+    assert [b["text"] for b in brief.buttons] == ["📝 Check in: how do you feel?"]
 
-    assert await _press(harness, ANN, brief, _button(brief, "😴")) == ""
-    assert "Noted: rest today" in (await harness.api.next_reply(ANN["id"])).text
-    # The other choices went with it: one answer per brief.
-    assert await _press(harness, ANN, brief, _button(brief, "✅")) == EXPIRED
+    await harness.ask(ANN, "/demo")  # the demo's last mornings are tired: a rest day
     async with harness.sessions() as session:
         user = await users.get_by_telegram_id(session, telegram_user_id=ANN["id"])
         assert user is not None
+        assessment = await assess_today(session, user, now=NOW)
+    assert assessment.suggestion is not None and assessment.suggestion.action is Action.REST
+    await harness.api.send_text(ANN, "/brief")
+    brief = await harness.api.next_reply(ANN["id"])
+    labels = [b["text"] for b in brief.buttons]
+    assert labels == ["😴 Rest today", "📝 Check in: how do you feel?"]  # no "Easier option" on a rest day
+    assert all(b["callback_data"].startswith("a:") and len(b["callback_data"]) <= 64 for b in brief.buttons)
+
+    rest = _button(brief, "😴")
+    assert await _press(harness, ANN, brief, rest) == ""
+    assert "Noted: rest today" in (await harness.api.next_reply(ANN["id"])).text
+    assert await _press(harness, ANN, brief, rest) == EXPIRED  # one answer per brief
+    async with harness.sessions() as session:
         stored = await checkins.get(session, user_id=user.id, day=NOW.date())
         assert stored is not None and stored.choice == "rest"
 
@@ -79,13 +87,31 @@ async def test_check_in_is_stored_and_illness_vetoes_training(harness: Harness) 
     assert "You told me you feel ill" in (await harness.api.next_reply(ANN["id"])).text
 
 
+async def test_a_check_in_shows_in_today_even_when_the_devices_decided_the_day(harness: Harness) -> None:
+    await harness.ask(ANN, "/start")
+    await harness.ask(ANN, "/demo")  # a rest day from HRV and resting HR: the check-in does not decide it
+    await harness.api.send_text(ANN, "/brief")
+    brief = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, brief, _button(brief, "📝"))
+    question = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, question, _button(question, "2"))
+    soreness = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, soreness, _button(soreness, "Very sore"))
+    illness = await harness.api.next_reply(ANN["id"])
+    await _press(harness, ANN, illness, _button(illness, "No"))
+    await harness.api.next_reply(ANN["id"])
+
+    today = (await harness.ask(ANN, "/today"))[0].text
+    assert "• Your check-in this morning: feel 2/5 (poor), very sore" in today
+
+
 async def test_foreign_old_and_forged_presses_get_expired_and_nothing_else(harness: Harness) -> None:
     old = await _brief(harness)
     await harness.ask(EVE, "/start")
     # Eve presses Ann's button (from her own chat, and as if in Ann's chat).
-    assert await _press(harness, EVE, old, _button(old, "✅")) == EXPIRED
+    assert await _press(harness, EVE, old, _button(old, "📝")) == EXPIRED
     eve_chat = {**old.message, "chat": {"id": EVE["id"], "type": "private"}}
-    press = await harness.api.press_button(EVE, eve_chat, _button(old, "✅"))
+    press = await harness.api.press_button(EVE, eve_chat, _button(old, "📝"))
     assert (await harness.api.callback_answer(press)).get("text") == EXPIRED
     # A forged payload.
     assert await _press(harness, ANN, old, "a:" + "x" * 22) == EXPIRED
@@ -93,7 +119,7 @@ async def test_foreign_old_and_forged_presses_get_expired_and_nothing_else(harne
     # A newer brief retires the old one's buttons.
     await harness.api.send_text(ANN, "/brief")
     new = await harness.api.next_reply(ANN["id"])
-    assert await _press(harness, ANN, old, _button(old, "😴")) == EXPIRED
-    assert await _press(harness, ANN, new, _button(new, "🔽")) == ""
-    assert "The easier option:" in (await harness.api.next_reply(ANN["id"])).text
+    assert await _press(harness, ANN, old, _button(old, "📝")) == EXPIRED
+    assert await _press(harness, ANN, new, _button(new, "📝")) == ""
+    assert "How do you feel" in (await harness.api.next_reply(ANN["id"])).text
     assert [s.text for s in harness.api.replies(EVE["id"])][2:] == []  # only her welcome and setup question

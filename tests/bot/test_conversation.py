@@ -41,7 +41,9 @@ async def test_demo_then_today_quotes_the_coaches_own_numbers(harness: Harness) 
     assert workouts_after_first > 100
     assert await _count(harness, DailyMetric) == DAYS
 
-    await harness.ask(ANN, "/demo")  # loading twice duplicates nothing
+    again = await harness.ask(ANN, "/demo")  # loading twice duplicates nothing, and says so
+    assert "Demo athlete loaded" not in again[0].text
+    assert "The demo athlete was already in your account, so nothing was added twice" in again[0].text
     assert await _count(harness, Workout) == workouts_after_first
     assert await _count(harness, DailyMetric) == DAYS
 

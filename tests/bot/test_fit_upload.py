@@ -48,6 +48,7 @@ async def test_a_run_without_power_counts_by_heart_rate(harness: Harness) -> Non
     text = await _send(harness, (FIXTURES / FR110).read_bytes(), FR110)
     assert text.startswith("Run imported")
     assert "HRSS, from heart rate" in text and "Normalized power" not in text
+    assert re.search(r"\d+\.\d km, pace \d+:\d\d/km", text), text  # a run is read by its pace
 
 
 async def test_bad_files_get_one_clear_sentence_and_store_nothing(harness: Harness) -> None:

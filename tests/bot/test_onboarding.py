@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
+from telegram.ext import CommandHandler
 
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from db.models import CallbackAction, DialogState, User
@@ -99,7 +100,7 @@ async def test_full_setup_with_valid_invalid_and_skipped_answers(harness: Harnes
     assert "date of birth must be a date giving an age of 10 to 110 years; got '2030-01-01'" in (
         (await _say(harness, ANN, "2030-01-01"))[0].text
     )
-    assert "date of birth must be a date like 1990-04-17; got '31.02.1990'" in (
+    assert "date of birth must be a date like 1990-04-17 or 17.04.1990; got '31.02.1990'" in (
         (await _say(harness, ANN, "31.02.1990"))[0].text
     )
     replies = await _say(harness, ANN, "17.04.1990")
@@ -170,8 +171,21 @@ async def test_a_typed_city_and_a_miss_with_suggestions(harness: Harness) -> Non
     assert (await _user(harness, ANN)).timezone == "America/New_York"
     # Typing a city resolves it too, through /settings.
     replies = await _say(harness, ANN, "/settings timezone kathmandu")
-    assert "Saved your time zone" in replies[0].text
+    assert "✓ Time zone: Asia/Kathmandu (Kathmandu, NP)" in replies[0].text  # the place it matched
     assert (await _user(harness, ANN)).timezone == "Asia/Kathmandu"
+
+
+async def test_settings_timezone_asks_about_an_ambiguous_or_unlikely_place(harness: Harness) -> None:
+    await _say(harness, ANN, "/settings timezone Europe/Berlin")
+    replies = await _say(harness, ANN, "/settings timezone Springfield")
+    assert "There is more than one <i>Springfield</i>, in different time zones" in replies[0].text
+    assert "exactly" not in replies[0].text
+    replies = await _say(harness, ANN, "/settings timezone Atlantis")
+    assert "The only <i>Atlantis</i> I know is Atlantis, ZA" in replies[0].text and "haven't saved" in replies[0].text
+    assert [b["text"] for b in replies[0].buttons] == ["Atlantis, ZA — Africa/Johannesburg"]
+    assert (await _user(harness, ANN)).timezone == "Europe/Berlin"  # nothing saved without asking
+    replies = await _say(harness, ANN, "/settings timezone Qwzxv")
+    assert "I couldn't find <i>Qwzxv</i>" in replies[0].text and not replies[0].buttons
 
 
 async def test_setup_survives_a_restart_and_old_buttons_expire(harness: Harness) -> None:
@@ -229,7 +243,14 @@ async def test_a_question_to_the_coach_during_setup_still_gets_answered(harness:
 
 async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None:
     await _say(harness, BOB, "/demo")  # a profile already set: /start does not start a setup
-    assert "Welcome back, Bob" in (await _say(harness, BOB, "/start"))[0].text
+    welcome = (await _say(harness, BOB, "/start"))[0].text
+    assert "Welcome back, Bob. Ask me how to train today, or use /today." in welcome
+    # ... but the demo filled the profile, not the setup: /start offers it, and /setup runs it any time.
+    assert "Your setup was never finished: /setup walks you through it" in welcome
+    setup = await _say(harness, BOB, "/setup")
+    assert "Let's go through your setup" in setup[0].text
+    assert "<i>Setup 1/" in _question(setup).text
+    await _say(harness, BOB, "Europe/Berlin")
     menu = (await _say(harness, BOB, "/settings"))[0]
     assert "FTP: 250 W" in menu.text
     labels = [b["text"] for b in menu.buttons]
@@ -256,6 +277,7 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
     question = _question(replies)
     assert "Your FTP" in question.text and "Now: 250 W." in question.text
     assert [b["text"] for b in question.buttons] == ["Remove", "Cancel"]
+    assert "Skip" not in question.text and "Tap Remove" in question.text  # the text names only buttons shown
     assert "Nothing saved: FTP must be more than 0 and less than 500 W; got 700." in (
         (await _say(harness, BOB, "700"))[0].text
     )
@@ -324,6 +346,11 @@ async def test_commands_are_registered_and_help_explains_each(harness: Harness) 
     text = (await _say(harness, ANN, "/help"))[0].text
     for command in registered:
         assert f"/{command} — " in text
+    # Every command the bot answers is in the menu and in /help, not only those listed by hand.
+    handled = {
+        c for group in harness.app.handlers.values() for h in group if isinstance(h, CommandHandler) for c in h.commands
+    }
+    assert handled - {"cancel", "skip"} <= registered, handled - registered
     assert "ZIP" in text and "deletes your account" in text
 
 

@@ -45,3 +45,10 @@ def test_recovery_responds_and_ends_in_fatigue() -> None:
     last_60 = [v for d, v in rhr.items() if d > END - timedelta(days=60)]
     mean_60 = sum(last_60) / len(last_60)
     assert rhr[END] - mean_60 >= 5 and rhr[END - timedelta(days=1)] - mean_60 >= 5
+
+
+def test_the_last_tired_mornings_agree_across_recovery_and_sleep() -> None:
+    history = demo.generate("u", end=END, tz=TZ)
+    for row in [m for m in history.metrics if m["date"] > END - timedelta(days=2)]:
+        assert 10 <= row["recovery_score"] < 34, row  # in the red, not clipped to the floor
+        assert row["sleep_score"] <= 85, row  # a tired morning does not sit beside a near-perfect night

@@ -56,3 +56,14 @@ def test_ambiguous_and_unknown_places_get_suggestions() -> None:
     assert typo.found is None and typo.suggestions[0] == places.Place("America/New_York", "Boston, US")
     assert places.lookup("   ") == places.Lookup(None)
     assert len(places.lookup("Qwxzvbnplk").suggestions) <= places.MAX_SUGGESTIONS
+
+
+def test_an_ambiguous_city_a_small_town_and_nonsense_each_say_why() -> None:
+    springfield = places.lookup("Springfield")
+    assert springfield.found is None and springfield.why is places.Why.AMBIGUOUS
+    assert len({p.zone for p in springfield.suggestions}) >= 2
+    atlantis = places.lookup("Atlantis")  # a town near Cape Town: asked about, never saved silently
+    assert atlantis.found is None and atlantis.why is places.Why.SMALL_PLACE
+    assert atlantis.suggestions == (places.Place("Africa/Johannesburg", "Atlantis, ZA"),)
+    assert places.lookup("Qwzxv").suggestions == ()  # no unrelated towns for nonsense
+    assert places.lookup("Pariss").suggestions[0] == places.Place("Europe/Paris", "Paris, FR")

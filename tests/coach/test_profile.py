@@ -47,7 +47,7 @@ def test_valid_values_are_applied(name: str, raw: str, attribute: str, value: ob
         ("lthr", "230", "threshold HR (LTHR) must be between 80 and 220 bpm; got 230."),
         ("weight", "250", "weight must be more than 30 and less than 200 kg; got 250.0."),
         ("dob", "1890-01-01", "date of birth must be a date giving an age of 10 to 110 years; got '1890-01-01'."),
-        ("dob", "04/17/1990", "date of birth must be a date like 1990-04-17; got '04/17/1990'."),
+        ("dob", "04/17/1990", "date of birth must be a date like 1990-04-17 or 17.04.1990; got '04/17/1990'."),
         ("sex", "x", "sex must be female, male; got 'x'."),
         ("sport", "chess", "sport focus must be cycling, running, triathlon, other; got 'chess'."),
         ("brief", "25:00", "brief must be on, off or a time like 07:30; got '25:00'."),

@@ -133,7 +133,10 @@ PUBLIC_HTTPS = "https://coach.example"
 
 
 @asynccontextmanager
-async def _harness(sessions: async_sessionmaker[AsyncSession], *, https_links: bool) -> AsyncIterator[ConnectHarness]:
+async def _harness(
+    sessions: async_sessionmaker[AsyncSession], *, https_links: bool, only: tuple[str, ...] | None = None
+) -> AsyncIterator[ConnectHarness]:
+    """``only``: register just these providers' apps (the others are unavailable, as on a bot without them)."""
     api = LocalBotApi(TOKEN)
     fakes = FakeProviders()
     vault_spec = generate_key_spec("test")
@@ -152,7 +155,7 @@ async def _harness(sessions: async_sessionmaker[AsyncSession], *, https_links: b
         connector = Connector(
             sessions=sessions,
             vault=vault,
-            apps=fakes.apps(providers.url),
+            apps={n: a for n, a in fakes.apps(providers.url).items() if only is None or n in only},
             public_base_url=http.url,
             clock=ctx.clock,
         )
@@ -183,6 +186,12 @@ async def _harness(sessions: async_sessionmaker[AsyncSession], *, https_links: b
 @pytest.fixture
 async def connect_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
     async with _harness(sessions, https_links=False) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def strava_only_harness(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[ConnectHarness]:
+    async with _harness(sessions, https_links=False, only=("strava",)) as harness:
         yield harness
 
 

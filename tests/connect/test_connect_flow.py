@@ -144,3 +144,28 @@ async def test_status_and_disconnect(connect_harness: ConnectHarness) -> None:
 async def test_unknown_and_unconfigured_providers(connect_harness: ConnectHarness) -> None:
     (reply,) = await connect_harness.ask(ANN, "/connect garmin")
     assert "don't know a provider called <code>garmin</code>" in reply.text
+
+
+async def test_an_api_key_checked_during_an_outage_is_not_called_refused(connect_harness: ConnectHarness) -> None:
+    h = connect_harness
+    key = "GOODKEY" + "5" * 20
+    h.fakes["intervals"].add_api_key(key, user_id="i555")
+    h.fakes["intervals"].unavailable = True
+    replies = await h.ask(ANN, f"/connect intervals {key}")
+    texts = " ".join(r.text for r in replies)
+    assert "didn't accept that API key" not in texts
+    assert "I couldn't reach Intervals.icu to check that key" in texts and "nothing was stored" in texts
+    assert key not in texts
+    assert await h.integration(await h.user_id(ANN["id"]), "intervals") is None
+
+    h.fakes["intervals"].unavailable = False  # back up: the same key connects
+    replies = await h.ask(ANN, f"/connect intervals {key}")
+    assert any("Intervals.icu connected" in r.text for r in replies)
+
+
+async def test_status_with_nothing_connected_offers_only_the_providers_this_bot_can_connect(
+    strava_only_harness: ConnectHarness,
+) -> None:
+    # /sync says the same sentence (`texts_connect.nothing_connected`); this harness runs no sync service.
+    text = (await strava_only_harness.ask(ANN, "/status"))[0].text
+    assert text == "No providers connected yet. /connect to add Strava."

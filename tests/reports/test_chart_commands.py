@@ -24,7 +24,7 @@ async def test_fitness_hrv_and_curve_on_the_demo_athlete(harness: Harness) -> No
     assert_readable_png(_photo(harness, fitness[0]))
     assert fitness[0].text.startswith("Fitness (CTL) ")
     assert "form (TSB) " in fitness[0].text and "ramp " in fitness[0].text
-    assert "last 90 days to 24 Nov" in fitness[0].text
+    assert "last 90 days to the end of 24 Nov" in fitness[0].text
 
     hrv = await harness.ask(ANN, "/hrv")
     assert_readable_png(_photo(harness, hrv[0]))

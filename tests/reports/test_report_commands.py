@@ -73,6 +73,9 @@ async def test_week_on_the_demo_athlete(harness: Harness) -> None:
         assert f"<b>{heading}</b>" in body
     assert re.search(r"• \d+ sessions, \d+ h \d\d min, training load <b>\d+</b> TSS", body)
     assert "below your normal range" in body  # the demo's tired last days
+    # An average near 8 h beside a sleep debt: the text says the debt counts the short nights only.
+    assert re.search(r"Sleep \d\.\d h a night on average; the nights under 8 h fell \d\.\d h short in all", body)
+    assert "a long night does not make up for a short one" in body
     assert "<b>Start with 2–3 easy days</b>" in body
     assert re.search(r"Aim for about <b>\d+–\d+ TSS</b>", body)
 
@@ -166,4 +169,17 @@ async def test_reports_without_data_say_what_is_missing(harness: Harness) -> Non
     body = "\n".join(_texts(sent)[1:])
     assert "No workouts recorded this week" in body
     assert "HRV: too few mornings" in body
+    assert "recovery signals are in range" not in body  # nothing was read, so nothing is "in range"
+    assert "<b>Start gently</b>: I have no workouts or recovery mornings from you yet" in body
     assert not [s for s in sent if s.method == "sendPhoto"]  # no chart without data
+
+
+async def test_race_plan_promises_only_the_easier_weeks_its_loads_have(harness: Harness) -> None:
+    await harness.ask(ANN, "/demo")
+    sent = await _ask_report(harness, ANN, "/race Spring Classic 2027-03-14")
+    body = "\n".join(_texts(sent)[1:])
+    weekly = [int(m) for m in re.findall(r"• \d\d \w{3} – \d\d \w{3}: (\d+)", body)]
+    assert len(weekly) >= 8, body
+    assert "easier week every fourth" not in body
+    taper_from = body.index("<b>Taper from")
+    assert "no easier week before the taper" in body[:taper_from]

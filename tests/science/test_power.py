@@ -212,3 +212,13 @@ def test_average_power_over_a_chosen_time_counts_all_work() -> None:
     assert average_power_over([200.0, 0.0, 200.0, NAN, 200.0], 3) == pytest.approx(200.0)
     assert average_power_over([NAN, NAN], 2) is None
     assert average_power_over([100.0], 0) is None
+
+
+def test_an_if_over_1_05_for_more_than_an_hour_says_the_ftp_is_probably_too_low() -> None:
+    # 90 min at IF 1.10: 121 TSS/h, under the 150 TSS/h limit, yet no one holds 110 % of FTP for 1.5 h.
+    warning = ftp_plausibility_warning(tss=1.5 * 100 * 1.10**2, duration_s=5400, best_20min_w=None, ftp_w=250)
+    assert warning is not None and warning.startswith("FTP probably set too low: IF 1.10 for 1.5 h")
+    # The same intensity for 50 minutes is a hard effort, not a wrong FTP.
+    assert ftp_plausibility_warning(tss=50 / 60 * 100 * 1.10**2, duration_s=3000, best_20min_w=None, ftp_w=250) is None
+    # IF 1.04 for two hours stays under the line.
+    assert ftp_plausibility_warning(tss=2 * 100 * 1.04**2, duration_s=7200, best_20min_w=None, ftp_w=250) is None

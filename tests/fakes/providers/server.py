@@ -97,6 +97,8 @@ class FakeProvider:
         self.client_id = client_id
         self.client_secret = client_secret
         self.deny = False
+        # Set to answer every API call 503 (an outage at the provider), before any key is checked.
+        self.unavailable = False
         # Some servers answer a refresh without a refresh token (the old one stays valid): set to mimic them.
         self.keep_refresh_token = False
         self.grants: list[Grant] = []
@@ -285,6 +287,8 @@ class FakeProvider:
     def _api(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             await self._record(request)
+            if self.unavailable:
+                return JSONResponse({"error": "service unavailable"}, status_code=503)
             grant = self._grant_for(request)
             if grant is None:
                 return JSONResponse({"error": "unauthorized"}, status_code=401)
