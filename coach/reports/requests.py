@@ -10,11 +10,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from coach import dates
+
 RACE_NAME_MAX_CHARS = 60
 QUESTION_MAX_CHARS = 500
 # A taper plan is about the last weeks; a year ahead is the longest horizon a PMC projection means anything.
 RACE_MAX_DAYS_AHEAD = 365
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PRIORITY = re.compile(r"^[abcABC]$")
 _DISTANCE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:km)?$", re.IGNORECASE)
 _QUOTES = "\"'“”„‟«»‹›‘’‚`"
@@ -88,17 +89,19 @@ def parse_race(args: list[str], *, today: date) -> RaceRequest:
     """``["Gran", "Fondo", "2026-12-20", "B", "120"]`` → a race; every problem raises `RaceRequestError`."""
     if not args:
         raise RaceRequestError("Tell me the race's name and date.")
-    at = next((i for i in range(len(args) - 1, -1, -1) if _DATE.match(args[i])), None)
+    at = next((i for i in range(len(args) - 1, -1, -1) if dates.looks_like_date(args[i])), None)
     if at is None:
         # No date anywhere: say what the last word should have been.
         raw_date = args[-1]
-        raise RaceRequestError(f"I couldn't read the date “{clean_text(raw_date)[:20]}”: write it as YYYY-MM-DD.")
+        raise RaceRequestError(
+            f"I couldn't read the date “{clean_text(raw_date)[:20]}”: write it as YYYY-MM-DD or DD.MM.YYYY."
+        )
     raw_date = args[at]
     name = strip_quotes(clean_text(" ".join(args[:at])))
     priority, distance = _options(args[at + 1 :])
     try:
-        day = date.fromisoformat(raw_date)
-    except ValueError as err:
+        day = dates.parse_day(raw_date)
+    except dates.NotADate as err:
         raise RaceRequestError(f"{raw_date} is not a date on the calendar.") from err
     if not name:
         raise RaceRequestError("Give the race a name before the date.")

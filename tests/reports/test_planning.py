@@ -59,5 +59,10 @@ def test_race_requests() -> None:
     with pytest.raises(RaceRequestError, match="more than a year"):
         parse_race(["Far", "2027-11-26"], today=TODAY)
     assert parse_race(["Edge", "2026-11-26"], today=TODAY).day == date(2026, 11, 26)
+    # The date forms every command reads (coach.dates), as /settings dob does: day first, never month first.
+    assert parse_race(["Fondo", "18.01.2027"], today=TODAY).day == date(2027, 1, 18)
+    assert parse_race(["Fondo", "18/01/2027", "B"], today=TODAY).day == date(2027, 1, 18)
+    with pytest.raises(RaceRequestError, match="not a date on the calendar"):
+        parse_race(["Fondo", "31.02.2027"], today=TODAY)
     assert parse_question(["  why", "\x00so\n", "tired?"]) == "why so tired?"
     assert parse_question([]) is None
