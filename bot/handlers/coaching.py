@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
-from telegram.constants import ChatAction
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ParseMode
 
 from bot import texts, texts_llm, texts_plan, texts_plan_week
 from bot.context import AppContext, Context, app_context
+from bot.handlers import workouts as workouts_handlers
 from bot.handlers.common import asking_user, reply
 from coach import demo, plan_ahead, plans
 from coach.daily import Assessment, assess_today
@@ -69,7 +70,16 @@ async def today(update: Update, context: Context) -> None:
     html = texts_plan.today(chosen, plan)
     if ctx.llm is None or (suggestion is not None and not suggestion.from_model):
         html = await _with_notice(ctx, user_id, html)
-    await reply(update, html)
+    markup = None
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    if plan is not None and plan.planned is not None:
+        async with ctx.sessions.begin() as session:
+            row = await workouts_handlers.file_buttons(
+                session, user_id=user_id, chat_id=chat.id, day=plan.day, now=ctx.clock()
+            )
+        markup = InlineKeyboardMarkup([row])
+    await message.reply_text(html, parse_mode=ParseMode.HTML, disable_web_page_preview=True, reply_markup=markup)
 
 
 async def load_demo(update: Update, context: Context) -> None:

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot import texts_calendar, texts_plan
 from bot.context import Context, app_context
-from bot.handlers import plan_sync
+from bot.handlers import plan_sync, workouts
 from bot.handlers.common import asking_user, reply
 from coach import plans
 
@@ -33,7 +33,13 @@ async def plan(update: Update, context: Context) -> None:
         user = await asking_user(session, update)
         view = await plans.show(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
         markup = await plan_sync.offer_button(session, user, chat_id=chat.id, context=context)
-    assert view is not None  # show builds a plan when there is none
+        assert view is not None  # show builds a plan when there is none
+        # A download button for every day of this week still ahead that has a session (FIT; /workout for others).
+        days = [s.day for s in view.weeks[0].sessions if s.day >= view.today] if view.weeks else []
+        files = await workouts.day_buttons(session, user_id=user.id, chat_id=chat.id, days=days, now=ctx.clock())
+    if files:
+        rows = [files[i : i + 4] for i in range(0, len(files), 4)]
+        markup = InlineKeyboardMarkup([*rows, *(markup.inline_keyboard if markup is not None else ())])
     await message.reply_text(
         texts_plan.plan_view(view), parse_mode=ParseMode.HTML, disable_web_page_preview=True, reply_markup=markup
     )

@@ -133,3 +133,41 @@ async def test_an_erg_file_without_an_ftp_is_refused_with_the_way_out(harness: H
     assert "An ERG file needs your FTP" in sent.text and "MRC" in sent.text
     mrc = (await harness.ask(ANN, f"/workout {row.date.isoformat()} mrc"))[-1]
     assert mrc.method == "sendDocument"  # percent of the app's FTP needs none of ours
+
+
+async def _press(harness: Harness, who: dict[str, object], sent: Sent, label: str) -> list[Sent]:
+    data = next(b["callback_data"] for b in sent.buttons if b["text"] == label)
+    await harness.api.press_button(who, sent.message, data)
+    return await harness.api.drain(int(str(who["id"])), quiet=0.3, wait_s=15)
+
+
+async def test_today_and_plan_carry_download_buttons_that_send_the_file(harness: Harness) -> None:
+    """The session /today shows, and every day of /plan's week ahead, comes as a file with one tap."""
+    await harness.ask(ANN, "/demo")
+    ann = await _user_id(harness, ANN["id"])
+    planned = await _sessions(harness, ann)
+    today_row = next((r for r in planned if r.date == TODAY), None)
+    today = [s for s in await harness.ask(ANN, "/today") if s.method == "sendMessage"][-1]
+    if today_row is not None:
+        assert [b["text"] for b in today.buttons] == ["📥 FIT", "📥 ZWO", "📥 ERG", "📥 MRC"]
+        zwo = (await _press(harness, ANN, today, "📥 ZWO"))[-1]
+        assert zwo.message["document"]["file_name"] == f"{TODAY.isoformat()}-{today_row.key}.zwo"
+        assert ET.fromstring(_file(harness, zwo)).findtext("name") == today_row.title
+        # Pressed again for another format: the button is not spent.
+        fit = (await _press(harness, ANN, today, "📥 FIT"))[-1]
+        assert _fit_seconds(_file(harness, fit)) == today_row.planned_duration_sec
+    else:
+        assert today.buttons == [] or all(not b["text"].startswith("📥") for b in today.buttons)
+
+    shown = [s for s in await harness.ask(ANN, "/plan") if s.method == "sendMessage"][-1]
+    week_end = TODAY + timedelta(days=6 - TODAY.weekday())
+    ahead = [r for r in planned if r.date <= week_end]
+    labels = [b["text"] for b in shown.buttons if b["text"].startswith("📥")]
+    assert labels == [f"📥 {r.date:%a %d}" for r in ahead]
+    if ahead:
+        sent = (await _press(harness, ANN, shown, labels[-1]))[-1]
+        assert sent.message["document"]["file_name"] == f"{ahead[-1].date.isoformat()}-{ahead[-1].key}.fit"
+        # Someone else pressing it gets "expired" and no file.
+        data = next(b["callback_data"] for b in shown.buttons if b["text"] == labels[-1])
+        press = await harness.api.press_button(BOB, shown.message, data)
+        assert "expired" in (await harness.api.callback_answer(press)).get("text", "")
