@@ -7,6 +7,10 @@ process reports the same shared queues.
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from prometheus_client import Counter, Histogram
 
 UPDATES = Counter("coach_watts_updates", "Telegram updates handled, by kind and outcome", ["kind", "outcome"])
@@ -26,3 +30,27 @@ BRIEF_DELAY_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600, 7200),
 )
 TELEGRAM_RATE_LIMITED = Counter("coach_watts_telegram_rate_limited", "429 answers (flood waits) from the Bot API")
+
+
+def update_kind(update: object) -> str:
+    """message, edited_message, callback_query, … — the first field of the Update that is set."""
+    for kind in ("message", "edited_message", "callback_query", "channel_post", "my_chat_member", "inline_query"):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
+
+
+@asynccontextmanager
+async def observe_update(update: object) -> AsyncIterator[None]:
+    """Count one update and time its handling (polling's processor and webhook mode's workers both use it)."""
+    kind = update_kind(update)
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        UPDATES.labels(kind, "failed").inc()
+        raise
+    else:
+        UPDATES.labels(kind, "handled").inc()
+    finally:
+        UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)

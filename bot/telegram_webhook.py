@@ -33,7 +33,7 @@ from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.ext import Application
 
-from bot import typed_credentials
+from bot import metrics, typed_credentials
 from bot.http.limits import read_body
 from db import storable
 from db.repositories import telegram_updates
@@ -181,7 +181,8 @@ class TelegramWebhook:
         try:
             update = Update.de_json(typed_credentials.open_update(payload, self._vault), self._app.bot)
             # Handler errors go to the application's error handler (an apology to the user) and do not raise.
-            await self._app.process_update(update)
+            async with metrics.observe_update(update):
+                await self._app.process_update(update)
         except Exception:
             # Given back for the next sweep, or parked after its last attempt; the worker logs the traceback.
             async with self._sessions.begin() as session:

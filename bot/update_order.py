@@ -23,6 +23,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
+
 # Enough to keep a burst moving while slow handlers wait on the network or a worker thread; few enough that
 # handlers holding a database connection leave most of the engine's 15 (db.engine) to the brief scheduler,
 # the syncs and the HTTP server.
@@ -58,7 +60,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = lane_of(update)
         if key is None:
-            async with self._running:
+            async with self._running, metrics.observe_update(update):
                 await coroutine
             return
         lane = self._lanes.setdefault(key, _Lane())
@@ -67,7 +69,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             # PTB starts the update's task in arrival order and asyncio's locks are first come, first served,
             # so a lane's updates take the lock in the order they arrived. The slot is taken after the lane's
             # lock: a chat queueing behind itself never occupies a slot another chat could use.
-            async with lane.lock, self._running:
+            async with lane.lock, self._running, metrics.observe_update(update):
                 await coroutine
         finally:
             lane.admitted -= 1

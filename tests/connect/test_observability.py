@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from bot.asgi_server import BackgroundServer
+from bot.console.botapi import LocalBotApi
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps
 from db.engine import create_engine, create_sessionmaker
@@ -101,3 +102,14 @@ async def test_metrics_name_every_family_and_read_the_queues(connect_harness: Co
 
 async def _no_notify(chat_id: int, html: str) -> None:
     raise AssertionError("nothing is sent from these routes")
+
+
+async def test_an_update_handled_is_counted_and_timed(connect_harness: ConnectHarness) -> None:
+    key = ("coach_watts_updates_total", (("kind", "message"), ("outcome", "handled")))
+    timed = ("coach_watts_update_seconds_count", (("kind", "message"),))
+    async with httpx.AsyncClient(base_url=connect_harness.http_url) as http:
+        before = _samples((await http.get("/metrics")).text)
+        await connect_harness.ask(LocalBotApi.user(7171, "Ola"), "/help")
+        after = _samples((await http.get("/metrics")).text)
+    assert after[key] == before.get(key, 0.0) + 1
+    assert after[timed] == before.get(timed, 0.0) + 1
