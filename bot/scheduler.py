@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 SyncRequest = Callable[[str], Awaitable[None]]
 
 MAX_ATTEMPTS = 5
+# A brief sent later than this after its due instant counts as late (metrics): a minute's tick plus sending.
+LATE_AFTER = timedelta(minutes=1)
 NETWORK_RETRY = timedelta(seconds=30)
 COMPOSE_RETRY = timedelta(minutes=1)
 
@@ -420,6 +422,11 @@ class BriefScheduler:
         now = self.ctx.clock()
         if status != briefs.PENDING:  # a pending brief is tried again: not an outcome yet
             metrics.BRIEFS.labels(status).inc()
+        if status == briefs.SENT and claim.due_at is not None:
+            delay_s = max(0.0, (now - claim.due_at).total_seconds())
+            metrics.BRIEF_DELAY_SECONDS.observe(delay_s)
+            if delay_s > LATE_AFTER.total_seconds():
+                metrics.BRIEFS_LATE.inc()
         async with self.ctx.sessions.begin() as session:
             await briefs.finish(
                 session,

@@ -76,6 +76,7 @@ class Claim:
     local_date: date
     chat_id: int | None
     attempts: int
+    due_at: datetime | None = None  # when the brief was due (for the "late" count); None in old callers
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +256,13 @@ async def claim(session: AsyncSession, *, owner: str, now: datetime, lease: time
         update(BriefDelivery)
         .where(BriefDelivery.id.in_(ready.scalar_subquery()))
         .values(status=CLAIMED, owner=owner, lease_until=now + lease, attempts=BriefDelivery.attempts + 1)
-        .returning(BriefDelivery.id, BriefDelivery.user_id, BriefDelivery.local_date, BriefDelivery.attempts)
+        .returning(
+            BriefDelivery.id,
+            BriefDelivery.user_id,
+            BriefDelivery.local_date,
+            BriefDelivery.attempts,
+            BriefDelivery.due_at,
+        )
     )
     rows = (await session.execute(stmt)).all()
     if not rows:
@@ -263,7 +270,9 @@ async def claim(session: AsyncSession, *, owner: str, now: datetime, lease: time
     chats = dict(
         (await session.execute(select(User.id, User.telegram_chat_id).where(User.id.in_({r[1] for r in rows})))).all()
     )
-    return [Claim(id=r[0], user_id=r[1], local_date=r[2], chat_id=chats.get(r[1]), attempts=r[3]) for r in rows]
+    return [
+        Claim(id=r[0], user_id=r[1], local_date=r[2], chat_id=chats.get(r[1]), attempts=r[3], due_at=r[4]) for r in rows
+    ]
 
 
 async def start_sending(

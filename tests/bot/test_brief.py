@@ -244,3 +244,24 @@ async def test_switched_off_users_get_nothing(
     async with bot_process(url, sessions, clock) as proc:
         await proc.tick_and_send()
     assert local.replies(502) == []
+
+
+async def test_a_brief_sent_after_its_minute_counts_as_late(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """/metrics' coach_watts_briefs_late_total: a brief sent more than a minute after it was due (here, after
+    downtime, within the catch-up) is counted; one sent on time is not."""
+    from prometheus_client import REGISTRY
+
+    def late_count() -> float:
+        return REGISTRY.get_sample_value("coach_watts_briefs_late_total") or 0.0
+
+    local, url = api
+    on_time, late = await make_user(sessions, 131), await make_user(sessions, 132, at=time(6, 50))
+    for uid in (on_time, late):
+        await add_nights(sessions, uid, [*_history(DAY), DAY])
+    before = late_count()
+    async with bot_process(url, sessions, Clock(utc(2026, 11, 20, 6, 0))) as proc:
+        await proc.tick_and_send()  # 07:00 local: 131 on time, 132 ten minutes after its 06:50
+    assert len(local.replies(131)) == 1 and len(local.replies(132)) == 1
+    assert late_count() == before + 1
