@@ -52,18 +52,23 @@ async def run_backup(settings: Settings, *, to: str | None) -> str:
 
 
 async def run_restore(settings: Settings, source: str, *, force: bool) -> str:
-    """Restore ``source`` into the configured database; refuses one that holds data unless ``force``."""
+    """Restore ``source`` into the configured database; refuses one that holds data unless ``force``.
+
+    The file is fetched and checked first: a missing or unreadable file is refused while the database is
+    still as it was, ``--force`` or not.
+    """
     async with open_database(settings, migrate=False) as database:
-        tables, holding = await backups.tables_with_rows(database.engine)
-        if holding and not force:
-            shown = ", ".join(holding[:5]) + (" …" if len(holding) > 5 else "")
-            raise RestoreRefused(
-                f"The database already holds data ({len(holding)} table(s) with rows: {shown}); "
-                "restore into an empty database, or add --force to replace everything in it."
-            )
         major = await backups.server_major(database.engine)
         with tempfile.TemporaryDirectory(prefix="coach-watts-restore-") as scratch:
             local = await asyncio.to_thread(backups.fetch, source, Path(scratch), s3=_s3(settings))
+            await asyncio.to_thread(backups.check_dump, local, server_major=major)
+            tables, holding = await backups.tables_with_rows(database.engine)
+            if holding and not force:
+                shown = ", ".join(holding[:5]) + (" …" if len(holding) > 5 else "")
+                raise RestoreRefused(
+                    f"The database already holds data ({len(holding)} table(s) with rows: {shown}); "
+                    "restore into an empty database, or add --force to replace everything in it."
+                )
             if tables:
                 await backups.clear_schema(database.engine)
             await database.engine.dispose()  # no pooled connection may hold a lock pg_restore waits for

@@ -280,14 +280,20 @@ def fetch(source: str, scratch: Path, *, s3: S3Config | None = None) -> Path:
     return path
 
 
-def restore(url: str, dump_file: Path, *, server_major: int) -> None:
-    """Load ``dump_file`` into the (empty) database of ``url`` in one transaction: all of it or nothing."""
+def check_dump(dump_file: Path, *, server_major: int) -> None:
+    """Refuse a file pg_restore cannot read — before anything in the target database is touched."""
     pg_restore = find_tool("pg_restore", server_major)
     listing = subprocess.run(  # noqa: S603
         [str(pg_restore), "--list", str(dump_file)], capture_output=True, text=True, check=False
     )
     if listing.returncode != 0:
         raise BackupError(f"{dump_file} is not a backup made by coach-watts backup (pg_restore cannot read it).")
+
+
+def restore(url: str, dump_file: Path, *, server_major: int) -> None:
+    """Load ``dump_file`` into the (empty) database of ``url`` in one transaction: all of it or nothing."""
+    check_dump(dump_file, server_major=server_major)
+    pg_restore = find_tool("pg_restore", server_major)
     _run(
         [
             str(pg_restore),

@@ -165,14 +165,21 @@ async def test_restore_refuses_a_database_with_data_unless_forced(
     assert await _snapshot(empty) == at_backup
 
 
-def test_a_missing_or_foreign_file_is_one_sentence(tmp_path: Path, database_url: str) -> None:
-    env = {"DATABASE_URL": database_url, "COACH_DATA_DIR": str(tmp_path / "data")}
+async def test_a_missing_or_foreign_file_is_one_sentence_and_touches_nothing(
+    make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    target = await _fresh(make_database, migrate=True)
+    await _write_athlete(target, 7171, "CANARY" + secrets.token_hex(8))
+    before = await _snapshot(target)
+    env = {"DATABASE_URL": target, "COACH_DATA_DIR": str(tmp_path / "data")}
     missing = _cli(["restore", str(tmp_path / "nope.dump")], env)
     assert missing.returncode == 2 and "No backup file at" in missing.stderr
     junk = tmp_path / "junk.dump"
     junk.write_bytes(b"not a dump at all")
     foreign = _cli(["restore", str(junk), "--force"], env)
     assert foreign.returncode == 2 and "is not a backup made by coach-watts backup" in foreign.stderr
+    # Even with --force, a file that is no backup leaves the database as it was.
+    assert await _snapshot(target) == before
     bad = _cli(["backup", "--to", "ftp://host/x"], env)
     assert bad.returncode == 2 and "s3://BUCKET/PREFIX" in bad.stderr
 

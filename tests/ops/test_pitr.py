@@ -10,6 +10,7 @@ saying so, where they are missing.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -114,6 +115,11 @@ def test_restore_to_an_instant_gives_back_exactly_what_was_written_before_it(bas
         _run([str(BIN / "createdb"), "coach_watts"], env)
         _sql(env, "CREATE TABLE ride (id int PRIMARY KEY, note text)")
         _run([str(DEPLOY / "pitr-backup.sh"), "full"], env)
+        # pgBackRest records the backup's stop time in whole seconds, and a target must come after it: wait
+        # (on the server's clock) until that second has passed before writing what the target keeps.
+        info = json.loads(_run(["pgbackrest", "--stanza=coach", "--output=json", "info"], env).stdout)
+        stop = int(info[0]["backup"][-1]["timestamp"]["stop"])
+        _sql(env, f"SELECT pg_sleep(greatest(0, {stop} + 1.05 - extract(epoch FROM clock_timestamp())))")
 
         _sql(env, "INSERT INTO ride VALUES (1, 'before the backup target')")
         # The instant to return to, as the server's clock (microseconds) sees it between the two commits.
