@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 
 import psutil
 import pytest
@@ -74,20 +75,21 @@ async def _chunked_post(
     ("path", "headers", "limit"),
     [
         # Signature headers present and fresh, so the body is read (and must be bounded while read).
-        ("/webhooks/whoop", {"X-WHOOP-Signature": "x", "X-WHOOP-Signature-Timestamp": _now_ms()}, 64 * 1024),
-        ("/webhooks/oura", {"x-oura-signature": "AB", "x-oura-timestamp": _now_s()}, 64 * 1024),
-        ("/webhooks/strava", {}, 64 * 1024),
-        ("/webhooks/intervals", {}, 512 * 1024),
-        ("/webhooks/telegram", {SECRET_HEADER: TELEGRAM_SECRET}, MB),
-        ("/connect/some-link", {"Content-Type": "application/x-www-form-urlencoded"}, 8 * 1024),
+        # Made when the test runs, not when it is collected: a long suite would make them stale (401).
+        ("/webhooks/whoop", lambda: {"X-WHOOP-Signature": "x", "X-WHOOP-Signature-Timestamp": _now_ms()}, 64 * 1024),
+        ("/webhooks/oura", lambda: {"x-oura-signature": "AB", "x-oura-timestamp": _now_s()}, 64 * 1024),
+        ("/webhooks/strava", dict, 64 * 1024),
+        ("/webhooks/intervals", dict, 512 * 1024),
+        ("/webhooks/telegram", lambda: {SECRET_HEADER: TELEGRAM_SECRET}, MB),
+        ("/connect/some-link", lambda: {"Content-Type": "application/x-www-form-urlencoded"}, 8 * 1024),
     ],
 )
 async def test_a_300_mb_chunked_body_is_refused_after_at_most_the_limit(
-    site: Site, path: str, headers: dict[str, str], limit: int
+    site: Site, path: str, headers: Callable[[], dict[str, str]], limit: int
 ) -> None:
     process = psutil.Process()
     rss_before = process.memory_info().rss
-    status, sent = await _chunked_post(site.url, path, total_bytes=300 * MB, headers=headers)
+    status, sent = await _chunked_post(site.url, path, total_bytes=300 * MB, headers=headers())
     assert status == 413
     assert site.counter.read.get(path, 0) <= limit + len(CHUNK) + 64 * 1024
     assert sent < 300 * MB  # the sender was stopped by the answer, not by running out of body

@@ -6,6 +6,7 @@ the S3 variant talks to a local S3 server (moto) through boto3, the same client 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 
-from db.backup import backup_name, libpq_environment
+from db.backup import backup_name, find_tool, libpq_environment, server_major
 from db.engine import create_engine, create_sessionmaker
 from db.repositories import integrations, users
 from integrations.tokens import Tokens, seal
@@ -97,13 +98,21 @@ async def _write_athlete(url: str, telegram_id: int, token: str) -> None:
         await engine.dispose()
 
 
-def _plain_sql(dump: Path, url: str) -> str:
+async def _plain_sql(dump: Path, url: str) -> str:
     """The dump as SQL text (the file itself is compressed), to look for secrets in it."""
-    from db.backup import find_tool
-
-    pg_restore = find_tool("pg_restore", 15)
-    done = subprocess.run(
-        [str(pg_restore), "--file=-", str(dump)], env=libpq_environment(url), capture_output=True, text=True, check=True
+    engine = create_engine(url)
+    try:
+        major = await server_major(engine)
+    finally:
+        await engine.dispose()
+    pg_restore = find_tool("pg_restore", major)  # an older pg_restore cannot read a newer server's dump
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(pg_restore), "--file=-", str(dump)],
+        env=libpq_environment(url),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout
 
@@ -133,7 +142,7 @@ async def test_restore_drill_gives_back_exactly_the_backup(
     assert await _snapshot(target) == at_backup
 
     # The dump holds the sealed token, never the token itself.
-    sql = _plain_sql(dump, source)
+    sql = await _plain_sql(dump, source)
     assert "cw1:k1:" in sql and canary not in sql and "CANARY" not in sql
 
 
