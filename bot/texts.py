@@ -105,8 +105,8 @@ HELP_DETAILS = {
     "workout": "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
     "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
     "<code>erg</code> (TrainerRoad and other trainer apps)",
-    "race": "adds a race you train for and sends its taper report, e.g. <code>/race Gran Fondo 2027-05-16 A "
-    "120</code> (priority A by default; distance in km optional)",
+    "race": "adds a race you train for and sends its taper report, e.g. "
+    "<code>/race Gran Fondo 2027-05-16 A 120</code> (priority A by default; distance in km optional)",
     "races": "lists your races, with buttons to change a race's priority (A, B, C) or delete it",
     "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex, power meter, threshold pace, "
     "km or mi, weekly hours, training days, CTL ramp, recovery weeks and brief time; tap one to change it, or "

@@ -24,6 +24,8 @@ SOURCES = sorted([*ROOT.glob("bot/texts*.py"), ROOT / "bot/http/pages.py", ROOT 
 TAGGED = re.compile(r"<(code|b)>(/[a-z_]+(?: [^<]*)?)</\1>")
 BARE = re.compile(r"(?<![\w/<>.:-])/([a-z_]+)\b(?![/.(])")
 API_KEY = "CANARYKEY" + "5" * 20
+# Pace units ("4:30/km", "7:15/mi") look like bare commands to the pattern; they are not suggestions.
+UNITS = {"km", "mi"}
 
 # Suggestions built from a provider's name or label, and how each is rendered for every provider.
 TEMPLATED = {
@@ -60,7 +62,7 @@ def suggested_commands() -> list[str]:
                 continue
             found.add(command)
         if source.name.startswith("texts"):
-            found |= {f"/{name}" for name in BARE.findall(code)}
+            found |= {f"/{name}" for name in BARE.findall(code) if name not in UNITS}
     for render in TEMPLATED.values():
         for html in render():
             found |= {command for _tag, command in TAGGED.findall(html)}
