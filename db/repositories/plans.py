@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import PlannedWorkout, TrainingPlan, User
 
@@ -86,19 +87,21 @@ async def add(
     return plan
 
 
-async def sessions_between(session: AsyncSession, *, user_id: str, start: date, end: date) -> list[PlannedWorkout]:
-    """The user's sessions from ``start`` to ``end`` inclusive, in day order; replaced originals left out."""
+async def _days(
+    session: AsyncSession, *, user_id: str, start: date, end: date, status: ColumnElement[bool]
+) -> list[PlannedWorkout]:
+    """The user's sessions from ``start`` to ``end`` inclusive whose status passes ``status``, in day order."""
     stmt = (
         select(PlannedWorkout)
-        .where(
-            PlannedWorkout.user_id == user_id,
-            PlannedWorkout.date >= start,
-            PlannedWorkout.date <= end,
-            PlannedWorkout.status.not_in(HIDDEN),
-        )
+        .where(PlannedWorkout.user_id == user_id, PlannedWorkout.date >= start, PlannedWorkout.date <= end, status)
         .order_by(PlannedWorkout.date, PlannedWorkout.created_at, PlannedWorkout.id)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def sessions_between(session: AsyncSession, *, user_id: str, start: date, end: date) -> list[PlannedWorkout]:
+    """The user's sessions from ``start`` to ``end`` inclusive, in day order; replaced originals left out."""
+    return await _days(session, user_id=user_id, start=start, end=end, status=PlannedWorkout.status.not_in(HIDDEN))
 
 
 async def sessions_on_many(
@@ -161,17 +164,7 @@ MATCHABLE = ("planned", "done", "partial", "missed")
 
 async def matchable_sessions(session: AsyncSession, *, user_id: str, start: date, end: date) -> list[PlannedWorkout]:
     """The user's sessions from ``start`` to ``end`` inclusive that a workout can be matched to."""
-    stmt = (
-        select(PlannedWorkout)
-        .where(
-            PlannedWorkout.user_id == user_id,
-            PlannedWorkout.date >= start,
-            PlannedWorkout.date <= end,
-            PlannedWorkout.status.in_(MATCHABLE),
-        )
-        .order_by(PlannedWorkout.date, PlannedWorkout.created_at, PlannedWorkout.id)
-    )
-    return list((await session.scalars(stmt)).all())
+    return await _days(session, user_id=user_id, start=start, end=end, status=PlannedWorkout.status.in_(MATCHABLE))
 
 
 async def set_matches(session: AsyncSession, *, user_id: str, changes: Sequence[tuple[str, str, str | None]]) -> None:
