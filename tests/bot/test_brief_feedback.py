@@ -23,6 +23,19 @@ async def _press(harness: Harness, who: JsonDict, sent: Sent, data: str) -> str:
     return str(answer.get("text") or "")
 
 
+async def check_in(harness: Harness, who: JsonDict, *, feel: str, soreness: str, ill: str) -> None:
+    """/brief, then the check-in through its buttons: feel, soreness, illness (the last answer not awaited)."""
+    await harness.api.send_text(who, "/brief")
+    brief = await harness.api.next_reply(who["id"])
+    await _press(harness, who, brief, _button(brief, "📝"))
+    question = await harness.api.next_reply(who["id"])
+    await _press(harness, who, question, _button(question, feel))
+    asked = await harness.api.next_reply(who["id"])
+    await _press(harness, who, asked, _button(asked, soreness))
+    illness = await harness.api.next_reply(who["id"])
+    await _press(harness, who, illness, _button(illness, ill))
+
+
 async def _brief(harness: Harness) -> Sent:
     await harness.ask(ANN, "/start")
     await harness.api.send_text(ANN, "/brief")
@@ -90,15 +103,7 @@ async def test_check_in_is_stored_and_illness_vetoes_training(harness: Harness) 
 async def test_a_check_in_shows_in_today_even_when_the_devices_decided_the_day(harness: Harness) -> None:
     await harness.ask(ANN, "/start")
     await harness.ask(ANN, "/demo")  # a rest day from HRV and resting HR: the check-in does not decide it
-    await harness.api.send_text(ANN, "/brief")
-    brief = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, brief, _button(brief, "📝"))
-    question = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, question, _button(question, "2"))
-    soreness = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, soreness, _button(soreness, "Very sore"))
-    illness = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, illness, _button(illness, "No"))
+    await check_in(harness, ANN, feel="2", soreness="Very sore", ill="No")
     await harness.api.next_reply(ANN["id"])
 
     today = (await harness.ask(ANN, "/today"))[0].text

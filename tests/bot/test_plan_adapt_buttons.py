@@ -14,7 +14,7 @@ from coach.plans import workout_of
 from db.models import PlannedWorkout
 from db.repositories import users
 from tests.bot.conftest import NOW, Harness
-from tests.bot.test_brief_feedback import _button, _press
+from tests.bot.test_brief_feedback import _button, _press, check_in
 
 ANN = LocalBotApi.user(7171, "Ann")
 
@@ -50,15 +50,7 @@ async def test_an_illness_check_in_moves_the_intensity_days(harness: Harness) ->
     await harness.ask(ANN, "/demo")
     before = await _rows(harness)
     veto = {NOW.date() + timedelta(days=i) for i in range(ILLNESS_VETO_DAYS)}
-    await harness.api.send_text(ANN, "/brief")
-    brief = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, brief, _button(brief, "📝"))
-    question = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, question, _button(question, "2"))
-    soreness = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, soreness, _button(soreness, "Very sore"))
-    illness = await harness.api.next_reply(ANN["id"])
-    await _press(harness, ANN, illness, _button(illness, "Yes"))
+    await check_in(harness, ANN, feel="2", soreness="Very sore", ill="Yes")
     await harness.api.drain(ANN["id"], quiet=0.3)
 
     after = await _rows(harness)
