@@ -126,6 +126,14 @@ def _legend(ax: Axes, *, loc: Literal["upper left", "upper right"] = "upper left
     legend.get_frame().set_linewidth(0.8)
 
 
+def _mark_day(top: Axes, bottom: Axes, day: date, label: str) -> None:
+    """A dotted line through both panels on ``day`` (a race), labelled low in the form panel: the top of the
+    fitness panel belongs to the legend."""
+    for ax in (top, bottom):
+        ax.axvline(_x1(day), color=TEXT, linewidth=1.6, linestyle=":")
+    bottom.text(_x1(day), bottom.get_ylim()[0], f"{label} ", color=TEXT, fontsize=TICK_PT, ha="right", va="bottom")
+
+
 def _date_axis(ax: Axes) -> None:
     # matplotlib.dates ships without annotations.
     locator = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
@@ -194,18 +202,7 @@ def fitness_png(series: FitnessSeries) -> bytes:
         0.01, 0.96, "green band: fresh +5…+25", transform=bottom.transAxes, color=GREEN, fontsize=TICK_PT, va="top"
     )
     if series.event_day is not None:
-        for ax in (top, bottom):
-            ax.axvline(_x1(series.event_day), color=TEXT, linewidth=1.6, linestyle=":")
-        # Labelled low in the form panel: the top of the fitness panel belongs to the legend.
-        bottom.text(
-            _x1(series.event_day),
-            bottom.get_ylim()[0],
-            f"{series.event_label or 'event'} ",
-            color=TEXT,
-            fontsize=TICK_PT,
-            ha="right",
-            va="bottom",
-        )
+        _mark_day(top, bottom, series.event_day, series.event_label or "event")
     _date_axis(bottom)
     if len(days):
         title = f"Fitness {series.ctl[-1]:.0f} · fatigue {series.atl[-1]:.0f} · form {_signed(series.tsb[-1])}"
@@ -402,17 +399,7 @@ def plan_png(series: PlanSeries) -> bytes:
         0.01, 0.96, "bars: plan · line: actual", transform=bottom.transAxes, color=MUTED, fontsize=TICK_PT, va="top"
     )
     if series.race_day is not None:
-        for ax in (top, bottom):
-            ax.axvline(_x1(series.race_day), color=TEXT, linewidth=1.6, linestyle=":")
-        bottom.text(
-            _x1(series.race_day),
-            bottom.get_ylim()[0],
-            f"{series.race_label or 'race'} ",
-            color=TEXT,
-            fontsize=TICK_PT,
-            ha="right",
-            va="bottom",
-        )
+        _mark_day(top, bottom, series.race_day, series.race_label or "race")
     _date_axis(bottom)
     if len(planned):
         _title(fig, f"Plan to {series.planned_days[-1]:%d %b}: fitness {series.planned_ctl[-1]:.0f}")
