@@ -190,8 +190,10 @@ class SharedPace:
                 if turn is None:  # the chat is not due yet: no turn was taken, ask again when it is
                     await asyncio.sleep(wait)
                     continue
-                if wait > 0:
-                    await asyncio.sleep(wait)
+                if wait <= 0:
+                    return  # the turn is now: the statement that gave it already weighed the flood wait
+                await asyncio.sleep(wait)
+                # Another process may have been refused while we waited: its flood wait holds us too.
                 if await self._flood_left() <= 0:
                     return
             except (OSError, SQLAlchemyError) as err:
