@@ -36,7 +36,7 @@ from coach.planning.model import (
     ProjectedDay,
     SessionStatus,
 )
-from coach.plans import _session_values, inputs_for, workout_of
+from coach.plans import inputs_for, session_values, workout_of
 from coach.readiness import HARD_VETO_KEYS
 from db.models import PlannedWorkout, TrainingPlan, User
 from db.repositories import plans, sync_state, workouts
@@ -156,7 +156,7 @@ async def write(session: AsyncSession, stored: StoredPlan, after: Plan, *, today
             await plans.replace_session(
                 session,
                 original=row,
-                values={k: v for k, v in _session_values(new.day, new.workout).items() if k != "date"},
+                values={k: v for k, v in session_values(new.day, new.workout).items() if k != "date"},
                 adapted_for=reason,
             )
             replaced.append(new.day)

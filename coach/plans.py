@@ -90,7 +90,7 @@ def workout_of(row: PlannedWorkout) -> StructuredWorkout:
     )
 
 
-def _session_values(day: date, workout: StructuredWorkout) -> dict[str, Any]:
+def session_values(day: date, workout: StructuredWorkout) -> dict[str, Any]:
     return {
         "date": day,
         "sport": workout.sport.value,
@@ -208,7 +208,7 @@ async def build(session: AsyncSession, user: User, *, now: datetime, band_sd: fl
         race_id=race_id,
         estimated_pace_s_per_km=await _estimated_pace(session, user, now=now),
         sessions=[
-            _session_values(s.day, s.workout) for s in plan.sessions() if s.day >= today and s.day not in kept_days
+            session_values(s.day, s.workout) for s in plan.sessions() if s.day >= today and s.day not in kept_days
         ],
     )
 
@@ -500,6 +500,6 @@ async def choose(session: AsyncSession, user: User, *, day: date, choice: str, a
     if action is Action.PROCEED:
         return Choice(action, targets.view(day, adapted.workout), changed=False)
     replacement = await plans.replace_session(
-        session, original=row, values=_session_values(day, adapted.workout), adapted_for=action.value
+        session, original=row, values=session_values(day, adapted.workout), adapted_for=action.value
     )
     return Choice(action, targets.view(day, workout_of(replacement)), changed=True)
