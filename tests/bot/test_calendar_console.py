@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 from bot.calendar_jobs import CalendarJobs
@@ -62,8 +63,10 @@ async def test_preview_confirm_stop_and_documents_in_the_console(harness: Harnes
     await env.connector.connect_api_key(user_id=user_id, chat_id=None, key="key-of-console")
 
     shown = await say("/plan")
-    assert "[1] Send the next 14 days to Intervals.icu" in shown
-    preview = await say("1")
+    # The offer comes after /plan's download buttons: tap it by the number the console gives it.
+    offer = re.search(r"\[(\d+)\] Send the next 14 days to Intervals.icu", shown)
+    assert offer is not None
+    preview = await say(offer.group(1))
     assert "This goes to your Intervals.icu calendar" in preview and "[1] Write them to my calendar" in preview
     previewed_lines = [line for line in preview.splitlines() if ", load " in line]
     assert previewed_lines
