@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: chat run test lint typecheck contracts pytest bench clean
+.PHONY: chat run test lint typecheck contracts pytest bench messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Coach Watts needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -39,6 +39,11 @@ test: lint typecheck contracts pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Extract every message of the code into the template and merge it into each language's catalog; then fill
+# the new or changed entries (marked fuzzy or empty) in coach/i18n/locale/<language>/LC_MESSAGES/messages.po.
+messages: $(STAMP)
+	$(BIN)/python -m coach.i18n.catalogs update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

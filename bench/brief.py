@@ -48,7 +48,6 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot import texts_brief
 from bot.app import MESSAGES_PER_SECOND, build_application
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import ApiError, JsonDict, LocalBotApi
@@ -57,6 +56,7 @@ from bot.handlers.brief import keyboard, keyboards
 from bot.runtime import open_database, settle_heap
 from bot.scheduler import BriefScheduler
 from bot.settings import Settings
+from bot.texts import brief as texts_brief
 from coach import day_loads
 from coach.brief import compose, compose_many, due_instant
 from db.models import BriefDelivery, DailyMetric, User, Workout

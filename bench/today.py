@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts_plan
 from bot.context import utc_now
 from bot.runtime import open_database, settle_heap
 from bot.settings import Settings
+from bot.texts import plan as texts_plan
 from coach import day_loads, plans
 from coach.daily import assess_today
 from coach.llm import daily

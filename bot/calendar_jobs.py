@@ -26,7 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts_calendar
+from bot.texts import calendar as texts_calendar
 from coach import calendar_events
 from coach.daily import local_today
 from db.repositories import calendar_sync, integrations, users

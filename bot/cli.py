@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import backups, housekeeping, texts_fit, texts_sync
+from bot import backups, housekeeping
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.backups import RestoreRefused
@@ -40,6 +40,8 @@ from bot.serve import attach, attach_calendar, attach_sync, build_connector, bui
 from bot.settings import PROVIDERS, Settings
 from bot.sync_jobs import Reconciler
 from bot.telegram_webhook import TelegramWebhook
+from bot.texts import fit as texts_fit
+from bot.texts import sync as texts_sync
 from coach import day_loads, demo
 from db.backup import BackupError
 from db.errors import DatabaseUnavailable

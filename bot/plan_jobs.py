@@ -27,8 +27,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
-from bot import texts_plan_week
 from bot.handlers import plan_week as plan_week_buttons
+from bot.texts import plan_week as texts_plan_week
 from coach import plan_adapt, plan_week
 from db.models import User
 from db.repositories import briefs, plans, sync_state, users

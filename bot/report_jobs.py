@@ -21,8 +21,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
-from bot import telegram_html, texts_reports
+from bot import telegram_html
 from bot.context import BOT_DATA_KEY, AppContext
+from bot.texts import reports as texts_reports
 from coach import charts
 from coach.llm.narrate import ReportNarrator
 from coach.reports import TITLES, ReportType

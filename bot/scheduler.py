@@ -34,10 +34,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot import metrics, texts_brief
+from bot import metrics
 from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
 from bot.ratelimit import retry_after
+from bot.texts import brief as texts_brief
 from coach.brief import compose, compose_many, missing_signals, plan_day
 from db.models import User
 from db.repositories import briefs, users

@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot import texts_sync
+from bot.texts import sync as texts_sync
 from db.repositories import users
 from integrations.sync.engine import Progress, SyncEngine, SyncResult
 

@@ -95,6 +95,7 @@ class User(Base):
             "\"recoveryRhythm\" IS NULL OR \"recoveryRhythm\" IN ('3:1', '2:1')", name="recovery_rhythm_values"
         ),
         CheckConstraint("\"distanceUnit\" IN ('km', 'mi')", name="distance_unit_values"),
+        CheckConstraint("language IN ('en', 'de', 'es', 'fr')", name="language_values"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
@@ -117,7 +118,10 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"), default="UTC")
     brief_time: Mapped[time] = mapped_column("briefTime", Time, server_default=text("'07:00'"), default=time(7, 0))
     brief_enabled: Mapped[bool] = mapped_column("briefEnabled", Boolean, server_default=text("true"), default=True)
-    language: Mapped[str] = mapped_column(Text, server_default=text("'en'"), default="en")
+    # The language the athlete chose with /settings language (None: follow their Telegram app), and the
+    # language their Telegram app last reported, so an unasked message (the brief) speaks it too.
+    language: Mapped[str | None] = mapped_column(Text)
+    telegram_language: Mapped[str | None] = mapped_column("telegramLanguage", Text)
     telegram_chat_id: Mapped[int | None] = mapped_column("telegramChatId", BigInteger)
     # False once Telegram answered 403 (the user blocked the bot): no more unasked messages until they write again.
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)

@@ -8,14 +8,14 @@ import logging
 from telegram import Update
 
 from bot import texts
-from bot import texts_profile as tp
 from bot.context import Context, app_context
 from bot.handlers import profile
-from bot.handlers.common import asking_user, reply
+from bot.handlers.common import asking_user, link, reply
+from bot.texts import profile as tp
 from coach import places, plans
 from coach.profile import PLAN_SETTINGS, PlaceNotFound, apply_setting
 from db.errors import InvalidValue
-from db.repositories import dialogs, users
+from db.repositories import dialogs
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,7 @@ async def start(update: Update, context: Context) -> None:
     out = None
     async with ctx.sessions.begin() as session:
         now = ctx.clock()
-        result = await users.link_telegram_user(
-            session, telegram_user_id=tg_user.id, chat_id=chat.id, name=tg_user.first_name
-        )
+        result = await link(session, update)
         user = result.user
         state = await dialogs.current(session, user_id=user.id, now=now)
         if state is not None and state.flow in (profile.ONBOARDING, profile.PAUSED):

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts, texts_brief, texts_plan
+from bot import buttons, texts
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import brief as texts_brief
+from bot.texts import plan as texts_plan
 from coach import plan_adapt, plans
 from coach.brief import Brief, compose
 from coach.daily import assess_today

@@ -7,10 +7,10 @@ import asyncio
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
 
-from bot import texts_reports
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.handlers.thresholds import offer_ftp
+from bot.texts import reports as texts_reports
 from coach import charts, curves, history, plan_chart
 from coach.science import pmc
 

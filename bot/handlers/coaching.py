@@ -7,10 +7,13 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 
-from bot import texts, texts_llm, texts_plan, texts_plan_week
+from bot import texts
 from bot.context import AppContext, Context, app_context
 from bot.handlers import workouts as workouts_handlers
 from bot.handlers.common import asking_user, reply
+from bot.texts import llm as texts_llm
+from bot.texts import plan as texts_plan
+from bot.texts import plan_week as texts_plan_week
 from coach import demo, plan_ahead, plans
 from coach.daily import Assessment, assess_today
 from coach.intent import Intent, classify

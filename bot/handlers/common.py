@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.context import Context, app_context
+from coach import i18n
 from db.models import User
 from db.repositories import users
 
@@ -15,13 +17,51 @@ async def asking_user(session: AsyncSession, update: Update) -> User:
 
     Identity comes only from the authenticated update's ``from`` and chat, never from message text.
     """
+    return (await link(session, update)).user
+
+
+async def link(session: AsyncSession, update: Update) -> users.LinkResult:
+    """`asking_user` with whether the account was made just now; the update is answered in their language."""
     tg_user = update.effective_user
     chat = update.effective_chat
     assert tg_user is not None and chat is not None  # handlers are registered for private messages only
     result = await users.link_telegram_user(
-        session, telegram_user_id=tg_user.id, chat_id=chat.id, name=tg_user.first_name
+        session,
+        telegram_user_id=tg_user.id,
+        chat_id=chat.id,
+        name=tg_user.first_name,
+        language_code=language_code(tg_user.language_code),
     )
-    return result.user
+    # From here on this update is answered in the athlete's language and units.
+    speak_to(result.user)
+    return result
+
+
+async def activate_language(update: object, context: Context) -> None:
+    """Before any handler: answer in the athlete's chosen language, else their Telegram app's, else English.
+
+    One indexed read per update; a handler that links the user (`asking_user`) settles it again.
+    """
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    tg_user = update.effective_user
+    i18n.activate(i18n.choose(None, tg_user.language_code))
+    async with app_context(context).sessions.begin() as session:
+        user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
+        if user is not None:
+            i18n.activate(i18n.choose(user.language, tg_user.language_code), imperial=user.distance_unit == "mi")
+
+
+def speak_to(user: User) -> None:
+    """Answer the rest of this update in ``user``'s language and distance unit."""
+    i18n.activate(i18n.choose(user.language, user.telegram_language), imperial=user.distance_unit == "mi")
+
+
+def language_code(code: str | None) -> str | None:
+    """Telegram's IETF tag, kept short (it is stored): ``de``, ``pt-br``; anything odd is ignored."""
+    if not code or len(code) > 16 or not all(c.isalnum() or c == "-" for c in code):
+        return None
+    return code.lower()
 
 
 async def reply(update: Update, html: str) -> None:

@@ -13,10 +13,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import buttons, texts_connect, typed_credentials
+from bot import buttons, typed_credentials
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.http import miniapp
+from bot.texts import connect as texts_connect
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import ConnectFailed, Connector, NotAvailable, provider_named

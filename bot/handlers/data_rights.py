@@ -9,9 +9,9 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
 from bot import buttons
-from bot import texts_profile as tp
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import profile as tp
 from db.export import export_user
 from db.models import CallbackAction
 from db.repositories import actions, telegram_updates, users

@@ -9,11 +9,11 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
-from bot import texts_fit
 from bot.context import Context, app_context
 from bot.fit_import import import_fit
 from bot.handlers.common import asking_user, reply
 from bot.handlers.thresholds import offer_ftp
+from bot.texts import fit as texts_fit
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 
 logger = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import texts_calendar, texts_plan
 from bot.context import Context, app_context
 from bot.handlers import plan_sync, workouts
 from bot.handlers.common import asking_user, reply
+from bot.texts import calendar as texts_calendar
+from bot.texts import plan as texts_plan
 from coach import plans
 
 

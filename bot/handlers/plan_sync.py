@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts_calendar
+from bot import buttons
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import calendar as texts_calendar
 from coach import calendar_events
 from coach.daily import local_today
 from db.models import CallbackAction, User

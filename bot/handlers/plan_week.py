@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts_plan_week
+from bot import buttons
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import plan_week as texts_plan_week
 from coach import plan_week
 from coach.daily import local_today
 from db.models import CallbackAction, User

@@ -28,8 +28,9 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons
-from bot import texts_profile as tp
 from bot.context import Context, app_context
+from bot.handlers.common import link
+from bot.texts import profile as tp
 from bot.texts import show
 from coach import places, plans
 from coach.intent import Intent, classify
@@ -342,9 +343,7 @@ async def on_location(update: Update, context: Context) -> None:
         return
     async with ctx.sessions.begin() as session:
         now = ctx.clock()
-        linked = await users.link_telegram_user(
-            session, telegram_user_id=tg_user.id, chat_id=chat.id, name=tg_user.first_name
-        )
+        linked = await link(session, update)
         turn = Turn(session, linked.user, chat.id, now)
         state = await dialogs.current(session, user_id=turn.user.id, now=now, lock=True)
         turn.user.timezone = zone

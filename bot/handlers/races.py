@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts_races
+from bot import buttons
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user
+from bot.texts import races as texts_races
 from coach import plans
 from coach.daily import local_today
 from db.models import CallbackAction, Race

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import buttons
 from bot.handlers import (
@@ -10,6 +11,7 @@ from bot.handlers import (
     brief,
     charts,
     coaching,
+    common,
     connect,
     data_rights,
     errors,
@@ -29,6 +31,8 @@ from bot.handlers import thresholds as _thresholds  # noqa: F401  (registers the
 DIALOG_GROUP = -10
 # Before even the dialogs: a message carrying an API key is deleted and connected, and goes no further.
 CREDENTIAL_GROUP = -20
+# Before everything: the language the update is answered in.
+LANGUAGE_GROUP = -30
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -36,6 +40,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     elsewhere = (filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT)) | (
         filters.ChatType.CHANNEL & filters.COMMAND
     )
+    app.add_handler(TypeHandler(Update, common.activate_language), group=LANGUAGE_GROUP)
     app.add_handler(
         MessageHandler(private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, connect.typed_key),
         group=CREDENTIAL_GROUP,

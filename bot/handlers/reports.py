@@ -10,10 +10,12 @@ from typing import Any
 
 from telegram import Update
 
-from bot import report_jobs, texts_races, texts_reports
+from bot import report_jobs
 from bot.context import Context, app_context
 from bot.handlers import plan_week
 from bot.handlers.common import asking_user, reply
+from bot.texts import races as texts_races
+from bot.texts import reports as texts_reports
 from coach import plans, races
 from coach.daily import local_today
 from coach.reports import ReportType

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import texts_connect, texts_sync
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import connect as texts_connect
+from bot.texts import sync as texts_sync
 from db.repositories import integrations
 
 

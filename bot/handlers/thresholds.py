@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import buttons, texts, texts_thresholds
+from bot import buttons, texts
 from bot.context import Context, app_context
 from bot.handlers.common import reply
+from bot.texts import thresholds as texts_thresholds
 from coach import ftp_offer
 from coach.profile import apply_setting
 from db.errors import InvalidValue

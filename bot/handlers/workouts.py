@@ -11,9 +11,9 @@ from telegram import InlineKeyboardButton, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
 from bot import buttons
-from bot import texts_workouts as tw
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
+from bot.texts import workouts as tw
 from coach import session_files
 from coach.workouts.render import FormatUnavailable
 from db.models import CallbackAction

@@ -30,11 +30,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from telegram.error import TelegramError
 
-from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import SECURITY_HEADERS, deps_of
 from bot.http.initdata import InitDataRejected, verify
 from bot.http.limits import read_body
+from bot.texts import connect as texts_connect
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import NotAvailable

@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from telegram.error import TelegramError
 
-from bot import texts_connect
 from bot.http import pages
 from bot.http.deps import deps_of, page
 from bot.http.miniapp import BROWSER_COOKIE
+from bot.texts import connect as texts_connect
 from db import storable
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
 from integrations.oauth.state import Rejection, StateRejected

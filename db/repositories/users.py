@@ -37,7 +37,12 @@ async def get(session: AsyncSession, *, user_id: str) -> User | None:
 
 
 async def link_telegram_user(
-    session: AsyncSession, *, telegram_user_id: int, chat_id: int, name: str | None
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    name: str | None,
+    language_code: str | None = None,
 ) -> LinkResult:
     """Return the user linked to this Telegram id, creating User + Account the first time.
 
@@ -50,10 +55,18 @@ async def link_telegram_user(
             existing.telegram_chat_id = chat_id
         if not existing.active:  # they blocked the bot once and are writing again: unasked messages may resume
             existing.active = True
+        if language_code and existing.telegram_language != language_code:
+            existing.telegram_language = language_code
         return LinkResult(existing, created=False)
 
     user_id = str(uuid.uuid4())
-    user = User(id=user_id, email=f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}", name=name, telegram_chat_id=chat_id)
+    user = User(
+        id=user_id,
+        email=f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}",
+        name=name,
+        telegram_chat_id=chat_id,
+        telegram_language=language_code,
+    )
     session.add(user)
     await session.flush()
     claimed = await session.execute(

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import calendar_jobs, texts_calendar
+from bot import calendar_jobs
 from bot.calendar_jobs import CalendarJobs
+from bot.texts import calendar as texts_calendar
 from coach import calendar_events, plans
 from coach.plans import workout_of
 from db.models import CalendarSync

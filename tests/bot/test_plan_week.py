@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.console.botapi import ApiError, LocalBotApi
 from bot.plan_jobs import PlanJobs
-from bot.texts_plan_week import ACCEPT, EASIER
+from bot.texts.plan_week import ACCEPT, EASIER
 from coach.plan_week import recovery_target
 from db.models import PlannedWorkout, SyncClaim, User
 from db.repositories import plans, users

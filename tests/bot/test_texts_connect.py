@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts_connect import connect_link
+from bot.texts.connect import connect_link
 from integrations.connect import OAUTH, ProviderInfo
 
 

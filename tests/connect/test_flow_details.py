@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import JSONResponse, Response
 
-from bot import texts_connect
 from bot.asgi_server import BackgroundServer
 from bot.context import utc_now
+from bot.texts import connect as texts_connect
 from db.models import OAuthState
 from db.repositories import integrations, users
 from integrations import connect as connect_module

@@ -12,15 +12,17 @@ import asyncio
 import re
 from pathlib import Path
 
-from bot import texts, texts_connect, texts_reports
+from bot import texts
 from bot.http import pages
+from bot.texts import connect as texts_connect
+from bot.texts import reports as texts_reports
 from coach import places
 from coach.profile import SETTINGS
 from integrations.connect import OAUTH
 from tests.connect.conftest import ANN, ConnectHarness
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted([*ROOT.glob("bot/texts*.py"), ROOT / "bot/http/pages.py", ROOT / "bot/http/miniapp.py"])
+SOURCES = sorted([*ROOT.glob("bot/texts/*.py"), ROOT / "bot/http/pages.py", ROOT / "bot/http/miniapp.py"])
 TAGGED = re.compile(r"<(code|b)>(/[a-z_]+(?: [^<]*)?)</\1>")
 BARE = re.compile(r"(?<![\w/<>.:-])/([a-z_]+)\b(?![/.(])")
 API_KEY = "CANARYKEY" + "5" * 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot import texts_llm
+from bot.texts import llm as texts_llm
 from coach.readiness import Action, Factor
 
 

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts_reports
 from bot.console.botapi import LocalBotApi, Sent
+from bot.texts import reports as texts_reports
 from coach.reports import ReportType
 from coach.reports import service as reports
 from db.engine import create_engine, create_sessionmaker

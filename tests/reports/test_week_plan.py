@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from bot.console.botapi import LocalBotApi
-from bot.texts_plan_week import ACCEPT, EASIER
+from bot.texts.plan_week import ACCEPT, EASIER
 from db.models import PlannedWorkout
 from db.repositories import plans, users
 from tests.bot.conftest import NOW, Harness

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from bot import texts_connect
+from bot.texts import connect as texts_connect
 from db.repositories.sync_state import run_lock_key
 from tests.fakes.providers.data import strava_activities
 from tests.sync.conftest import SyncHarness

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot import texts, texts_plan
+from bot import texts
 from bot.texts import esc, quote_input
+from bot.texts import plan as texts_plan
 from coach.brief import Brief
 from coach.readiness import Action
 from db.models import User

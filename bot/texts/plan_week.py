@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.texts import duration, esc
-from bot.texts_plan import PHASE_NAMES
+from bot.texts.plan import PHASE_NAMES
 from coach.plan_ahead import Ahead, Horizon
 from coach.plans import WeekView
 

@@ -5,47 +5,60 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.texts import esc
+from coach.i18n import t, tn
 from integrations.sync.engine import BUSY, FAILED, NOT_CONNECTED, SUCCESS, Progress, SyncResult
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _counts(p: Progress) -> str:
+    workouts = tn("{n} workout", "{n} workouts", p.workouts)
+    nights = tn("{n} night", "{n} nights", p.nights)
+    return f"{workouts}, {nights}"
 
 
 def progress_line(p: Progress) -> str:
     label = f"<b>{esc(p.label)}</b>"
-    counts = f"{_count(p.workouts, 'workout', 'workouts')}, {_count(p.nights, 'night', 'nights')}"
+    counts = _counts(p)
     if not p.done:
         if p.backfill:
-            return f"{label}: importing your last {p.days} days… {counts} so far"
-        return f"{label}: syncing… {counts} so far"
+            return t(
+                "{provider}: importing your last {days} days… {counts} so far",
+                provider=label,
+                days=p.days,
+                counts=counts,
+            )
+        return t("{provider}: syncing… {counts} so far", provider=label, counts=counts)
     if p.status == SUCCESS:
         if p.backfill:
-            return f"{label}: imported {counts} from the last {p.days} days ✓"
-        return f"{label}: up to date ✓ ({counts} new or updated)"
+            return t(
+                "{provider}: imported {counts} from the last {days} days ✓", provider=label, counts=counts, days=p.days
+            )
+        return t("{provider}: up to date ✓ ({counts} new or updated)", provider=label, counts=counts)
     if p.status == BUSY:
-        return f"{label}: a sync is already running; it will finish on its own."
+        return t("{provider}: a sync is already running; it will finish on its own.", provider=label)
     if p.status == NOT_CONNECTED:
-        return f"{label}: not connected any more."
-    error = p.error or "something went wrong"
-    kept = f" {counts} were saved." if p.workouts or p.nights else ""
-    return f"{label}: the sync failed — {esc(error)}{kept}"
+        return t("{provider}: not connected any more.", provider=label)
+    error = esc(p.error) if p.error else t("something went wrong")
+    if p.workouts or p.nights:
+        return t(
+            "{provider}: the sync failed — {error} {counts} were saved.", provider=label, error=error, counts=counts
+        )
+    return t("{provider}: the sync failed — {error}", provider=label, error=error)
 
 
 def progress(states: Sequence[Progress]) -> str:
     """The one message edited as pages arrive: a line per provider."""
     lines = [progress_line(p) for p in states]
     if states and all(p.done for p in states) and any(p.status == FAILED for p in states):
-        lines.append("\n/status shows your connections.")
-    return "\n".join(lines) if lines else "Syncing…"
+        lines.append("\n" + t("/status shows your connections."))
+    return "\n".join(lines) if lines else t("Syncing…")
 
 
 def starting(labels: Sequence[str]) -> str:
-    return "Syncing " + ", ".join(f"<b>{esc(label)}</b>" for label in labels) + "…"
+    return t("Syncing {providers}…", providers=", ".join(f"<b>{esc(label)}</b>" for label in labels))
 
 
 def not_set_up() -> str:
-    return "Syncing providers isn't set up on this bot."
+    return t("Syncing providers isn't set up on this bot.")
 
 
 # What `coach-watts sync` prints for each outcome: the same words as the README, for an operator.

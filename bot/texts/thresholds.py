@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts_reports import duration_label
+from bot.texts.reports import duration_label
 from coach.ftp_offer import FtpOffer
 
 
