@@ -47,7 +47,8 @@ def _read(language: str) -> Catalog:
     else:
         catalog = Catalog(locale=language, project="Coach Watts", domain=DOMAIN, fuzzy=False)
         catalog.creation_date = catalog.revision_date = _STAMP
-    catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[language]  # Babel has no setter
+    # Babel has no setter for a header's plural rule; these are the attributes its reader fills from it.
+    catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[language]  # type: ignore[assignment]
     catalog.last_translator = "Coach Watts <translations@coachwatts.invalid>"
     return catalog
 

@@ -33,7 +33,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # Words of English text that German, Spanish and French prose does not use (names, commands and units are
 # stripped before the check).
 ENGLISH_ONLY = frozenset(
-    [
+    {
         "the",
         "your",
         "you",
@@ -66,7 +66,7 @@ ENGLISH_ONLY = frozenset(
         "workout",
         "sleep",
         "morning",
-    ]
+    }
 )
 _STRIP = re.compile(r"/[a-z_]+|https?://\S+|<[^>]+>|&[a-z]+;")
 
