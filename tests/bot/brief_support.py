@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
@@ -18,6 +21,7 @@ from bot.settings import Settings
 from db.repositories import metrics, users
 
 TOKEN = "123456789:test-token-abcdefghijklmnopqrstuvwxyz"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -92,3 +96,40 @@ async def bot_process(
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+class Worker:
+    """The second bot process: a real interpreter, driven one tick at a time over stdin."""
+
+    def __init__(self, database_url: str, api_url: str, *, reply_timeout_s: float = 60) -> None:
+        self.reply_timeout_s = reply_timeout_s
+        self.args = [sys.executable, "-m", "tests.bot.sim_worker", database_url, api_url]
+        self.proc: asyncio.subprocess.Process | None = None
+        self.sent = 0
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPO_ROOT,
+        )
+        assert await self._line() == "ready"
+
+    async def _line(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        return (await asyncio.wait_for(self.proc.stdout.readline(), self.reply_timeout_s)).decode().strip()
+
+    async def tick(self, now: datetime) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(f"tick {now.isoformat()}\n".encode())
+        await self.proc.stdin.drain()
+        answer = await self._line()
+        assert answer.startswith("done ")
+        self.sent += int(answer.split()[1])
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        self.proc = None

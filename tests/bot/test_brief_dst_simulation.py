@@ -19,13 +19,11 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,7 +35,7 @@ from bot.console.botapi import LocalBotApi
 from coach.brief import due_instant
 from db.models import BriefDelivery
 from db.repositories import briefs
-from tests.bot.brief_support import TOKEN, Clock, Process, add_nights, bot_process, make_user
+from tests.bot.brief_support import TOKEN, Clock, Process, Worker, add_nights, bot_process, make_user
 
 ZONES = {9001: "Europe/Berlin", 9002: "America/New_York", 9003: "Asia/Kathmandu", 9004: "Australia/Lord_Howe"}
 BRIEF_AT = time(7)
@@ -55,7 +53,6 @@ WINDOWS = {
 }
 DAYS = 14
 RESTARTS = 20
-REPO_ROOT = Path(__file__).resolve().parents[2]
 HEADER = re.compile(r"Morning brief — (\w{3} \d{2} \w{3})")
 
 
@@ -64,42 +61,6 @@ class Night:
     user_id: str
     day: date
     arrives: datetime | None  # None: never
-
-
-class Worker:
-    """The second bot process: a real interpreter, driven one tick at a time over stdin."""
-
-    def __init__(self, database_url: str, api_url: str) -> None:
-        self.args = [sys.executable, "-m", "tests.bot.sim_worker", database_url, api_url]
-        self.proc: asyncio.subprocess.Process | None = None
-        self.sent = 0
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            cwd=REPO_ROOT,
-        )
-        assert await self._line() == "ready"
-
-    async def _line(self) -> str:
-        assert self.proc is not None and self.proc.stdout is not None
-        return (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
-
-    async def tick(self, now: datetime) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(f"tick {now.isoformat()}\n".encode())
-        await self.proc.stdin.drain()
-        answer = await self._line()
-        assert answer.startswith("done ")
-        self.sent += int(answer.split()[1])
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-        self.proc = None
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """One Telegram pace for the whole bot, whatever the number of processes.
 
 The turns come from PostgreSQL (`bot.ratelimit.SharedPace`, the function ``cw_telegram_turn``): the unit tests
-read the schedule it hands out; the end-to-end test runs three real bot processes against a local Bot API in
-a process of its own that enforces Telegram's 30 messages a second, with 3,000 briefs due in one minute.
+read the schedule it hands out; `tests/bot/test_three_processes.py` runs three real bot processes against a
+local Bot API that counts the sends of each second, with 3,000 briefs due in one minute.
 """
 
 from __future__ import annotations
