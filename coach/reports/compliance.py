@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from coach import i18n
+from coach.i18n import t, tn
+from coach.reports.words import whole
 from db.models import PlannedWorkout
 
 
@@ -68,11 +71,27 @@ def compliance(rows: Sequence[PlannedWorkout], *, today: date, done_tss: float) 
 
 def lines(c: Compliance) -> list[str]:
     """The report's "Plan" section, one bullet a line."""
-    out = [f"- Sessions done **{c.done} / {c.planned}**" + (f" ({c.partial} partly)" if c.partial else "")]
-    out.append(f"- Load done **{c.done_tss:.0f} / {c.planned_tss:.0f} TSS** planned")
+    if c.partial:
+        done = t(
+            "Sessions done **{done} / {planned}** ({partial} partly)", done=c.done, planned=c.planned, partial=c.partial
+        )
+    else:
+        done = t("Sessions done **{done} / {planned}**", done=c.done, planned=c.planned)
+    out = [f"- {done}"]
+    out.append(
+        "- "
+        + t(
+            "Load done **{done} / {planned} TSS** planned",
+            done=whole(c.done_tss),
+            planned=whole(c.planned_tss),
+        )
+    )
     for m in c.missed:
-        why = "skipped" if m.skipped else "missed"
-        out.append(f"- {why.capitalize()}: {m.title} ({m.day:%a %d %b})")
+        day = i18n.when(m.day, "%a %d %b")
+        if m.skipped:
+            out.append("- " + t("Skipped: {title} ({day})", title=m.title, day=day))
+        else:
+            out.append("- " + t("Missed: {title} ({day})", title=m.title, day=day))
     if c.ahead:
-        out.append(f"- Still to do today: {c.ahead} session{'s' if c.ahead > 1 else ''}")
+        out.append("- " + tn("Still to do today: {n} session", "Still to do today: {n} sessions", c.ahead))
     return out

@@ -14,17 +14,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import history
+from coach import history, i18n
 from coach.daily import assess_today, local_day_start, local_today
+from coach.i18n import t
 from coach.reports.content import Narrator, Progress, ReportContent
 from coach.reports.kinds import ReportType
+from coach.reports.words import action, signed, whole
 from db.models import User
 
 CONTEXT_DAYS = 42
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.0f}".replace("-", "−")
 
 
 async def build(
@@ -38,54 +36,68 @@ async def build(
     narrator: Narrator | None = None,
 ) -> ReportContent:
     """The rules' numbers, and the narrator's answer to the question when there is one."""
-    await progress("Reading your numbers")
+    await progress(t("Reading your numbers"))
     assessment = await assess_today(session, user, now=now, band_sd=band_sd)
     loads = await history.load_history(session, user, now=now)
     numbers: list[str] = []
     facts: dict[str, Any] = {"question_chars": len(question)}
     s = assessment.suggestion
     if s is not None:
-        numbers.append(f"- **Today: {s.action.value.replace('_', ' ')}** — {s.reason}")
+        numbers.append("- " + t("**Today: {action}** — {reason}", action=action(s.action), reason=s.reason))
         facts["today"] = s.to_json()
     if loads.days:
         last = loads.days[-1]
         numbers.append(
-            f"- Fitness (CTL) {last.ctl:.0f}, fatigue (ATL) {last.atl:.0f}, form (TSB) {_signed(last.tsb)} "
-            f"after {last.day:%d %b}"
+            "- "
+            + t(
+                "Fitness (CTL) {ctl}, fatigue (ATL) {atl}, form (TSB) {tsb} after {day}",
+                ctl=whole(last.ctl),
+                atl=whole(last.atl),
+                tsb=signed(last.tsb),
+                day=i18n.when(last.day, "%d %b"),
+            )
         )
         facts["pmc"] = {"ctl": round(last.ctl, 1), "atl": round(last.atl, 1), "tsb": round(last.tsb, 1)}
     if assessment.hrv is not None:
         low, high = assessment.hrv.range_rmssd_ms
         numbers.append(
-            f"- HRV 7-day mean {assessment.hrv.baseline_rmssd_ms:.0f} ms (normal range {low:.0f}–{high:.0f} ms)"
+            "- "
+            + t(
+                "HRV 7-day mean {mean} ms (normal range {low}–{high} ms)",
+                mean=whole(assessment.hrv.baseline_rmssd_ms),
+                low=whole(low),
+                high=whole(high),
+            )
         )
         facts["hrv"] = {"baseline_ms": round(assessment.hrv.baseline_rmssd_ms, 1), "band": assessment.hrv.band.value}
     if s is None and not loads.days:
-        numbers.append("- Nothing yet: I have no training or recovery data for you (try /demo).")
+        numbers.append("- " + t("Nothing yet: I have no training or recovery data for you (try /demo)."))
     answer = None
     if narrator is not None:
-        await progress("Asking the coach")
+        await progress(t("Asking the coach"))
         rules = "\n".join(numbers)
         answer = await narrator.narrate(kind=ReportType.CUSTOM, facts=facts, rules_markdown=rules, question=question)
-    lines = ["# Your question", "", f"> {question}", ""]
+    lines = ["# " + t("Your question"), "", f"> {question}", ""]
     if answer:
-        lines += ["## Answer", "", answer.strip(), "", "## The numbers it rests on", "", *numbers]
+        lines += ["## " + t("Answer"), "", answer.strip(), "", "## " + t("The numbers it rests on"), "", *numbers]
     else:
         lines += [
-            "## What I can say without the Gemini coach",
+            "## " + t("What I can say without the Gemini coach"),
             "",
-            "Free-form answers come from the Gemini coach, which is not available right now (it needs a Gemini "
-            "API key). The rules coach can tell you this:",
+            t(
+                "Free-form answers come from the Gemini coach, which is not available right now (it needs a Gemini "
+                "API key). The rules coach can tell you this:"
+            ),
             "",
             *numbers,
         ]
     lines += [
         "",
-        "## Reports that answer the usual questions",
+        "## " + t("Reports that answer the usual questions"),
         "",
-        "- /week — how the week went and what to change next week",
-        "- /race — a taper plan for a race date",
-        "- /fitness, /hrv, /curve — the charts",
+        "- " + t("/week — how the week went and what to change next week"),
+        "- " + t("/race — a taper plan for a race date"),
+        "- " + t("/fitness, /hrv, /curve — the charts"),
     ]
     return ReportContent(
         markdown="\n".join(lines) + "\n",

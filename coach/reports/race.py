@@ -28,25 +28,24 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import history
+from coach import history, i18n
 from coach.charts import FitnessSeries
 from coach.daily import assess_today, local_day_start, local_today
+from coach.i18n import t, tn, tp
 from coach.planning.taper import TARGET_TSB as TARGET_TSB
 from coach.planning.taper import TaperPlan as TaperPlan
 from coach.planning.taper import plan_taper as plan_taper
 from coach.planning.taper import simulate as simulate
 from coach.reports.content import Progress, ReportContent
 from coach.reports.requests import RaceRequest
+from coach.reports.words import percent, whole
+from coach.reports.words import signed as _signed
 from coach.science import pmc
 from coach.science.recovery import Band
 from db.models import User
 
 RECOVERY_DAYS = 3  # with HRV below its range or resting HR up, the plan starts with easy days
 HISTORY_SHOWN_DAYS = 42
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.0f}".replace("-", "−")
 
 
 def _weeks(plan: TaperPlan) -> list[tuple[date, date, float]]:
@@ -60,87 +59,149 @@ def _weeks(plan: TaperPlan) -> list[tuple[date, date, float]]:
 
 def _day_note(index_from_race: int, load: float, taper: bool) -> str:
     if index_from_race == 1:
-        return "openers: 30–45 min easy with 3 × 1 min at race pace"
+        return t("openers: 30–45 min easy with 3 × 1 min at race pace")
     if index_from_race == 2 and load == 0:
-        return "rest"
+        return tp("race week day", "rest")
     if not taper:
-        return "training as usual"
+        return t("training as usual")
     if index_from_race in (4, 6):
-        return "short race-pace efforts, e.g. 3 × 5 min, the rest easy"
-    return "easy endurance"
+        return t("short race-pace efforts, e.g. 3 × 5 min, the rest easy")
+    return t("easy endurance")
 
 
 def compose(race: RaceRequest, plan: TaperPlan, *, ctl0: float, atl0: float, today: date, warnings: list[str]) -> str:
     days = (race.day - today).days
     taper_start = race.day - timedelta(days=plan.taper_days)
+    short = "%a %d %b"
     lines = [
-        f"# Race plan: {race.name}",
+        "# " + t("Race plan: {name}", name=race.name),
         "",
-        f"**{race.day:%A %d %B %Y}** — {days} day{'s' if days != 1 else ''} to go.",
+        tn(
+            "**{day}** — {n} day to go.",
+            "**{day}** — {n} days to go.",
+            days,
+            day=i18n.when(race.day, "%A %d %B %Y"),
+        ),
         "",
     ]
-    lines += ["## Where you are", ""]
+    lines += ["## " + t("Where you are"), ""]
     lines.append(
-        f"- Fitness (CTL) **{ctl0:.0f}**, fatigue (ATL) {atl0:.0f}, form (TSB) **{_signed(ctl0 - atl0)}** this morning"
+        "- "
+        + t(
+            "Fitness (CTL) **{ctl}**, fatigue (ATL) {atl}, form (TSB) **{tsb}** this morning",
+            ctl=whole(ctl0),
+            atl=whole(atl0),
+            tsb=_signed(ctl0 - atl0),
+        )
     )
     lines += [f"- {w}" for w in warnings]
-    lines += ["", "## Race day, projected", ""]
-    verdict = (
-        "inside the race-ready band +5…+25"
-        if plan.in_band
-        else "outside the race-ready band +5…+25 — there is not enough time to get there"
-    )
-    lines.append(
-        f"- Form (TSB) **{_signed(plan.race_tsb)}**, {verdict}; fitness (CTL) {plan.race_ctl:.0f}, fatigue "
-        f"(ATL) {plan.race_atl:.0f}"
-    )
+    lines += ["", "## " + t("Race day, projected"), ""]
+    race_day = {"tsb": _signed(plan.race_tsb), "ctl": whole(plan.race_ctl), "atl": whole(plan.race_atl)}
+    if plan.in_band:
+        lines.append(
+            "- "
+            + t(
+                "Form (TSB) **{tsb}**, inside the race-ready band +5…+25; fitness (CTL) {ctl}, fatigue (ATL) {atl}",
+                **race_day,
+            )
+        )
+    else:
+        lines.append(
+            "- "
+            + t(
+                "Form (TSB) **{tsb}**, outside the race-ready band +5…+25 — there is not enough time to get there; "
+                "fitness (CTL) {ctl}, fatigue (ATL) {atl}",
+                **race_day,
+            )
+        )
     change = plan.race_ctl - ctl0
-    lines.append(f"- Fitness by race day: {_signed(change)} CTL against today")
-    lines += ["", "## The plan", ""]
+    lines.append("- " + t("Fitness by race day: {change} CTL against today", change=_signed(change)))
+    lines += ["", "## " + t("The plan"), ""]
     if plan.recovery_days:
         first_hard = today + timedelta(days=plan.recovery_days)
         lines.append(
-            f"- **First {plan.recovery_days} days: recover.** Easy, about {plan.loads[0]:.0f} TSS a day, until your "
-            f"HRV and resting HR are back in range (then from {first_hard:%a %d %b})."
+            "- "
+            + t(
+                "**First {days} days: recover.** Easy, about {load} TSS a day, until your HRV and resting HR are "
+                "back in range (then from {day}).",
+                days=plan.recovery_days,
+                load=whole(plan.loads[0]),
+                day=i18n.when(first_hard, short),
+            )
         )
     if days > plan.taper_days:
         build_load = plan.loads[plan.recovery_days] if len(plan.loads) > plan.recovery_days else plan.loads[0]
-        lines.append(
-            f"- **Until {taper_start - timedelta(days=1):%a %d %b}: train.** Keep building gently — about "
-            f"{build_load * 7:.0f} TSS a week, raising fitness ~3 CTL a week{_easier_weeks_note(plan, taper_start)}."
-        )
+        train = {"day": i18n.when(taper_start - timedelta(days=1), short), "load": whole(build_load * 7)}
+        if _has_easier_week(plan, taper_start):
+            lines.append(
+                "- "
+                + t(
+                    "**Until {day}: train.** Keep building gently — about {load} TSS a week, raising fitness ~3 CTL "
+                    "a week — with the easier weeks shown below.",
+                    **train,
+                )
+            )
+        else:
+            lines.append(
+                "- "
+                + t(
+                    "**Until {day}: train.** Keep building gently — about {load} TSS a week, raising fitness ~3 CTL "
+                    "a week — the plan has no easier week before the taper, so if your legs stay heavy for several "
+                    "days, take an easy week and let /today adapt.",
+                    **train,
+                )
+            )
     lines.append(
-        f"- **Taper from {taper_start:%a %d %b} ({plan.taper_days} days):** cut the volume to about "
-        f"{plan.fraction:.0%} of your usual, keep a little intensity so the legs stay sharp."
+        "- "
+        + t(
+            "**Taper from {day} ({days} days):** cut the volume to about {share} of your usual, keep a little "
+            "intensity so the legs stay sharp.",
+            day=i18n.when(taper_start, short),
+            days=plan.taper_days,
+            share=percent(plan.fraction),
+        )
     )
-    lines += ["", "Weekly load (TSS) of the plan:", ""]
+    lines += ["", t("Weekly load (TSS) of the plan:"), ""]
     for first, last, total in _weeks(plan):
-        lines.append(f"- {first:%d %b} – {last:%d %b}: {total:.0f}")
-    lines += ["", "## The last days", ""]
+        lines.append(f"- {i18n.when(first, '%d %b')} – {i18n.when(last, '%d %b')}: {total:.0f}")
+    lines += ["", "## " + t("The last days"), ""]
     last_days = plan.projection[-min(7, len(plan.projection)) :]
     for day in last_days:
         index = (race.day - day.day).days
         note = _day_note(index, day.load, day.day >= taper_start)
-        lines.append(f"- {day.day:%a %d %b}: {day.load:.0f} TSS — {note} (form {_signed(day.ctl - day.atl)} after)")
-    lines.append(f"- **{race.day:%a %d %b}: race** — form {_signed(plan.race_tsb)} in the morning")
+        lines.append(
+            "- "
+            + t(
+                "{day}: {load} TSS — {note} (form {tsb} after)",
+                day=i18n.when(day.day, short),
+                load=whole(day.load),
+                note=note,
+                tsb=_signed(day.ctl - day.atl),
+            )
+        )
+    lines.append(
+        "- "
+        + t(
+            "**{day}: race** — form {tsb} in the morning",
+            day=i18n.when(race.day, short),
+            tsb=_signed(plan.race_tsb),
+        )
+    )
     lines += [
         "",
-        "_Projected with the fitness/fatigue model (CTL 42 days, ATL 7 days) from these daily loads; "
-        "real days vary, so check /fitness as the race nears._",
+        t(
+            "_Projected with the fitness/fatigue model (CTL 42 days, ATL 7 days) from these daily loads; "
+            "real days vary, so check /fitness as the race nears._"
+        ),
     ]
     return "\n".join(lines).strip() + "\n"
 
 
-def _easier_weeks_note(plan: TaperPlan, taper_start: date) -> str:
-    """Say what the build weeks really do: an easier week only when the planned loads have one."""
+def _has_easier_week(plan: TaperPlan, taper_start: date) -> bool:
+    """Whether the build weeks really have an easier week (the plan says so only when the loads have one)."""
     build = [total for _first, last, total in _weeks(plan) if last < taper_start]
     # An easier week is a dip between two heavier ones; the step from building to holding is not one.
-    if any(b < a and b < c for a, b, c in zip(build, build[1:], build[2:], strict=False)):
-        return " — with the easier weeks shown below"
-    return (
-        " — the plan has no easier week before the taper, so if your legs stay heavy for several days, "
-        "take an easy week and let /today adapt"
-    )
+    return any(b < a and b < c for a, b, c in zip(build, build[1:], build[2:], strict=False))
 
 
 def chart(pmc_days: list[pmc.PmcDay], plan: TaperPlan, race: RaceRequest, *, today: date) -> FitnessSeries:
@@ -165,25 +226,32 @@ async def build(
     session: AsyncSession, user: User, race: RaceRequest, *, now: datetime, band_sd: float, progress: Progress
 ) -> ReportContent:
     today = local_today(user, now)
-    await progress("Reading your training load")
+    await progress(t("Reading your training load"))
     loads = await history.load_history(session, user, now=now)
     yesterday = loads.on(today - timedelta(days=1))
     ctl0, atl0 = (yesterday.ctl, yesterday.atl) if yesterday else (0.0, 0.0)
-    await progress("Checking recovery")
+    await progress(t("Checking recovery"))
     assessment = await assess_today(session, user, now=now, band_sd=band_sd)
     warnings = []
     red = (assessment.hrv is not None and assessment.hrv.band is Band.BELOW) or (
         assessment.resting_hr is not None and assessment.resting_hr.elevated
     )
     if yesterday is None:
-        warnings.append("No training load recorded yet: the projection starts from zero fitness.")
+        warnings.append(t("No training load recorded yet: the projection starts from zero fitness."))
     elif len(loads.days) < pmc.WARMUP_DAYS:
-        warnings.append(f"Only {len(loads.days)} days of history: fitness reads low until there are 6 weeks.")
+        warnings.append(
+            # The English message has always said "days", even for one (its output stays as it was).
+            tn(
+                "Only {n} days of history: fitness reads low until there are 6 weeks.",
+                "Only {n} days of history: fitness reads low until there are 6 weeks.",
+                len(loads.days),
+            )
+        )
     if assessment.hrv is not None and assessment.hrv.band is Band.BELOW:
-        warnings.append("Your HRV is below its normal range: take the next easy days seriously before building.")
+        warnings.append(t("Your HRV is below its normal range: take the next easy days seriously before building."))
     if assessment.resting_hr is not None and assessment.resting_hr.elevated:
-        warnings.append("Resting HR is elevated: if you feel ill, rest first — the plan can wait a few days.")
-    await progress("Projecting the taper")
+        warnings.append(t("Resting HR is elevated: if you feel ill, rest first — the plan can wait a few days."))
+    await progress(t("Projecting the taper"))
     # The projection searches taper lengths and volumes: CPU work, kept off the event loop.
     plan = await asyncio.to_thread(
         plan_taper, ctl0, atl0, start=today, race_day=race.day, recovery_days=RECOVERY_DAYS if red else 0
@@ -204,7 +272,12 @@ async def build(
         "daily_load": [{"date": d.day.isoformat(), "tss": round(d.load, 1)} for d in plan.projection],
         "warnings": warnings,
     }
-    caption = f"{race.name}: form {_signed(plan.race_tsb)} on race day (target +5…+25), fitness {plan.race_ctl:.0f}"
+    caption = t(
+        "{race}: form {tsb} on race day (target +5…+25), fitness {ctl}",
+        race=race.name,
+        tsb=_signed(plan.race_tsb),
+        ctl=whole(plan.race_ctl),
+    )
     return ReportContent(
         markdown=compose(race, plan, ctl0=ctl0, atl0=atl0, today=today, warnings=warnings),
         facts=facts,

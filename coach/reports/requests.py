@@ -10,7 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from coach import dates
+from coach import dates, i18n
+from coach.i18n import t
+from coach.reports.words import grouped, typed_number
 
 RACE_NAME_MAX_CHARS = 60
 QUESTION_MAX_CHARS = 500
@@ -75,12 +77,18 @@ def _options(extra: list[str]) -> tuple[str, float | None]:
             distance = float(match.group(1).replace(",", "."))
             if not 0 < distance <= RACE_DISTANCE_MAX_KM:
                 raise RaceRequestError(
-                    f"A race distance is more than 0 and at most {RACE_DISTANCE_MAX_KM:,.0f} km; got {distance:g}."
+                    t(
+                        "A race distance is more than 0 and at most {max} km; got {distance}.",
+                        max=grouped(RACE_DISTANCE_MAX_KM),
+                        distance=typed_number(distance),
+                    )
                 )
         elif token.lower() != "km":
             raise RaceRequestError(
-                f"After the date I read a priority (A, B or C) and a distance in km; “{clean_text(token)[:20]}” "
-                "is neither."
+                t(
+                    "After the date I read a priority (A, B or C) and a distance in km; “{word}” is neither.",
+                    word=clean_text(token)[:20],
+                )
             )
     return priority, distance
 
@@ -88,13 +96,16 @@ def _options(extra: list[str]) -> tuple[str, float | None]:
 def parse_race(args: list[str], *, today: date) -> RaceRequest:
     """``["Gran", "Fondo", "2026-12-20", "B", "120"]`` → a race; every problem raises `RaceRequestError`."""
     if not args:
-        raise RaceRequestError("Tell me the race's name and date.")
+        raise RaceRequestError(t("Tell me the race's name and date."))
     at = next((i for i in range(len(args) - 1, -1, -1) if dates.looks_like_date(args[i])), None)
     if at is None:
         # No date anywhere: say what the last word should have been.
         raw_date = args[-1]
         raise RaceRequestError(
-            f"I couldn't read the date “{clean_text(raw_date)[:20]}”: write it as YYYY-MM-DD or DD.MM.YYYY."
+            t(
+                "I couldn't read the date “{date}”: write it as YYYY-MM-DD or DD.MM.YYYY.",
+                date=clean_text(raw_date)[:20],
+            )
         )
     raw_date = args[at]
     name = strip_quotes(clean_text(" ".join(args[:at])))
@@ -102,18 +113,26 @@ def parse_race(args: list[str], *, today: date) -> RaceRequest:
     try:
         day = dates.parse_day(raw_date)
     except dates.NotADate as err:
-        raise RaceRequestError(f"{raw_date} is not a date on the calendar.") from err
+        raise RaceRequestError(t("{date} is not a date on the calendar.", date=raw_date)) from err
     if not name:
-        raise RaceRequestError("Give the race a name before the date.")
+        raise RaceRequestError(t("Give the race a name before the date."))
     if len(name) > RACE_NAME_MAX_CHARS:
-        raise RaceRequestError(f"The race name is {len(name)} characters; keep it to {RACE_NAME_MAX_CHARS}.")
+        raise RaceRequestError(
+            t("The race name is {length} characters; keep it to {max}.", length=len(name), max=RACE_NAME_MAX_CHARS)
+        )
     if day < today:
-        raise RaceRequestError(f"{day:%d %b %Y} is in the past; give the date of an upcoming race.")
+        raise RaceRequestError(
+            t("{day} is in the past; give the date of an upcoming race.", day=i18n.when(day, "%d %b %Y"))
+        )
     if day == today:
-        raise RaceRequestError("That race is today — too late for a taper. Good luck out there!")
+        raise RaceRequestError(t("That race is today — too late for a taper. Good luck out there!"))
     if day > today + timedelta(days=RACE_MAX_DAYS_AHEAD):
         raise RaceRequestError(
-            f"{day:%d %b %Y} is more than a year ahead; ask again within {RACE_MAX_DAYS_AHEAD} days of the race."
+            t(
+                "{day} is more than a year ahead; ask again within {days} days of the race.",
+                day=i18n.when(day, "%d %b %Y"),
+                days=RACE_MAX_DAYS_AHEAD,
+            )
         )
     return RaceRequest(name=name, day=day, priority=priority, distance_km=distance)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach.i18n import t
 from coach.reports import custom, race, weekly
 from coach.reports.content import Narrator, Progress, ReportContent
 from coach.reports.kinds import OPEN_STATUSES, ReportStatus, ReportType
@@ -113,12 +114,12 @@ async def build(
         raise ValueError(f"report type {job.type} is not built here")
     if narrator is None:
         return content
-    await progress("Writing the coach's notes")
+    await progress(t("Writing the coach's notes"))
     prose = await narrator.narrate(kind=job.type, facts=content.facts, rules_markdown=content.markdown, question=None)
     if not prose:
         return content
     return ReportContent(
-        markdown=content.markdown.rstrip("\n") + "\n\n## Coach's notes\n\n" + prose.strip() + "\n",
+        markdown=content.markdown.rstrip("\n") + "\n\n## " + t("Coach's notes") + "\n\n" + prose.strip() + "\n",
         facts=content.facts,
         chart=content.chart,
         chart_caption=content.chart_caption,

@@ -29,13 +29,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coach import history, loads
+from coach import history, i18n, loads
 from coach.charts import FitnessSeries
 from coach.daily import Assessment, assess_today, local_day_start, local_today, recovery_series
+from coach.i18n import t, tn
 from coach.readiness import RAMP_LIMIT_PER_WEEK, TSB_OVERLOAD
 from coach.reports.compliance import Compliance, compliance
 from coach.reports.compliance import lines as compliance_lines
 from coach.reports.content import Progress, ReportContent
+from coach.reports.words import action, percent, signed, whole
 from coach.science import pmc
 from coach.science.recovery import Band, hrv_status, resting_hr_status, sleep_status
 from db.models import User, Workout
@@ -110,7 +112,7 @@ def week_load(
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.1f}".replace("-", "−")
+    return signed(value, 1)
 
 
 def _h(hours: float) -> str:
@@ -147,7 +149,7 @@ async def gather(
     tz = ZoneInfo(user.timezone)
     today = local_today(user, now)
     start = today - timedelta(days=WEEK_DAYS - 1)
-    await progress("Reading your workouts")
+    await progress(t("Reading your workouts"))
     # Five weeks of workouts (this week, last week, the four before) and the stored PMC: a few hundred rows at
     # most, whatever the length of the history.
     prev_start = start - timedelta(days=WEEK_DAYS)
@@ -165,7 +167,7 @@ async def gather(
     this_days = pmc.daily_load_series(by_day, start, today)
     prev_days = pmc.daily_load_series(by_day, prev_start, start - timedelta(days=1))
     four = pmc.daily_load_series(by_day, start - timedelta(days=4 * WEEK_DAYS), start - timedelta(days=1))
-    await progress("Checking recovery")
+    await progress(t("Checking recovery"))
     assessment = await assess_today(session, user, now=now, band_sd=band_sd)
     daily = await metrics.between(session, user_id=user.id, start=today - timedelta(days=70), end=today)
     hrv, rhr, sleep = recovery_series(daily)
@@ -216,62 +218,86 @@ def next_week(inputs: WeeklyInputs) -> NextWeek:
         stance, ramp_range = "recover", RECOVER_RAMP
         signs = []
         if hrv_low:
-            signs.append("HRV below your normal range")
+            signs.append(t("HRV below your normal range"))
         if rhr_up:
-            signs.append("resting HR elevated")
+            signs.append(t("resting HR elevated"))
         if tsb is not None and tsb < TSB_OVERLOAD:
-            signs.append(f"form (TSB) {_signed(tsb)}, below {TSB_OVERLOAD:.0f}")
+            signs.append(t("form (TSB) {tsb}, below {limit}", tsb=_signed(tsb), limit=whole(TSB_OVERLOAD)))
         changes.append(
-            f"**Start with 2–3 easy days** ({', '.join(signs)}): zone 1–2 only, no intervals until the HRV 7-day "
-            "mean is back in its range and resting HR is back near its average."
+            t(
+                "**Start with 2–3 easy days** ({signs}): zone 1–2 only, no intervals until the HRV 7-day mean is "
+                "back in its range and resting HR is back near its average.",
+                signs=", ".join(signs),
+            )
         )
     elif ramp is not None and ramp > RAMP_LIMIT_PER_WEEK:
         stance, ramp_range = "hold", HOLD_RAMP
         changes.append(
-            f"**Hold the load**: fitness rose {_signed(ramp)} this week, above the ~{RAMP_LIMIT_PER_WEEK:.0f}/week "
-            "that most athletes sustain."
+            t(
+                "**Hold the load**: fitness rose {ramp} this week, above the ~{limit}/week that most athletes sustain.",
+                ramp=_signed(ramp),
+                limit=whole(RAMP_LIMIT_PER_WEEK),
+            )
         )
     elif tsb is not None and tsb > pmc_fresh_limit():
         stance, ramp_range = "build", BUILD_RAMP
-        changes.append(f"**Build**: you are fresh (TSB {_signed(tsb)}), so there is room to add load.")
+        changes.append(t("**Build**: you are fresh (TSB {tsb}), so there is room to add load.", tsb=_signed(tsb)))
     elif last is None and a.hrv is None and a.resting_hr is None:
         # Nothing read at all: "in range" would be a claim about signals never seen.
         stance, ramp_range = "start", BUILD_RAMP
         changes.append(
-            "**Start gently**: I have no workouts or recovery mornings from you yet, so I can't judge your load; "
-            "connect a provider (/connect) or upload a ride, and next week's advice will rest on your numbers."
+            t(
+                "**Start gently**: I have no workouts or recovery mornings from you yet, so I can't judge your load; "
+                "connect a provider (/connect) or upload a ride, and next week's advice will rest on your numbers."
+            )
         )
     else:
         stance, ramp_range = "build", BUILD_RAMP
-        changes.append("**Build steadily**: recovery signals are in range, so add a little load.")
+        changes.append(t("**Build steadily**: recovery signals are in range, so add a little load."))
 
     if week.hours > 0:
         easy = week.intensity_h["easy"] / week.hours
         hard = week.intensity_h["hard"] / week.hours
         if hard > HARD_SHARE_LIMIT:
             changes.append(
-                f"**Less intensity**: {hard:.0%} of your time was in hard sessions; keep it under "
-                f"{HARD_SHARE_LIMIT:.0%} — turn one hard day into an endurance ride."
+                t(
+                    "**Less intensity**: {share} of your time was in hard sessions; keep it under {limit} — turn one "
+                    "hard day into an endurance ride.",
+                    share=percent(hard),
+                    limit=percent(HARD_SHARE_LIMIT),
+                )
             )
         elif easy < EASY_SHARE_TARGET - 0.15:
             changes.append(
-                f"**More easy time**: only {easy:.0%} of your time was easy (target ~{EASY_SHARE_TARGET:.0%}); "
-                "make the moderate sessions truly easy, or shorter."
+                t(
+                    "**More easy time**: only {share} of your time was easy (target ~{target}); make the moderate "
+                    "sessions truly easy, or shorter.",
+                    share=percent(easy),
+                    target=percent(EASY_SHARE_TARGET),
+                )
             )
         elif week.intensity_h["hard"] == 0 and stance == "build":
-            session = "4×8 min at 95–100 % of FTP"
             if inputs.ftp:
-                session = f"4×8 min at {round(inputs.ftp * 0.95)}–{inputs.ftp} W"
-            changes.append(f"**Add one quality session**: no hard session this week; try {session}.")
+                session = t("4×8 min at {low}–{high} W", low=round(inputs.ftp * 0.95), high=inputs.ftp)
+            else:
+                session = t("4×8 min at 95–100 % of FTP")
+            changes.append(t("**Add one quality session**: no hard session this week; try {session}.", session=session))
     if inputs.sleep_debt_h is not None and inputs.sleep_debt_h > 5.0:
         changes.append(
-            f"**Sleep**: {inputs.sleep_debt_h:.1f} h short over the last 7 nights; aim for {SLEEP_NEED_H:.0f} h — "
-            "it is the cheapest recovery there is."
+            t(
+                "**Sleep**: {debt} h short over the last 7 nights; aim for {need} h — it is the cheapest recovery "
+                "there is.",
+                debt=i18n.number(inputs.sleep_debt_h, 1),
+                need=whole(SLEEP_NEED_H),
+            )
         )
     if week.monotony is not None and week.monotony > 2.0:
         changes.append(
-            f"**Vary the days**: training monotony {week.monotony:.1f} (above 2 is high) — make easy days "
-            "easier and keep a rest day."
+            t(
+                "**Vary the days**: training monotony {monotony} (above 2 is high) — make easy days easier and keep "
+                "a rest day.",
+                monotony=i18n.number(week.monotony, 1),
+            )
         )
     target = None
     if last is not None:
@@ -290,96 +316,184 @@ def pmc_fresh_limit() -> float:
 def compose(inputs: WeeklyInputs, plan: NextWeek) -> str:
     w, p = inputs.this_week, inputs.previous_week
     a = inputs.assessment
-    lines = [f"# Week {inputs.start:%d %b} – {inputs.end:%d %b}", ""]
-    lines += ["## Load", ""]
+    week = t("Week {start} – {end}", start=i18n.when(inputs.start, "%d %b"), end=i18n.when(inputs.end, "%d %b"))
+    lines = [f"# {week}", ""]
+    lines += ["## " + t("Load"), ""]
     if w.sessions == 0:
-        lines.append("- No workouts recorded this week.")
+        lines.append("- " + t("No workouts recorded this week."))
     else:
-        lines.append(f"- {w.sessions} sessions, {_h(w.hours)}, training load **{w.load:.0f}** TSS")
+        # The English messages have always said "sessions", even for one (their output stays as it was).
         lines.append(
-            f"- Previous week: {p.sessions} sessions, {_h(p.hours)}, {p.load:.0f} TSS; "
-            f"4-week average {inputs.four_week_avg_load:.0f} TSS"
+            "- "
+            + tn(
+                "{n} sessions, {time}, training load **{load}** TSS",
+                "{n} sessions, {time}, training load **{load}** TSS",
+                w.sessions,
+                time=_h(w.hours),
+                load=whole(w.load),
+            )
+        )
+        lines.append(
+            "- "
+            + tn(
+                "Previous week: {n} sessions, {time}, {load} TSS; 4-week average {average} TSS",
+                "Previous week: {n} sessions, {time}, {load} TSS; 4-week average {average} TSS",
+                p.sessions,
+                time=_h(p.hours),
+                load=whole(p.load),
+                average=whole(inputs.four_week_avg_load),
+            )
         )
         for sport, (n, hours, load) in w.by_sport.items():
             lines.append(f"- {sport}: {n}×, {_h(hours)}, {load:.0f} TSS")
         if w.longest_title:
-            lines.append(f"- Longest: {w.longest_title} ({_h(w.longest_h)})")
+            lines.append("- " + t("Longest: {title} ({time})", title=w.longest_title, time=_h(w.longest_h)))
     if inputs.pmc_days:
-        last = inputs.pmc_days[-1]
-        ramp = pmc.ramp_rate([d.ctl for d in inputs.pmc_days])
-        ramp_text = f", ramp {_signed(ramp)} this week" if ramp is not None else ""
-        morning = next((d for d in inputs.pmc_days if d.day == inputs.end - timedelta(days=1)), None)
-        morning_text = f" (this morning {_signed(morning.tsb)})" if morning is not None else ""
-        lines.append(
-            f"- Fitness (CTL) **{last.ctl:.0f}**{ramp_text}; fatigue (ATL) {last.atl:.0f}; "
-            f"form (TSB) **{_signed(last.tsb)}** tonight{morning_text}"
-        )
+        lines.append("- " + _pmc_line(inputs))
     if w.monotony is not None:
-        lines.append(f"- Monotony {w.monotony:.1f} (mean daily load / its SD; above 2 is high)")
+        lines.append(
+            "- "
+            + t("Monotony {monotony} (mean daily load / its SD; above 2 is high)", monotony=i18n.number(w.monotony, 1))
+        )
     if inputs.plan is not None:
-        lines += ["", "## Planned vs done", ""]
+        lines += ["", "## " + t("Planned vs done"), ""]
         lines += compliance_lines(inputs.plan)
-    lines += ["", "## Intensity distribution", ""]
+    lines += ["", "## " + t("Intensity distribution"), ""]
     if w.hours > 0:
-        for key, label in (("easy", "Easy"), ("moderate", "Moderate"), ("hard", "Hard")):
-            hours = w.intensity_h[key]
-            lines.append(f"- {label}: {_h(hours)} ({hours / w.hours:.0%})")
+        shares = {key: (_h(hours), f"{hours / w.hours:.0%}") for key, hours in w.intensity_h.items()}
+        lines.append("- " + t("Easy: {time} ({share})", time=shares["easy"][0], share=shares["easy"][1]))
+        lines.append("- " + t("Moderate: {time} ({share})", time=shares["moderate"][0], share=shares["moderate"][1]))
+        lines.append("- " + t("Hard: {time} ({share})", time=shares["hard"][0], share=shares["hard"][1]))
         if w.intensity_h["unknown"] > 0:
-            lines.append(f"- Unknown (no power or heart rate): {_h(w.intensity_h['unknown'])}")
+            lines.append("- " + t("Unknown (no power or heart rate): {time}", time=_h(w.intensity_h["unknown"])))
         lines.append(
-            f"- _Per session, from its intensity factor (or average HR); the usual target is ~{EASY_SHARE_TARGET:.0%} "
-            "easy._"
+            "- "
+            + t(
+                "_Per session, from its intensity factor (or average HR); the usual target is ~{target} easy._",
+                target=percent(EASY_SHARE_TARGET),
+            )
         )
     else:
-        lines.append("- No training time this week.")
-    lines += ["", "## Recovery trend", ""]
+        lines.append("- " + t("No training time this week."))
+    lines += ["", "## " + t("Recovery trend"), ""]
     if a.hrv is not None:
-        low, high = a.hrv.range_rmssd_ms
-        was = f" (a week ago {inputs.hrv_week_ago_ms:.0f} ms)" if inputs.hrv_week_ago_ms is not None else ""
-        verdict = {Band.BELOW: "below", Band.WITHIN: "within", Band.ABOVE: "above"}[a.hrv.band]
-        lines.append(
-            f"- HRV 7-day mean **{a.hrv.baseline_rmssd_ms:.0f} ms**{was}, {verdict} your normal range "
-            f"{low:.0f}–{high:.0f} ms"
-        )
+        lines.append("- " + _hrv_line(inputs))
     else:
-        lines.append("- HRV: too few mornings for a 7-day mean and a normal range.")
+        lines.append("- " + t("HRV: too few mornings for a 7-day mean and a normal range."))
     if inputs.rhr_7d is not None and inputs.rhr_60d is not None:
-        elevated = (
-            f"; elevated (5+ bpm up) on the last {inputs.rhr_elevated_mornings} mornings"
-            if inputs.rhr_elevated_mornings >= 2
-            else ""
-        )
-        lines.append(
-            f"- Resting HR 7-day mean {inputs.rhr_7d:.0f} bpm against a 60-day mean of "
-            f"{inputs.rhr_60d:.0f} bpm{elevated}"
-        )
+        rhr = {"mean": whole(inputs.rhr_7d), "base": whole(inputs.rhr_60d)}
+        if inputs.rhr_elevated_mornings >= 2:
+            lines.append(
+                "- "
+                + t(
+                    "Resting HR 7-day mean {mean} bpm against a 60-day mean of {base} bpm; elevated (5+ bpm up) on "
+                    "the last {mornings} mornings",
+                    mornings=inputs.rhr_elevated_mornings,
+                    **rhr,
+                )
+            )
+        else:
+            lines.append("- " + t("Resting HR 7-day mean {mean} bpm against a 60-day mean of {base} bpm", **rhr))
     if inputs.sleep_avg_h is not None:
-        debt = (
+        average = i18n.number(inputs.sleep_avg_h, 1)
+        if inputs.sleep_debt_h is not None:
             # The debt adds up the short nights only (long nights do not pay it back), so an average near
             # 8 h can still carry a debt: say so, or the two numbers read as a contradiction.
-            f"; the nights under 8 h fell {inputs.sleep_debt_h:.1f} h short in all over the last 7 nights "
-            "(a long night does not make up for a short one)"
-            if inputs.sleep_debt_h is not None
-            else ""
-        )
-        lines.append(f"- Sleep {inputs.sleep_avg_h:.1f} h a night on average{debt}")
+            lines.append(
+                "- "
+                + t(
+                    "Sleep {average} h a night on average; the nights under 8 h fell {debt} h short in all over the "
+                    "last 7 nights (a long night does not make up for a short one)",
+                    average=average,
+                    debt=i18n.number(inputs.sleep_debt_h, 1),
+                )
+            )
+        else:
+            lines.append("- " + t("Sleep {average} h a night on average", average=average))
     if a.suggestion is not None:
-        lines.append(f"- Today's call: {a.suggestion.action.value.replace('_', ' ')} — {a.suggestion.reason}")
-    lines += ["", "## Next week", ""]
+        lines.append(
+            "- "
+            + t("Today's call: {action} — {reason}", action=action(a.suggestion.action), reason=a.suggestion.reason)
+        )
+    lines += ["", "## " + t("Next week"), ""]
     lines += [f"- {change}" for change in plan.changes]
     if plan.target_load is not None:
         low_t, high_t = plan.target_load
-        lines.append(
-            f"- Aim for about **{low_t:.0f}–{high_t:.0f} TSS** over the week (this week {w.load:.0f}): "
-            f"the load that {'lets fitness settle a little' if plan.stance == 'recover' else 'moves fitness'} by "
-            f"{_ramp_words(plan.stance)} on the fitness/fatigue model."
-        )
+        target = {
+            "low": whole(low_t),
+            "high": whole(high_t),
+            "this_week": whole(w.load),
+            "ramp": _ramp_words(plan.stance),
+        }
+        if plan.stance == "recover":
+            lines.append(
+                "- "
+                + t(
+                    "Aim for about **{low}–{high} TSS** over the week (this week {this_week}): the load that lets "
+                    "fitness settle a little by {ramp} on the fitness/fatigue model.",
+                    **target,
+                )
+            )
+        else:
+            lines.append(
+                "- "
+                + t(
+                    "Aim for about **{low}–{high} TSS** over the week (this week {this_week}): the load that moves "
+                    "fitness by {ramp} on the fitness/fatigue model.",
+                    **target,
+                )
+            )
     return "\n".join(lines).strip() + "\n"
+
+
+def _pmc_line(inputs: WeeklyInputs) -> str:
+    """Fitness, fatigue and form tonight, with the week's ramp and this morning's form when known."""
+    last = inputs.pmc_days[-1]
+    ramp = pmc.ramp_rate([d.ctl for d in inputs.pmc_days])
+    morning = next((d for d in inputs.pmc_days if d.day == inputs.end - timedelta(days=1)), None)
+    values = {"ctl": whole(last.ctl), "atl": whole(last.atl), "tsb": _signed(last.tsb)}
+    if ramp is not None and morning is not None:
+        return t(
+            "Fitness (CTL) **{ctl}**, ramp {ramp} this week; fatigue (ATL) {atl}; form (TSB) **{tsb}** tonight "
+            "(this morning {morning})",
+            ramp=_signed(ramp),
+            morning=_signed(morning.tsb),
+            **values,
+        )
+    if ramp is not None:
+        return t(
+            "Fitness (CTL) **{ctl}**, ramp {ramp} this week; fatigue (ATL) {atl}; form (TSB) **{tsb}** tonight",
+            ramp=_signed(ramp),
+            **values,
+        )
+    if morning is not None:
+        return t(
+            "Fitness (CTL) **{ctl}**; fatigue (ATL) {atl}; form (TSB) **{tsb}** tonight (this morning {morning})",
+            morning=_signed(morning.tsb),
+            **values,
+        )
+    return t("Fitness (CTL) **{ctl}**; fatigue (ATL) {atl}; form (TSB) **{tsb}** tonight", **values)
+
+
+def _hrv_line(inputs: WeeklyInputs) -> str:
+    """The HRV 7-day mean against its normal range, and a week ago when known."""
+    hrv = inputs.assessment.hrv
+    assert hrv is not None
+    low, high = hrv.range_rmssd_ms
+    values = {"mean": whole(hrv.baseline_rmssd_ms), "low": whole(low), "high": whole(high)}
+    was = ""
+    if inputs.hrv_week_ago_ms is not None:
+        was = " " + t("(a week ago {ms} ms)", ms=whole(inputs.hrv_week_ago_ms))
+    if hrv.band is Band.BELOW:
+        return t("HRV 7-day mean **{mean} ms**{was}, below your normal range {low}–{high} ms", was=was, **values)
+    if hrv.band is Band.ABOVE:
+        return t("HRV 7-day mean **{mean} ms**{was}, above your normal range {low}–{high} ms", was=was, **values)
+    return t("HRV 7-day mean **{mean} ms**{was}, within your normal range {low}–{high} ms", was=was, **values)
 
 
 def _ramp_words(stance: str) -> str:
     ramp = {"recover": RECOVER_RAMP, "hold": HOLD_RAMP, "build": BUILD_RAMP}[stance]
-    return f"{_signed(ramp[0])} to {_signed(ramp[1])} CTL"
+    return t("{low} to {high} CTL", low=_signed(ramp[0]), high=_signed(ramp[1]))
 
 
 def facts(inputs: WeeklyInputs, plan: NextWeek) -> dict[str, Any]:
@@ -421,7 +535,7 @@ async def build(
     session: AsyncSession, user: User, *, now: datetime, band_sd: float, progress: Progress
 ) -> ReportContent:
     inputs = await gather(session, user, now=now, band_sd=band_sd, progress=progress)
-    await progress("Planning next week")
+    await progress(t("Planning next week"))
     # Pure work on rows already read: a worker thread, so the bot answers other chats meanwhile.
     return await asyncio.to_thread(_content, inputs)
 
@@ -431,9 +545,14 @@ def _content(inputs: WeeklyInputs) -> ReportContent:
     chart = _chart(inputs)
     caption = None
     if chart is not None:
-        caption = (
-            f"Fitness {chart.ctl[-1]:.0f} · fatigue {chart.atl[-1]:.0f} · form {_signed(chart.tsb[-1])} tonight "
-            f"— last {len(chart.days)} days"
+        # The English message has always said "days", even for one (its output stays as it was).
+        caption = tn(
+            "Fitness {ctl} · fatigue {atl} · form {tsb} tonight — last {n} days",
+            "Fitness {ctl} · fatigue {atl} · form {tsb} tonight — last {n} days",
+            len(chart.days),
+            ctl=whole(chart.ctl[-1]),
+            atl=whole(chart.atl[-1]),
+            tsb=_signed(chart.tsb[-1]),
         )
     return ReportContent(markdown=compose(inputs, plan), facts=facts(inputs, plan), chart=chart, chart_caption=caption)
 
