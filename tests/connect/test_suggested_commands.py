@@ -63,7 +63,7 @@ def suggested_commands() -> list[str]:
                 assert command in TEMPLATED, f"{source.name}: render {command!r} in TEMPLATED"
                 continue
             found.add(command)
-        if source.name.startswith("texts"):
+        if source.parent.name == "texts":
             found |= {f"/{name}" for name in BARE.findall(code) if name not in UNITS}
     for render in TEMPLATED.values():
         for html in render():
