@@ -290,7 +290,7 @@ def today(assessment: Assessment) -> str:
             lines.append(
                 t(
                     "• HRV (rMSSD): today {today} ms, 7-day average {baseline} ms, normal range {low}–{high} ms",
-                    today=f"{hrv.today_rmssd_ms:.0f}",
+                    today=format(hrv.today_rmssd_ms, ".0f"),
                     **hrv_values,
                 )
             )
@@ -300,7 +300,11 @@ def today(assessment: Assessment) -> str:
         mean = f"{rhr.mean_60d_bpm:.0f}"
         if rhr.today_bpm is not None:
             lines.append(
-                t("• Resting HR: today {today} bpm, 60-day average {mean} bpm", today=f"{rhr.today_bpm:.0f}", mean=mean)
+                t(
+                    "• Resting HR: today {today} bpm, 60-day average {mean} bpm",
+                    today=format(rhr.today_bpm, ".0f"),
+                    mean=mean,
+                )
             )
         else:
             lines.append(t("• Resting HR: 60-day average {mean} bpm", mean=mean))
@@ -322,7 +326,7 @@ def today(assessment: Assessment) -> str:
     lines += [
         "",
         t("Alternatives: {actions}", actions=esc(", ".join(t(ACTION_NAMES[a]) for a in s.alternatives))),
-        t("Confidence: {confidence}", confidence=f"{s.confidence:.0%}"),
+        t("Confidence: {confidence}", confidence=format(s.confidence, ".0%")),
     ]
     if s.missing:
         lines.append(t("Missing: {missing}", missing=esc("; ".join(s.missing))))

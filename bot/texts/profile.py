@@ -95,8 +95,8 @@ def _questions() -> dict[str, str]:
         "weight": t(
             "<b>Your weight</b> in kg, e.g. <code>71.5</code>, for watts per kilo "
             "(more than {low} and less than {high} kg).",
-            low=f"{WEIGHT_RANGE_KG[0]:g}",
-            high=f"{WEIGHT_RANGE_KG[1]:g}",
+            low=format(WEIGHT_RANGE_KG[0], "g"),
+            high=format(WEIGHT_RANGE_KG[1], "g"),
         ),
         "dob": t(
             "<b>Your date of birth</b>, e.g. <code>1990-04-17</code>, for age-graded numbers (ages {low}–{high}).",
@@ -118,8 +118,8 @@ def _questions() -> dict[str, str]:
         "hours": t(
             "<b>How many hours a week can you train?</b> Tap or type a number, e.g. <code>7.5</code> "
             "({low}–{high} h). Your plan never asks for more.",
-            low=f"{WEEKLY_HOURS_RANGE[0]:g}",
-            high=f"{WEEKLY_HOURS_RANGE[1]:g}",
+            low=format(WEEKLY_HOURS_RANGE[0], "g"),
+            high=format(WEEKLY_HOURS_RANGE[1], "g"),
         ),
         "days": t(
             "<b>Which days can you train, and for how long at most?</b> Type each day with its longest session, "
@@ -131,8 +131,8 @@ def _questions() -> dict[str, str]:
         "ramp": t(
             "<b>How fast may your fitness build?</b> The CTL ramp in points a week, "
             "{low} (cautious) to {high} (ambitious).",
-            low=f"{CTL_RAMP_RANGE[0]:g}",
-            high=f"{CTL_RAMP_RANGE[1]:g}",
+            low=format(CTL_RAMP_RANGE[0], "g"),
+            high=format(CTL_RAMP_RANGE[1], "g"),
         ),
         "recovery": t(
             "<b>How often an easier week?</b> 3:1 is three weeks of building and one of recovery; 2:1 recovers "
@@ -322,7 +322,7 @@ def export_too_big(size_mb: float) -> str:
     return t(
         "Your export is {size} MB, over Telegram's 50 MB limit for bots, so I can't send it here. "
         "Please contact the operator of this bot.",
-        size=f"{size_mb:.0f}",
+        size=format(size_mb, ".0f"),
     )
 
 
