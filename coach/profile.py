@@ -199,6 +199,8 @@ def parse_ramp(raw: str) -> float:
 
 
 _YES_NO = {"yes": True, "y": True, "true": True, "on": True, "no": False, "n": False, "false": False, "off": False}
+# The same answers in German, Spanish and French (typed by an athlete the bot speaks to in them).
+_YES_NO |= {"ja": True, "nein": False, "sí": True, "si": True, "oui": True, "non": False}
 
 
 def parse_yes_no(raw: str) -> bool:
@@ -209,6 +211,10 @@ def parse_yes_no(raw: str) -> bool:
 
 
 _SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male"}
+_SEX_WORDS |= {
+    **dict.fromkeys(("weiblich", "frau", "mujer", "femenino", "femme", "féminin"), "female"),
+    **dict.fromkeys(("männlich", "mann", "hombre", "masculino", "homme", "masculin"), "male"),
+}
 _SPORT_WORDS = {
     "cycling": "cycling",
     "cycle": "cycling",
@@ -219,6 +225,10 @@ _SPORT_WORDS = {
     "triathlon": "triathlon",
     "tri": "triathlon",
     "other": "other",
+    **dict.fromkeys(("radsport", "rad", "radfahren", "ciclismo", "vélo", "velo", "cyclisme"), "cycling"),
+    **dict.fromkeys(("laufen", "correr", "course", "course à pied"), "running"),
+    **dict.fromkeys(("triatlón", "triatlon"), "triathlon"),
+    **dict.fromkeys(("anderes", "andere", "otro", "autre"), "other"),
 }
 
 _RECOVERY_WORDS = {"3:1": "3:1", "3": "3:1", "2:1": "2:1", "2": "2:1"}
@@ -231,6 +241,8 @@ _UNIT_WORDS = {
     "miles": "mi",
     "mile": "mi",
     "imperial": "mi",
+    **dict.fromkeys(("kilometer", "kilómetros", "kilometros", "kilomètres"), "km"),
+    **dict.fromkeys(("meilen", "millas"), "mi"),
 }
 
 # The language the bot speaks (`coach.i18n`): its code, its own name or its English name; "auto" or

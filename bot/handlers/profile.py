@@ -63,7 +63,8 @@ ANSWER = "profile.answer"  # a tapped answer to the open question: set / skip / 
 EDIT = "profile.edit"  # a /settings menu button: ask for one setting
 
 SKIP_WORDS = {"skip", "/skip", "later", "pass", "-", "idk", "don't know", "dont know", "not sure", "no idea"}
-CANCEL_WORDS = {"cancel", "/cancel", "stop"}
+SKIP_WORDS |= {"überspringen", "weiß nicht", "saltar", "no sé", "passer", "je ne sais pas"}
+CANCEL_WORDS = {"cancel", "/cancel", "stop", "abbrechen", "cancelar", "annuler"}
 NUMERIC_STEPS = {"ftp", "maxhr", "restinghr", "lthr", "weight", "dob", "brief", "pace", "hours", "days", "ramp"}
 # Most answers are a word or two; a week of training days is a day and a length for up to seven days.
 MAX_ANSWER_WORDS = {"days": 14}

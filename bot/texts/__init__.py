@@ -51,10 +51,11 @@ def quote_input(value: object, limit: int = ECHO_CHARS) -> str:
 def invalid_value(error: InvalidValue) -> str:
     """The sentence of an `InvalidValue`, with the value given shortened (it may be anything typed)."""
     given = repr(error.value) if isinstance(error.value, str) else str(error.value)
-    allowed = t(error.allowed_message, **error.fields) if error.fields else t(error.allowed_message)
+    # An empty message would look up the catalog's header: only words are translated.
+    allowed = t(error.allowed_message, **error.fields) if error.allowed_message else error.allowed
     return t(
         "{field} must be {allowed}; got {given}.",
-        field=esc(t(error.field)),
+        field=esc(t(error.field) if error.field else error.field),
         allowed=esc(allowed),
         given=quote_input(given),
     )
