@@ -22,6 +22,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from coach import dates, places
+from coach.i18n import LANGUAGE_NAMES, N_, supported
 from db.errors import InvalidValue
 from db.models import User
 
@@ -30,7 +31,7 @@ class PlaceNotFound(InvalidValue):
     """A typed place that names no single time zone; ``suggestions`` are the nearest candidates."""
 
     def __init__(self, raw: str, suggestions: tuple[places.Place, ...], why: places.Why = places.Why.NOT_FOUND) -> None:
-        super().__init__("time zone", "a city, a country or an IANA name such as Europe/Berlin", raw)
+        super().__init__(N_("time zone"), N_("a city, a country or an IANA name such as Europe/Berlin"), raw)
         self.suggestions = suggestions
         self.why = why
 
@@ -85,7 +86,7 @@ def parse_brief(raw: str) -> tuple[bool | None, time | None]:
         return text == "on", None
     match = _TIME.match(text)
     if match is None:
-        raise InvalidValue("brief", "on, off or a time like 07:30", raw)
+        raise InvalidValue(N_("brief"), N_("on, off or a time like 07:30"), raw)
     return True, time(int(match.group(1)), int(match.group(2)))
 
 
@@ -95,7 +96,7 @@ def parse_dob(raw: str) -> datetime:
     try:
         born = dates.parse_day(raw)
     except dates.NotADate as err:
-        raise InvalidValue("date of birth", "a date like 1990-04-17 or 17.04.1990", raw) from err
+        raise InvalidValue(N_("date of birth"), N_("a date like 1990-04-17 or 17.04.1990"), raw) from err
     return datetime(born.year, born.month, born.day, tzinfo=UTC)
 
 
@@ -130,7 +131,7 @@ _WEEKDAY_WORDS = {
     "thurs": 3,
 }
 _DURATION = re.compile(r"^(?:(\d{1,2})[:h](\d{2})|(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minutes?)?)$")
-_DAYS_ALLOWED = "weekdays with their longest session, e.g. mon 60 wed 90 sat 3h"
+_DAYS_ALLOWED = N_("weekdays with their longest session, e.g. mon 60 wed 90 sat 3h")
 
 
 def parse_minutes(raw: str) -> int | None:
@@ -155,12 +156,12 @@ def parse_days(raw: str) -> list[int]:
     named: set[int] = set()
     i = 0
     if not tokens:
-        raise InvalidValue("training days", _DAYS_ALLOWED, raw)
+        raise InvalidValue(N_("training days"), _DAYS_ALLOWED, raw)
     while i < len(tokens):
         day = _WEEKDAY_WORDS.get(tokens[i].rstrip(":"))
         length = parse_minutes(tokens[i + 1]) if i + 1 < len(tokens) else None
         if day is None or length is None or day in named:
-            raise InvalidValue("training days", _DAYS_ALLOWED, raw)
+            raise InvalidValue(N_("training days"), _DAYS_ALLOWED, raw)
         named.add(day)
         minutes[day] = length
         i += 2
@@ -172,7 +173,7 @@ def parse_hours(raw: str) -> float:
     try:
         return float(text)
     except ValueError as err:
-        raise InvalidValue("weekly hours", "a number of hours, e.g. 8", raw) from err
+        raise InvalidValue(N_("weekly hours"), N_("a number of hours, e.g. 8"), raw) from err
 
 
 _PACE = re.compile(r"^(\d{1,2}):([0-5]\d)\s*(?:min)?\s*(?:/\s*(km|mi|mile))?$")
@@ -182,7 +183,7 @@ def parse_pace(raw: str) -> int:
     """``4:30`` or ``4:30/km`` → 270 s per km; ``7:15/mi`` is converted to per km."""
     match = _PACE.match(raw.strip().lower())
     if match is None:
-        raise InvalidValue("threshold pace", "minutes:seconds per km, e.g. 4:30 (or 7:15/mi)", raw)
+        raise InvalidValue(N_("threshold pace"), N_("minutes:seconds per km, e.g. 4:30 (or 7:15/mi)"), raw)
     seconds = int(match.group(1)) * 60 + int(match.group(2))
     if match.group(3) in ("mi", "mile"):
         seconds = round(seconds / 1.609344)
@@ -194,20 +195,26 @@ def parse_ramp(raw: str) -> float:
     try:
         return float(text)
     except ValueError as err:
-        raise InvalidValue("CTL ramp", "a number of CTL points a week from 5 to 8", raw) from err
+        raise InvalidValue(N_("CTL ramp"), N_("a number of CTL points a week from 5 to 8"), raw) from err
 
 
 _YES_NO = {"yes": True, "y": True, "true": True, "on": True, "no": False, "n": False, "false": False, "off": False}
+# The same answers in German, Spanish and French (typed by an athlete the bot speaks to in them).
+_YES_NO |= {"ja": True, "nein": False, "sí": True, "si": True, "oui": True, "non": False}
 
 
 def parse_yes_no(raw: str) -> bool:
     value = _YES_NO.get(raw.strip().lower())
     if value is None:
-        raise InvalidValue("power meter", "yes or no", raw)
+        raise InvalidValue(N_("power meter"), N_("yes or no"), raw)
     return value
 
 
 _SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male"}
+_SEX_WORDS |= {
+    **dict.fromkeys(("weiblich", "frau", "mujer", "femenino", "femme", "féminin"), "female"),
+    **dict.fromkeys(("männlich", "mann", "hombre", "masculino", "homme", "masculin"), "male"),
+}
 _SPORT_WORDS = {
     "cycling": "cycling",
     "cycle": "cycling",
@@ -218,6 +225,10 @@ _SPORT_WORDS = {
     "triathlon": "triathlon",
     "tri": "triathlon",
     "other": "other",
+    **dict.fromkeys(("radsport", "rad", "radfahren", "ciclismo", "vélo", "velo", "cyclisme"), "cycling"),
+    **dict.fromkeys(("laufen", "correr", "course", "course à pied"), "running"),
+    **dict.fromkeys(("triatlón", "triatlon"), "triathlon"),
+    **dict.fromkeys(("anderes", "andere", "otro", "autre"), "other"),
 }
 
 _RECOVERY_WORDS = {"3:1": "3:1", "3": "3:1", "2:1": "2:1", "2": "2:1"}
@@ -230,70 +241,108 @@ _UNIT_WORDS = {
     "miles": "mi",
     "mile": "mi",
     "imperial": "mi",
+    **dict.fromkeys(("kilometer", "kilómetros", "kilometros", "kilomètres"), "km"),
+    **dict.fromkeys(("meilen", "millas"), "mi"),
 }
+
+# The language the bot speaks (`coach.i18n`): its code, its own name or its English name; "auto" or
+# "telegram" clears the choice, so the bot follows the language of the athlete's Telegram app again.
+_LANGUAGE_WORDS = {
+    "english": "en",
+    "deutsch": "de",
+    "german": "de",
+    "español": "es",
+    "espanol": "es",
+    "spanish": "es",
+    "français": "fr",
+    "francais": "fr",
+    "french": "fr",
+}
+_FOLLOW_TELEGRAM = frozenset({"auto", "telegram", "automatic", "automatisch", "automático", "automatique"})
+
+
+def parse_language(raw: str) -> str | None:
+    """``de``, ``Deutsch`` or ``german`` → ``de``; ``auto`` / ``telegram`` → None (follow the Telegram app)."""
+    text = raw.strip().lower()
+    if text in _FOLLOW_TELEGRAM:
+        return None
+    language = _LANGUAGE_WORDS.get(text) or supported(text)
+    if language is None:
+        raise InvalidValue(N_("language"), N_("en, de, es, fr or auto"), raw)
+    return language
+
 
 SETTINGS: dict[str, SettingSpec] = {
     spec.name: spec
     for spec in (
         SettingSpec(
-            "timezone", "timezone", "time zone", "/settings timezone Europe/Berlin", parse_timezone, clearable=False
+            "timezone", "timezone", N_("time zone"), "/settings timezone Europe/Berlin", parse_timezone, clearable=False
         ),
         SettingSpec(
             "sport",
             "sport_focus",
-            "sport focus",
+            N_("sport focus"),
             "/settings sport running",
-            _vocabulary("sport focus", _SPORT_WORDS),
-            choices=(("cycling", "Cycling"), ("running", "Running"), ("triathlon", "Triathlon"), ("other", "Other")),
+            _vocabulary(N_("sport focus"), _SPORT_WORDS),
+            choices=(
+                ("cycling", N_("Cycling")),
+                ("running", N_("Running")),
+                ("triathlon", N_("Triathlon")),
+                ("other", N_("Other")),
+            ),
         ),
-        SettingSpec("ftp", "ftp", "FTP", "/settings ftp 250", _int("FTP", "a whole number of watts")),
-        SettingSpec("maxhr", "max_hr", "max HR", "/settings maxhr 186", _int("max HR", "a whole number of bpm")),
+        SettingSpec("ftp", "ftp", N_("FTP"), "/settings ftp 250", _int(N_("FTP"), N_("a whole number of watts"))),
+        SettingSpec(
+            "maxhr", "max_hr", N_("max HR"), "/settings maxhr 186", _int(N_("max HR"), N_("a whole number of bpm"))
+        ),
         SettingSpec(
             "restinghr",
             "resting_hr",
-            "resting HR",
+            N_("resting HR"),
             "/settings restinghr 48",
-            _int("resting HR", "a whole number of bpm"),
+            _int(N_("resting HR"), N_("a whole number of bpm")),
         ),
         SettingSpec(
             "lthr",
             "lthr",
-            "threshold HR (LTHR)",
+            N_("threshold HR (LTHR)"),
             "/settings lthr 170",
-            _int("threshold HR (LTHR)", "a whole number of bpm"),
+            _int(N_("threshold HR (LTHR)"), N_("a whole number of bpm")),
         ),
-        SettingSpec("weight", "weight", "weight", "/settings weight 71.5", _float("weight", "a number of kg")),
-        SettingSpec("dob", "dob", "date of birth", "/settings dob 1990-04-17", parse_dob),
+        SettingSpec(
+            "weight", "weight", N_("weight"), "/settings weight 71.5", _float(N_("weight"), N_("a number of kg"))
+        ),
+        SettingSpec("dob", "dob", N_("date of birth"), "/settings dob 1990-04-17", parse_dob),
         SettingSpec(
             "sex",
             "sex",
-            "sex",
+            N_("sex"),
             "/settings sex female",
-            _vocabulary("sex", _SEX_WORDS),
-            choices=(("female", "Female"), ("male", "Male")),
+            _vocabulary(N_("sex"), _SEX_WORDS),
+            choices=(("female", N_("Female")), ("male", N_("Male"))),
         ),
         SettingSpec(
             "powermeter",
             "has_power_meter",
-            "power meter",
+            N_("power meter"),
             "/settings powermeter yes",
             parse_yes_no,
-            choices=(("yes", "Yes"), ("no", "No")),
+            choices=(("yes", N_("Yes")), ("no", N_("No"))),
         ),
-        SettingSpec("pace", "threshold_pace_s_per_km", "threshold pace", "/settings pace 4:30", parse_pace),
+        SettingSpec("pace", "threshold_pace_s_per_km", N_("threshold pace"), "/settings pace 4:30", parse_pace),
         SettingSpec(
             "units",
             "distance_unit",
-            "distance unit",
+            N_("distance unit"),
             "/settings units mi",
-            _vocabulary("distance unit", _UNIT_WORDS),
+            _vocabulary(N_("distance unit"), _UNIT_WORDS),
             choices=(("km", "km"), ("mi", "mi")),
             clearable=False,
         ),
         SettingSpec(
             "hours",
             "weekly_hours",
-            "weekly hours",
+            N_("weekly hours"),
             "/settings hours 8",
             parse_hours,
             choices=(("4", "4 h"), ("6", "6 h"), ("8", "8 h"), ("10", "10 h"), ("12", "12 h")),
@@ -301,19 +350,19 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(
             "days",
             "day_minutes",
-            "training days",
+            N_("training days"),
             "/settings days mon 60 wed 90 sat 180",
             parse_days,
             choices=(
-                ("tue 60 thu 60 sat 180 sun 120", "Tue Thu Sat Sun"),
-                ("tue 60 wed 60 thu 60 sat 150 sun 90", "Tue–Thu + weekend"),
-                ("mon 60 tue 75 wed 60 thu 75 sat 180 sun 120", "Six days"),
+                ("tue 60 thu 60 sat 180 sun 120", N_("Tue Thu Sat Sun")),
+                ("tue 60 wed 60 thu 60 sat 150 sun 90", N_("Tue–Thu + weekend")),
+                ("mon 60 tue 75 wed 60 thu 75 sat 180 sun 120", N_("Six days")),
             ),
         ),
         SettingSpec(
             "ramp",
             "ctl_ramp",
-            "CTL ramp",
+            N_("CTL ramp"),
             "/settings ramp 6",
             parse_ramp,
             choices=(("5", "5"), ("6", "6"), ("7", "7"), ("8", "8")),
@@ -321,19 +370,34 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(
             "recovery",
             "recovery_rhythm",
-            "recovery rhythm",
+            N_("recovery rhythm"),
             "/settings recovery 2:1",
-            _vocabulary("recovery rhythm", _RECOVERY_WORDS),
+            _vocabulary(N_("recovery rhythm"), _RECOVERY_WORDS),
             choices=(("3:1", "3:1"), ("2:1", "2:1")),
         ),
         SettingSpec(
             "brief",
             "brief_time",
-            "morning brief",
+            N_("morning brief"),
             "/settings brief 07:30",
             parse_brief,
-            choices=(("06:00", "06:00"), ("06:30", "06:30"), ("07:00", "07:00"), ("07:30", "07:30"), ("off", "Off")),
+            choices=(
+                ("06:00", "06:00"),
+                ("06:30", "06:30"),
+                ("07:00", "07:00"),
+                ("07:30", "07:30"),
+                ("off", N_("Off")),
+            ),
             clearable=False,
+        ),
+        SettingSpec(
+            "language",
+            "language",
+            N_("language"),
+            "/settings language de",
+            parse_language,
+            # Each language by its own name, so it is found whatever language the bot speaks now.
+            choices=tuple(LANGUAGE_NAMES.items()),
         ),
     )
 }
@@ -386,13 +450,13 @@ def _check_heart_rates(user: User, name: str, value: int) -> None:
         max_hr = value
     spec = SETTINGS[name]
     if name != "maxhr" and max_hr is not None and value >= max_hr:
-        raise InvalidValue(spec.label, f"below your max HR of {max_hr} bpm", value)
+        raise InvalidValue(spec.label, N_("below your max HR of {bpm} bpm"), value, bpm=max_hr)
     if name == "lthr" and rest is not None and value <= rest:
-        raise InvalidValue(spec.label, f"above your resting HR of {rest} bpm", value)
+        raise InvalidValue(spec.label, N_("above your resting HR of {bpm} bpm"), value, bpm=rest)
     if name == "restinghr" and lthr is not None and value >= lthr:
-        raise InvalidValue(spec.label, f"below your threshold HR of {lthr} bpm", value)
+        raise InvalidValue(spec.label, N_("below your threshold HR of {bpm} bpm"), value, bpm=lthr)
     if name == "maxhr" and (highest := max(v for v in (rest, lthr, 0) if v is not None)) and value <= highest:
-        raise InvalidValue(spec.label, f"above your resting and threshold HR ({highest} bpm)", value)
+        raise InvalidValue(spec.label, N_("above your resting and threshold HR ({bpm} bpm)"), value, bpm=highest)
 
 
 def apply_setting(user: User, name: str, raw: str) -> SettingSpec:

@@ -9,6 +9,12 @@ DataError
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the bot's message catalog (``db`` imports nothing of the app's own code: the bot
+    translates an `InvalidValue`'s field and allowed text where it shows them)."""
+    return message
+
+
 class DataError(Exception):
     """Base of every error raised by `db`."""
 
@@ -16,14 +22,19 @@ class DataError(Exception):
 class InvalidValue(DataError, ValueError):
     """A value outside what the data model allows.
 
-    The message names the field, what is allowed and the value given, so it can be shown as is.
+    The message names the field, what is allowed and the value given, so it can be shown as is. ``field``
+    and ``allowed`` are English messages (marked with `N_` where they are literals); ``allowed`` may have
+    ``{named}`` fields, filled from ``fields``: ``allowed`` keeps the filled English text, ``allowed_message``
+    the message itself, which the bot translates before filling it.
     """
 
-    def __init__(self, field: str, allowed: str, value: object) -> None:
+    def __init__(self, field: str, allowed: str, value: object, **fields: object) -> None:
         self.field = field
-        self.allowed = allowed
+        self.allowed_message = allowed
+        self.fields = fields
+        self.allowed = allowed.format(**fields) if fields else allowed
         self.value = value
-        super().__init__(f"{field} must be {allowed}; got {value!r}.")
+        super().__init__(f"{field} must be {self.allowed}; got {value!r}.")
 
 
 class AlreadyOpen(DataError):

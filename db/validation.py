@@ -22,7 +22,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from db.errors import InvalidValue
+from db.errors import N_, InvalidValue
 
 FTP_RANGE_W = (0, 500)  # exclusive bounds
 WEIGHT_RANGE_KG = (30.0, 200.0)  # exclusive bounds
@@ -63,47 +63,47 @@ def _is_number(value: object) -> bool:
 def check_ftp(value: int | None) -> int | None:
     lo, hi = FTP_RANGE_W
     if value is not None and not (_is_number(value) and lo < value < hi):
-        raise InvalidValue("FTP", f"more than {lo} and less than {hi} W", value)
+        raise InvalidValue(N_("FTP"), N_("more than {lo} and less than {hi} W"), value, lo=lo, hi=hi)
     return value
 
 
 def check_weight(value: float | None) -> float | None:
     lo, hi = WEIGHT_RANGE_KG
     if value is not None and not (_is_number(value) and lo < value < hi):
-        raise InvalidValue("weight", f"more than {lo:g} and less than {hi:g} kg", value)
+        raise InvalidValue(N_("weight"), N_("more than {lo} and less than {hi} kg"), value, lo=f"{lo:g}", hi=f"{hi:g}")
     return value
 
 
 def check_max_hr(value: int | None) -> int | None:
     lo, hi = MAX_HR_RANGE_BPM
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("max HR", f"between {lo} and {hi} bpm", value)
+        raise InvalidValue(N_("max HR"), N_("between {lo} and {hi} bpm"), value, lo=lo, hi=hi)
     return value
 
 
 def check_resting_hr(value: int | None) -> int | None:
     lo, hi = RESTING_HR_RANGE_BPM
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("resting HR", f"between {lo} and {hi} bpm", value)
+        raise InvalidValue(N_("resting HR"), N_("between {lo} and {hi} bpm"), value, lo=lo, hi=hi)
     return value
 
 
 def check_lthr(value: int | None) -> int | None:
     lo, hi = LTHR_RANGE_BPM
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("threshold HR (LTHR)", f"between {lo} and {hi} bpm", value)
+        raise InvalidValue(N_("threshold HR (LTHR)"), N_("between {lo} and {hi} bpm"), value, lo=lo, hi=hi)
     return value
 
 
 def check_sex(value: str | None) -> str | None:
     if value is not None and value not in SEXES:
-        raise InvalidValue("sex", " or ".join(SEXES), value)
+        raise InvalidValue(N_("sex"), " or ".join(SEXES), value)
     return value
 
 
 def check_sport_focus(value: str | None) -> str | None:
     if value is not None and value not in SPORT_FOCUSES:
-        raise InvalidValue("sport focus", ", ".join(SPORT_FOCUSES), value)
+        raise InvalidValue(N_("sport focus"), ", ".join(SPORT_FOCUSES), value)
     return value
 
 
@@ -116,20 +116,22 @@ def check_dob(value: datetime | None, *, today: date | None = None) -> datetime 
     born = value.date()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if not lo <= age <= hi:
-        raise InvalidValue("date of birth", f"a date giving an age of {lo} to {hi} years", born.isoformat())
+        raise InvalidValue(
+            N_("date of birth"), N_("a date giving an age of {lo} to {hi} years"), born.isoformat(), lo=lo, hi=hi
+        )
     return value
 
 
 def check_recovery(value: int | None) -> int | None:
     lo, hi = RECOVERY_RANGE
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("recovery score", f"between {lo} and {hi}", value)
+        raise InvalidValue(N_("recovery score"), N_("between {lo} and {hi}"), value, lo=lo, hi=hi)
     return value
 
 
 def check_hrv(value: float | None) -> float | None:
     if value is not None and not (_is_number(value) and value > 0):
-        raise InvalidValue("HRV (rMSSD)", "a positive number of milliseconds", value)
+        raise InvalidValue(N_("HRV (rMSSD)"), N_("a positive number of milliseconds"), value)
     return value
 
 
@@ -137,30 +139,30 @@ def check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
-        raise InvalidValue("time zone", "an IANA name such as Europe/Berlin", value) from err
+        raise InvalidValue(N_("time zone"), N_("an IANA name such as Europe/Berlin"), value) from err
     return value
 
 
 def check_instant_not_future(field: str, value: datetime, *, now: datetime | None = None) -> datetime:
     if value.tzinfo is None:
-        raise InvalidValue(field, "a time with a time zone", value)
+        raise InvalidValue(field, N_("a time with a time zone"), value)
     limit = (now or datetime.now(UTC)) + CLOCK_SKEW
     if value > limit:
-        raise InvalidValue(field, "not in the future", value.isoformat())
+        raise InvalidValue(field, N_("not in the future"), value.isoformat())
     return value
 
 
 def check_date_not_future(field: str, value: date, *, today: date | None = None) -> date:
     limit = (today or datetime.now(UTC).date()) + MAX_DATE_LEAD
     if value > limit:
-        raise InvalidValue(field, "not in the future", value.isoformat())
+        raise InvalidValue(field, N_("not in the future"), value.isoformat())
     return value
 
 
 def check_weekly_hours(value: float | None) -> float | None:
     lo, hi = WEEKLY_HOURS_RANGE
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("weekly hours", f"between {lo:g} and {hi:g} hours", value)
+        raise InvalidValue(N_("weekly hours"), N_("between {lo} and {hi} hours"), value, lo=f"{lo:g}", hi=f"{hi:g}")
     return value
 
 
@@ -170,27 +172,27 @@ def check_day_minutes(value: list[int] | None) -> list[int] | None:
         return None
     lo, hi = SESSION_MINUTES_RANGE
     if len(value) != 7 or not all(_is_number(v) and float(v).is_integer() for v in value):
-        raise InvalidValue("training days", "seven whole numbers of minutes, Monday first", value)
+        raise InvalidValue(N_("training days"), N_("seven whole numbers of minutes, Monday first"), value)
     if not any(value):
-        raise InvalidValue("training days", "at least one day with training", "no training day")
+        raise InvalidValue(N_("training days"), N_("at least one day with training"), "no training day")
     for minutes in value:
         if minutes != 0 and not lo <= minutes <= hi:
-            raise InvalidValue("longest session", f"between {lo} and {hi} minutes", minutes)
+            raise InvalidValue(N_("longest session"), N_("between {lo} and {hi} minutes"), minutes, lo=lo, hi=hi)
     return value
 
 
 def check_threshold_pace(value: int | None) -> int | None:
     lo, hi = THRESHOLD_PACE_RANGE_S_PER_KM
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        allowed = f"between {lo // 60}:{lo % 60:02d} and {hi // 60}:{hi % 60:02d} per km"
-        raise InvalidValue("threshold pace", allowed, value)
+        low, high = f"{lo // 60}:{lo % 60:02d}", f"{hi // 60}:{hi % 60:02d}"
+        raise InvalidValue(N_("threshold pace"), N_("between {lo} and {hi} per km"), value, lo=low, hi=high)
     return value
 
 
 def check_ctl_ramp(value: float | None) -> float | None:
     lo, hi = CTL_RAMP_RANGE
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("CTL ramp", f"between {lo:g} and {hi:g} points a week", value)
+        raise InvalidValue(N_("CTL ramp"), N_("between {lo} and {hi} points a week"), value, lo=f"{lo:g}", hi=f"{hi:g}")
     return value
 
 
@@ -201,42 +203,46 @@ def _one_of(field: str, allowed: tuple[str, ...], value: str | None) -> str | No
 
 
 def check_recovery_rhythm(value: str | None) -> str | None:
-    return _one_of("recovery rhythm", RECOVERY_RHYTHMS, value)
+    return _one_of(N_("recovery rhythm"), RECOVERY_RHYTHMS, value)
 
 
 def check_distance_unit(value: str) -> str:
-    _one_of("distance unit", DISTANCE_UNITS, value)
+    _one_of(N_("distance unit"), DISTANCE_UNITS, value)
     return value
 
 
 def check_race_name(value: str) -> str:
     if not value or not value.strip():
-        raise InvalidValue("race name", "1 to 60 characters", value)
+        raise InvalidValue(N_("race name"), N_("1 to 60 characters"), value)
     if len(value) > RACE_NAME_MAX_CHARS:
-        raise InvalidValue("race name", f"at most {RACE_NAME_MAX_CHARS} characters", f"{len(value)} characters")
+        raise InvalidValue(
+            N_("race name"), N_("at most {n} characters"), f"{len(value)} characters", n=RACE_NAME_MAX_CHARS
+        )
     return value
 
 
 def check_race_priority(value: str) -> str:
-    _one_of("race priority", RACE_PRIORITIES, value)
+    _one_of(N_("race priority"), RACE_PRIORITIES, value)
     return value
 
 
 def check_race_sport(value: str) -> str:
-    _one_of("race sport", RACE_SPORTS, value)
+    _one_of(N_("race sport"), RACE_SPORTS, value)
     return value
 
 
 def check_race_distance(value: float | None) -> float | None:
     if value is not None and not (_is_number(value) and 0 < value <= RACE_DISTANCE_MAX_KM):
-        raise InvalidValue("race distance", f"more than 0 and at most {RACE_DISTANCE_MAX_KM:g} km", value)
+        raise InvalidValue(
+            N_("race distance"), N_("more than 0 and at most {hi} km"), value, hi=f"{RACE_DISTANCE_MAX_KM:g}"
+        )
     return value
 
 
 def check_target_power(value: int | None) -> int | None:
     lo, hi = TARGET_POWER_RANGE_W
     if value is not None and not (_is_number(value) and lo <= value <= hi):
-        raise InvalidValue("target power", f"between {lo} and {hi} W", value)
+        raise InvalidValue(N_("target power"), N_("between {lo} and {hi} W"), value, lo=lo, hi=hi)
     return value
 
 

@@ -10,7 +10,7 @@ from telegram import Update
 from bot import texts
 from bot.context import Context, app_context
 from bot.handlers import profile
-from bot.handlers.common import asking_user, link, reply
+from bot.handlers.common import asking_user, link, reply, speak_to
 from bot.texts import profile as tp
 from coach import places, plans
 from coach.profile import PLAN_SETTINGS, PlaceNotFound, apply_setting
@@ -94,6 +94,7 @@ async def settings(update: Update, context: Context) -> None:
             except InvalidValue as err:
                 text = texts.invalid_setting(err)
             else:
+                speak_to(user)  # a new language (or unit) is spoken from the confirmation on
                 text = texts.setting_saved(spec.label, user)
                 if spec.name == "timezone":
                     # Say which place the typed text matched, so a wrong match is seen at once.

@@ -12,6 +12,7 @@ from bot import buttons
 from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.texts import profile as tp
+from coach.i18n import t
 from db.export import export_user
 from db.models import CallbackAction
 from db.repositories import actions, telegram_updates, users
@@ -57,7 +58,7 @@ async def deleteme(update: Update, context: Context) -> None:
         user = await asking_user(session, update)
         row = [
             await buttons.issue(
-                session, label, user_id=user.id, chat_id=chat.id, kind=kind, now=ctx.clock(), ttl=CONFIRM_TTL
+                session, t(label), user_id=user.id, chat_id=chat.id, kind=kind, now=ctx.clock(), ttl=CONFIRM_TTL
             )
             for label, kind in ((tp.DELETE_BUTTON, DELETE), (tp.KEEP_BUTTON, KEEP))
         ]
@@ -104,7 +105,7 @@ async def confirm_delete(update: Update, context: Context, action: CallbackActio
             unrevoked = await ctx.revoke_tokens(action.user_id)
         except Exception:
             logger.warning("revoking provider tokens failed; deleting anyway", exc_info=True)
-            unrevoked = ["your connected services"]
+            unrevoked = [t("your connected services")]
     person = update.effective_user
     async with ctx.sessions.begin() as session:
         await users.delete(session, user_id=action.user_id)

@@ -29,10 +29,11 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons
 from bot.context import Context, app_context
-from bot.handlers.common import link
+from bot.handlers.common import link, speak_to
 from bot.texts import profile as tp
 from bot.texts import show
 from coach import places, plans
+from coach.i18n import t
 from coach.intent import Intent, classify
 from coach.profile import (
     ONBOARDING_STEPS,
@@ -62,7 +63,8 @@ ANSWER = "profile.answer"  # a tapped answer to the open question: set / skip / 
 EDIT = "profile.edit"  # a /settings menu button: ask for one setting
 
 SKIP_WORDS = {"skip", "/skip", "later", "pass", "-", "idk", "don't know", "dont know", "not sure", "no idea"}
-CANCEL_WORDS = {"cancel", "/cancel", "stop"}
+SKIP_WORDS |= {"überspringen", "weiß nicht", "saltar", "no sé", "passer", "je ne sais pas"}
+CANCEL_WORDS = {"cancel", "/cancel", "stop", "abbrechen", "cancelar", "annuler"}
 NUMERIC_STEPS = {"ftp", "maxhr", "restinghr", "lthr", "weight", "dob", "brief", "pace", "hours", "days", "ramp"}
 # Most answers are a word or two; a week of training days is a day and a length for up to seven days.
 MAX_ANSWER_WORDS = {"days": 14}
@@ -144,26 +146,26 @@ async def _ask(turn: Turn, flow: str, step: str) -> None:
     if step == "timezone":
         # Only a reply keyboard can ask Telegram for the location; the way out is a plain text button.
         rows: list[list[KeyboardButton]] = [
-            [KeyboardButton(tp.SHARE_LOCATION, request_location=True)],
-            [KeyboardButton(tp.SKIP if onboarding else tp.CANCEL)],
+            [KeyboardButton(t(tp.SHARE_LOCATION), request_location=True)],
+            [KeyboardButton(t(tp.SKIP if onboarding else tp.CANCEL))],
         ]
         markup = ReplyKeyboardMarkup(
-            rows, resize_keyboard=True, one_time_keyboard=True, input_field_placeholder="City or time zone"
+            rows, resize_keyboard=True, one_time_keyboard=True, input_field_placeholder=t(tp.CITY_OR_TIME_ZONE)
         )
     else:
-        choices = [await turn.answer_button(flow, step, "set", value, label) for value, label in spec.choices]
+        choices = [await turn.answer_button(flow, step, "set", value, t(label)) for value, label in spec.choices]
         keyboard = [choices[i : i + 3] for i in range(0, len(choices), 3)]
         if onboarding:
             keyboard.append(
                 [
-                    await turn.answer_button(flow, step, "skip", None, tp.SKIP),
-                    await turn.answer_button(flow, step, "stop", None, tp.FINISH_LATER),
+                    await turn.answer_button(flow, step, "skip", None, t(tp.SKIP)),
+                    await turn.answer_button(flow, step, "stop", None, t(tp.FINISH_LATER)),
                 ]
             )
         else:
-            last = [await turn.answer_button(flow, step, "skip", None, tp.CANCEL)]
+            last = [await turn.answer_button(flow, step, "skip", None, t(tp.CANCEL))]
             if removable:
-                last.insert(0, await turn.answer_button(flow, step, "clear", None, tp.REMOVE))
+                last.insert(0, await turn.answer_button(flow, step, "clear", None, t(tp.REMOVE)))
             keyboard.append(last)
         markup = InlineKeyboardMarkup(keyboard)
     turn.out.question = (text, markup)
@@ -182,7 +184,7 @@ async def _settings_menu(turn: Turn) -> InlineKeyboardMarkup:
         keys.append(
             await buttons.issue(
                 turn.session,
-                tp.BUTTON_LABELS[name],
+                t(tp.BUTTON_LABELS[name]),
                 user_id=turn.user.id,
                 chat_id=turn.chat_id,
                 kind=EDIT,
@@ -232,6 +234,7 @@ async def _pause(turn: Turn, step: str) -> None:
 def _set(user: User, step: str, raw: str) -> str:
     """Apply ``raw`` to ``step``; returns the confirmation line. Raises `InvalidValue`."""
     spec = apply_setting(user, step, raw)
+    speak_to(user)  # a new language (or unit) is spoken from the confirmation on
     if step == "timezone":
         found = places.lookup(raw).found
         assert found is not None  # apply_setting resolved it
@@ -247,7 +250,8 @@ async def _try_set(turn: Turn, step: str, op: str, raw: str) -> str:
     async with turn.session.begin_nested():
         if op == "clear":
             clear_setting(turn.user, step)
-            line = tp.saved(SETTINGS[step].label, "not set")
+            speak_to(turn.user)
+            line = tp.saved(SETTINGS[step].label, show(turn.user, step) if step == "language" else t("not set"))
         else:
             line = _set(turn.user, step, raw)
         await turn.session.flush()
@@ -256,10 +260,19 @@ async def _try_set(turn: Turn, step: str, op: str, raw: str) -> str:
     return line
 
 
+def _skips(lowered: str) -> bool:
+    """A typed skip, or the time-zone question's Skip button (a reply keyboard sends its caption as text)."""
+    return lowered in SKIP_WORDS or lowered == t(tp.SKIP).lower()
+
+
+def _cancels(lowered: str) -> bool:
+    return lowered in CANCEL_WORDS or lowered == t(tp.CANCEL).lower()
+
+
 def _plausible_answer(step: str, text: str) -> bool:
     """Could this text be meant as the answer? Questions and chatter go on to the coach instead."""
     lowered = text.strip().lower()
-    if lowered in SKIP_WORDS or lowered in CANCEL_WORDS:
+    if _skips(lowered) or _cancels(lowered):
         return True
     too_long = len(text.split()) > MAX_ANSWER_WORDS.get(step, 5)
     if text.rstrip().endswith("?") or too_long or classify(text) is not Intent.UNKNOWN:
@@ -309,9 +322,9 @@ async def on_text(update: Update, context: Context) -> None:
         unkeyboard = ReplyKeyboardRemove() if step == "timezone" else None
         if state.message_id is not None and step != "timezone":  # a reply keyboard goes with ReplyKeyboardRemove
             turn.out.close.append((chat.id, state.message_id, None))
-        if onboarding and lowered in CANCEL_WORDS:
+        if onboarding and _cancels(lowered):
             await _pause(turn, step)
-        elif lowered in SKIP_WORDS or lowered in CANCEL_WORDS:
+        elif _skips(lowered) or _cancels(lowered):
             turn.out.say(tp.skipped(SETTINGS[step].label) if onboarding else tp.unchanged(), unkeyboard)
             await _after_answer(turn, flow, step)
         else:
@@ -339,7 +352,7 @@ async def on_location(update: Update, context: Context) -> None:
     try:
         zone = places.zone_at(message.location.latitude, message.location.longitude)
     except ValueError:
-        await message.reply_text(tp.place_not_found(PlaceNotFound("that location", ())), parse_mode=ParseMode.HTML)
+        await message.reply_text(tp.place_not_found(PlaceNotFound(t("that location"), ())), parse_mode=ParseMode.HTML)
         return
     async with ctx.sessions.begin() as session:
         now = ctx.clock()

@@ -9,11 +9,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from coach import availability
+from babel.numbers import get_decimal_symbol
+
+from coach import availability, i18n
 from coach.daily import Assessment
 from coach.demo import DemoLoad
+from coach.i18n import N_, t, tn, tp
 from coach.profile import SETTINGS
 from coach.readiness import Action
 from db.errors import InvalidValue
@@ -48,111 +51,147 @@ def quote_input(value: object, limit: int = ECHO_CHARS) -> str:
 def invalid_value(error: InvalidValue) -> str:
     """The sentence of an `InvalidValue`, with the value given shortened (it may be anything typed)."""
     given = repr(error.value) if isinstance(error.value, str) else str(error.value)
-    return f"{esc(error.field)} must be {esc(error.allowed)}; got {quote_input(given)}."
+    # An empty message would look up the catalog's header: only words are translated.
+    allowed = t(error.allowed_message, **error.fields) if error.allowed_message else error.allowed
+    return t(
+        "{field} must be {allowed}; got {given}.",
+        field=esc(t(error.field) if error.field else error.field),
+        allowed=esc(allowed),
+        given=quote_input(given),
+    )
 
 
+# Said with t(...) where they are shown (bot/texts/brief.py and llm.py use them too).
 ACTION_HEADLINES = {
-    Action.PROCEED: "go ahead with your planned session",
-    Action.MODIFY: "train, but keep today's session easier or shorter",
-    Action.REDUCE_INTENSITY: "keep it aerobic — no hard intervals today",
-    Action.ACTIVE_RECOVERY: "active recovery only: an easy spin or walk, 30–60 min in zone 1",
-    Action.REST: "rest today",
+    Action.PROCEED: N_("go ahead with your planned session"),
+    Action.MODIFY: N_("train, but keep today's session easier or shorter"),
+    Action.REDUCE_INTENSITY: N_("keep it aerobic — no hard intervals today"),
+    Action.ACTIVE_RECOVERY: N_("active recovery only: an easy spin or walk, 30–60 min in zone 1"),
+    Action.REST: N_("rest today"),
 }
 
 ACTION_NAMES = {
-    Action.PROCEED: "proceed as planned",
-    Action.MODIFY: "a modified session",
-    Action.REDUCE_INTENSITY: "reduced intensity",
-    Action.ACTIVE_RECOVERY: "active recovery",
-    Action.REST: "rest",
+    Action.PROCEED: N_("proceed as planned"),
+    Action.MODIFY: N_("a modified session"),
+    Action.REDUCE_INTENSITY: N_("reduced intensity"),
+    Action.ACTIVE_RECOVERY: N_("active recovery"),
+    Action.REST: N_("rest"),
 }
 
+# The command menu: (command, description); the descriptions are registered per language with t(description).
 COMMANDS = [
-    ("today", "How should I train today? Today's session"),
-    ("plan", "Your training plan: this week and next"),
-    ("workout", "A session as a file: /workout [day] [fit|zwo|erg|mrc]"),
-    ("nextweek", "Next week's sessions: accept them or make it easier"),
-    ("brief", "Today's morning brief; /brief off, on or 07:30"),
-    ("settings", "Show or change your settings"),
-    ("demo", "Load a demo athlete's 180 days"),
-    ("week", "This week's training report"),
-    ("race", "Add a race: /race <name> <YYYY-MM-DD> [A|B|C] [km]"),
-    ("races", "Your races: change priority or delete"),
-    ("report", "A report on your question"),
-    ("fitness", "Fitness, fatigue and form chart"),
-    ("hrv", "HRV and resting HR chart"),
-    ("curve", "Power curve"),
-    ("planchart", "Your plan's fitness and form to race day, and the actual"),
-    ("connect", "Connect WHOOP, Strava, Intervals.icu or Oura"),
-    ("status", "Your connections and their last sync"),
-    ("sync", "Fetch new data from your connections now"),
-    ("disconnect", "Disconnect a service: /disconnect <name>"),
-    ("help", "What I can do"),
-    ("start", "Set up, or carry on with setup"),
-    ("setup", "Run the guided setup again"),
-    ("export", "Download everything I hold about you"),
-    ("deleteme", "Delete your account and all your data"),
-    ("privacy", "What I store, where, and what I share"),
+    ("today", N_("How should I train today? Today's session")),
+    ("plan", N_("Your training plan: this week and next")),
+    ("workout", N_("A session as a file: /workout [day] [fit|zwo|erg|mrc]")),
+    ("nextweek", N_("Next week's sessions: accept them or make it easier")),
+    ("brief", N_("Today's morning brief; /brief off, on or 07:30")),
+    ("settings", N_("Show or change your settings")),
+    ("demo", N_("Load a demo athlete's 180 days")),
+    ("week", N_("This week's training report")),
+    ("race", N_("Add a race: /race <name> <YYYY-MM-DD> [A|B|C] [km]")),
+    ("races", N_("Your races: change priority or delete")),
+    ("report", N_("A report on your question")),
+    ("fitness", N_("Fitness, fatigue and form chart")),
+    ("hrv", N_("HRV and resting HR chart")),
+    ("curve", N_("Power curve")),
+    ("planchart", N_("Your plan's fitness and form to race day, and the actual")),
+    ("connect", N_("Connect WHOOP, Strava, Intervals.icu or Oura")),
+    ("status", N_("Your connections and their last sync")),
+    ("sync", N_("Fetch new data from your connections now")),
+    ("disconnect", N_("Disconnect a service: /disconnect <name>")),
+    ("help", N_("What I can do")),
+    ("start", N_("Set up, or carry on with setup")),
+    ("setup", N_("Run the guided setup again")),
+    ("export", N_("Download everything I hold about you")),
+    ("deleteme", N_("Delete your account and all your data")),
+    ("privacy", N_("What I store, where, and what I share")),
 ]
 
 # /help's longer word on a command; a command without one is explained by its menu description.
 HELP_DETAILS = {
-    "today": "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers, and "
-    "today's session from your plan — adapted to how ready you are — with tomorrow's form",
-    "plan": "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
-    "week's and next week's sessions in your own watts, heart rate or pace; <code>/plan sync</code> sends the next "
-    "14 days to your Intervals.icu calendar (after a preview) and keeps it in step, <code>/plan stop</code> ends it",
-    "workout": "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
-    "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
-    "<code>erg</code> (TrainerRoad and other trainer apps)",
-    "race": "adds a race you train for and sends its taper report, e.g. "
-    "<code>/race Gran Fondo 2027-05-16 A 120</code> (priority A by default; distance in km optional)",
-    "races": "lists your races, with buttons to change a race's priority (A, B, C) or delete it",
-    "settings": "your time zone, sport, FTP, heart rates, weight, birth date, sex, power meter, threshold pace, "
-    "km or mi, weekly hours, training days, CTL ramp, recovery weeks and brief time; tap one to change it, or "
-    "type e.g. <code>/settings days mon 60 wed 90 sat 180</code>",
-    "demo": "loads 180 days of a demo athlete into your account, to see what I do before your own data arrives",
-    "start": "links this chat to your account and walks you through setup; run it again to finish a setup "
-    "you left half-way",
-    "setup": "runs the guided setup from its first question, any time (your values stay until you change them)",
-    "export": "sends a ZIP with everything I hold about you, as JSON and CSV (tokens left out)",
-    "deleteme": "deletes your account and everything in it, after you confirm; connected services lose access",
-    "privacy": "what I store, where it is kept, and exactly what goes to the AI model",
+    "today": N_(
+        "today's advice from your training load, HRV, resting heart rate and sleep, with the numbers, and "
+        "today's session from your plan — adapted to how ready you are — with tomorrow's form"
+    ),
+    "plan": N_(
+        "builds (or shows) your plan to your next A race — or a 12-week block without one: phases, this "
+        "week's and next week's sessions in your own watts, heart rate or pace; <code>/plan sync</code> sends the "
+        "next 14 days to your Intervals.icu calendar (after a preview) and keeps it in step, <code>/plan stop</code> "
+        "ends it"
+    ),
+    "workout": N_(
+        "sends a planned session as a file for your device: <code>/workout</code> (today, FIT for Garmin, "
+        "Wahoo, Hammerhead), <code>/workout tomorrow zwo</code> (Zwift), <code>/workout 2026-12-08 mrc</code> or "
+        "<code>erg</code> (TrainerRoad and other trainer apps)"
+    ),
+    "race": N_(
+        "adds a race you train for and sends its taper report, e.g. "
+        "<code>/race Gran Fondo 2027-05-16 A 120</code> (priority A by default; distance in km optional)"
+    ),
+    "races": N_("lists your races, with buttons to change a race's priority (A, B, C) or delete it"),
+    "settings": N_(
+        "your time zone, sport, FTP, heart rates, weight, birth date, sex, power meter, threshold pace, "
+        "km or mi, weekly hours, training days, CTL ramp, recovery weeks, brief time and the language I speak "
+        "(English, Deutsch, Español, Français); tap one to change it, or type e.g. "
+        "<code>/settings days mon 60 wed 90 sat 180</code>"
+    ),
+    "demo": N_("loads 180 days of a demo athlete into your account, to see what I do before your own data arrives"),
+    "start": N_(
+        "links this chat to your account and walks you through setup; run it again to finish a setup you left half-way"
+    ),
+    "setup": N_("runs the guided setup from its first question, any time (your values stay until you change them)"),
+    "export": N_("sends a ZIP with everything I hold about you, as JSON and CSV (tokens left out)"),
+    "deleteme": N_("deletes your account and everything in it, after you confirm; connected services lose access"),
+    "privacy": N_("what I store, where it is kept, and exactly what goes to the AI model"),
 }
 
 
+def _name(first_name: str | None) -> str:
+    # Translators: how a greeting names someone whose Telegram name is empty ("Hi there!").
+    return esc(first_name or tp("greeting without a name", "there"))
+
+
 def welcome(first_name: str | None, *, created: bool, offer_setup: bool = False) -> str:
-    name = esc(first_name or "there")
+    name = _name(first_name)
     if created:
-        return (
-            f"Hi {name}! I'm Coach Watts, your endurance coach.\n\n"
-            "Each morning I look at your training load, HRV, resting heart rate and sleep, and tell you "
-            "how to train. Ask me <i>how should I train today?</i> any time, or use /today.\n\n"
-            "No data yet? Try /demo to load a demo athlete and see what I do."
+        return "\n\n".join(
+            [
+                t("Hi {name}! I'm Coach Watts, your endurance coach.", name=name),
+                t(
+                    "Each morning I look at your training load, HRV, resting heart rate and sleep, and tell you "
+                    "how to train. Ask me <i>how should I train today?</i> any time, or use /today."
+                ),
+                t("No data yet? Try /demo to load a demo athlete and see what I do."),
+            ]
         )
-    setup = (
-        "\n\nYour setup was never finished: /setup walks you through it (a minute; every question can be skipped)."
-        if offer_setup
-        else ""
-    )
-    return f"Welcome back, {name}. Ask me how to train today, or use /today.{setup}"
+    text = t("Welcome back, {name}. Ask me how to train today, or use /today.", name=name)
+    if offer_setup:
+        text += "\n\n" + t(
+            "Your setup was never finished: /setup walks you through it (a minute; every question can be skipped)."
+        )
+    return text
 
 
 def help_text() -> str:
-    lines = ["<b>What I can do</b>"]
-    lines += [f"/{name} — {HELP_DETAILS.get(name, esc(desc))}" for name, desc in COMMANDS]
+    lines = [t("<b>What I can do</b>")]
+    lines += [f"/{name} — {t(HELP_DETAILS[name]) if name in HELP_DETAILS else esc(t(desc))}" for name, desc in COMMANDS]
     lines += [
         "",
-        "You can also just ask: <i>how should I train today?</i>, <i>should I do intervals?</i>, "
-        "<i>am I ready for a hard ride?</i>",
+        t(
+            "You can also just ask: <i>how should I train today?</i>, <i>should I do intervals?</i>, "
+            "<i>am I ready for a hard ride?</i>"
+        ),
         "",
-        "Settings you can type: " + ", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
+        t(
+            "Settings you can type: {examples}",
+            examples=", ".join(f"<code>{esc(s.example)}</code>" for s in SETTINGS.values()),
+        ),
     ]
     return "\n".join(lines)
 
 
 def cannot_answer_yet() -> str:
-    return (
+    return t(
         "I can't answer that one yet. Today I can tell you how to train today from your training load, "
         "HRV, resting heart rate and sleep — ask <i>how should I train today?</i> or use /today. "
         "/help lists everything else."
@@ -160,14 +199,18 @@ def cannot_answer_yet() -> str:
 
 
 def greeting(first_name: str | None) -> str:
-    return f"Hi {esc(first_name or 'there')}! Ask me <i>how should I train today?</i>"
+    return t("Hi {name}! Ask me <i>how should I train today?</i>", name=_name(first_name))
 
 
 def no_data() -> str:
-    return (
-        "I don't have any training or recovery data for you yet, so I can't judge today without guessing.\n\n"
-        "What I need: workouts with a training load, and morning HRV, resting heart rate and sleep. "
-        "Use /demo to load a demo athlete and see how I work."
+    return "\n\n".join(
+        [
+            t("I don't have any training or recovery data for you yet, so I can't judge today without guessing."),
+            t(
+                "What I need: workouts with a training load, and morning HRV, resting heart rate and sleep. "
+                "Use /demo to load a demo athlete and see how I work."
+            ),
+        ]
     )
 
 
@@ -175,9 +218,19 @@ def _fmt_signed(value: float) -> str:
     return f"{value:+.0f}".replace("-", "−")
 
 
-# The morning check-in's words (the brief's buttons and /today say them alike).
-FEEL_LABELS = {1: "awful", 2: "poor", 3: "okay", 4: "good", 5: "great"}
-SORENESS_LABELS = {0: "not sore", 1: "a bit sore", 2: "very sore"}
+def _g(value: float) -> str:
+    """``7.5`` → ``7.5`` (``7,5`` in German), ``8.0`` → ``8``: as few digits as the value needs."""
+    return f"{value:g}".replace(".", get_decimal_symbol(i18n.locale()))
+
+
+# The morning check-in's words (the brief's buttons and /today say them alike), said with t(...).
+FEEL_LABELS = {1: N_("awful"), 2: N_("poor"), 3: N_("okay"), 4: N_("good"), 5: N_("great")}
+SORENESS_LABELS = {0: N_("not sore"), 1: N_("a bit sore"), 2: N_("very sore")}
+
+
+def _label(labels: dict[int, str], key: int) -> str:
+    label = labels.get(key)
+    return t(label) if label else ""
 
 
 def _check_in_line(assessment: Assessment) -> str | None:
@@ -187,97 +240,151 @@ def _check_in_line(assessment: Assessment) -> str | None:
         return None
     parts = []
     if c.feel is not None:
-        parts.append(f"feel {c.feel}/5 ({FEEL_LABELS.get(c.feel, '')})")
+        parts.append(t("feel {feel}/5 ({label})", feel=c.feel, label=_label(FEEL_LABELS, c.feel)))
     if c.soreness is not None:
-        parts.append(SORENESS_LABELS.get(c.soreness, ""))
+        parts.append(_label(SORENESS_LABELS, c.soreness))
     if c.illness:
-        parts.append("ill")
-    return f"• Your check-in this morning: {esc(', '.join(parts))}"
+        parts.append(t("ill"))
+    return t("• Your check-in this morning: {answers}", answers=esc(", ".join(parts)))
 
 
 def today(assessment: Assessment) -> str:
     s = assessment.suggestion
     if s is None:
         return no_data()
-    day = assessment.today.strftime("%a %d %b")
+    day = i18n.when(assessment.today, "%a %d %b")
     lines = [
-        f"<b>Today ({day}): {esc(ACTION_HEADLINES[s.action])}</b>",
+        t("<b>Today ({day}): {advice}</b>", day=day, advice=esc(t(ACTION_HEADLINES[s.action]))),
         "",
-        f"Why: {esc(s.reason)}.",
+        t("Why: {reason}.", reason=esc(s.reason)),
         "",
-        "<b>The numbers</b>",
+        t("<b>The numbers</b>"),
     ]
     if (check_in := _check_in_line(assessment)) is not None:
         lines.append(check_in)
     if (form := assessment.form) is not None:
-        warm = " (still warming up: under 6 weeks of history)" if form.warming_up else ""
-        lines.append(
-            f"• Fitness (CTL) {form.ctl:.0f}, fatigue (ATL) {form.atl:.0f}, "
-            f"form (TSB) {_fmt_signed(form.tsb)} this morning{warm}"
-        )
+        values = {"ctl": f"{form.ctl:.0f}", "atl": f"{form.atl:.0f}", "tsb": _fmt_signed(form.tsb)}
+        if form.warming_up:
+            lines.append(
+                t(
+                    "• Fitness (CTL) {ctl}, fatigue (ATL) {atl}, form (TSB) {tsb} this morning "
+                    "(still warming up: under 6 weeks of history)",
+                    **values,
+                )
+            )
+        else:
+            lines.append(t("• Fitness (CTL) {ctl}, fatigue (ATL) {atl}, form (TSB) {tsb} this morning", **values))
         if form.ramp_per_week is not None:
-            lines.append(f"• Fitness ramp {_fmt_signed(form.ramp_per_week)} per week")
+            lines.append(t("• Fitness ramp {ramp} per week", ramp=_fmt_signed(form.ramp_per_week)))
         if assessment.loads_estimated:
-            n = assessment.loads_estimated
-            lines.append(f"• {n} workout{'s' if n != 1 else ''} without power or heart rate counted by duration")
+            lines.append(
+                tn(
+                    "• {n} workout without power or heart rate counted by duration",
+                    "• {n} workouts without power or heart rate counted by duration",
+                    assessment.loads_estimated,
+                )
+            )
     if (hrv := assessment.hrv) is not None:
         low, high = hrv.range_rmssd_ms
-        today_part = f"today {hrv.today_rmssd_ms:.0f} ms, " if hrv.today_rmssd_ms is not None else ""
-        lines.append(
-            f"• HRV (rMSSD): {today_part}7-day average {hrv.baseline_rmssd_ms:.0f} ms, "
-            f"normal range {low:.0f}–{high:.0f} ms"
-        )
+        hrv_values = {"baseline": f"{hrv.baseline_rmssd_ms:.0f}", "low": f"{low:.0f}", "high": f"{high:.0f}"}
+        if hrv.today_rmssd_ms is not None:
+            lines.append(
+                t(
+                    "• HRV (rMSSD): today {today} ms, 7-day average {baseline} ms, normal range {low}–{high} ms",
+                    today=format(hrv.today_rmssd_ms, ".0f"),
+                    **hrv_values,
+                )
+            )
+        else:
+            lines.append(t("• HRV (rMSSD): 7-day average {baseline} ms, normal range {low}–{high} ms", **hrv_values))
     if (rhr := assessment.resting_hr) is not None:
-        today_part = f"today {rhr.today_bpm:.0f} bpm, " if rhr.today_bpm is not None else ""
-        lines.append(f"• Resting HR: {today_part}60-day average {rhr.mean_60d_bpm:.0f} bpm")
+        mean = f"{rhr.mean_60d_bpm:.0f}"
+        if rhr.today_bpm is not None:
+            lines.append(
+                t(
+                    "• Resting HR: today {today} bpm, 60-day average {mean} bpm",
+                    today=format(rhr.today_bpm, ".0f"),
+                    mean=mean,
+                )
+            )
+        else:
+            lines.append(t("• Resting HR: 60-day average {mean} bpm", mean=mean))
     if (sleep := assessment.sleep) is not None:
-        last = f"{sleep.last_night_h:.1f} h last night, " if sleep.last_night_h is not None else ""
-        lines.append(f"• Sleep: {last}{sleep.debt_7d_h:.1f} h short over the last {sleep.nights_counted} nights")
+        debt = i18n.number(sleep.debt_7d_h, 1)
+        if sleep.last_night_h is not None:
+            lines.append(
+                t(
+                    "• Sleep: {last} h last night, {debt} h short over the last {nights} nights",
+                    last=i18n.number(sleep.last_night_h, 1),
+                    debt=debt,
+                    nights=sleep.nights_counted,
+                )
+            )
+        else:
+            lines.append(
+                t("• Sleep: {debt} h short over the last {nights} nights", debt=debt, nights=sleep.nights_counted)
+            )
     lines += [
         "",
-        f"Alternatives: {esc(', '.join(ACTION_NAMES[a] for a in s.alternatives))}",
-        f"Confidence: {s.confidence:.0%}",
+        t("Alternatives: {actions}", actions=esc(", ".join(t(ACTION_NAMES[a]) for a in s.alternatives))),
+        t("Confidence: {confidence}", confidence=format(s.confidence, ".0%")),
     ]
     if s.missing:
-        lines.append(f"Missing: {esc('; '.join(s.missing))}")
+        lines.append(t("Missing: {missing}", missing=esc("; ".join(s.missing))))
     return "\n".join(lines)
+
+
+# What /demo fills in an empty profile, said with t(...).
+_DEMO_VALUES = {
+    "ftp": N_("FTP 250 W"),
+    "max_hr": N_("max HR 186 bpm"),
+    "weight": N_("weight 71.5 kg"),
+    "threshold_pace_s_per_km": N_("threshold pace 4:30/km"),
+}
 
 
 def demo_loaded(result: DemoLoad) -> str:
     filled = ""
     if result.profile_filled:
-        names = {
-            "ftp": "FTP 250 W",
-            "max_hr": "max HR 186 bpm",
-            "weight": "weight 71.5 kg",
-            "threshold_pace_s_per_km": "threshold pace 4:30/km",
-        }
-        filled = "\nI also set " + ", ".join(names[f] for f in result.profile_filled) + " (change with /settings)."
-    race = (
-        "\nTo train for, I added an A race ten weeks from today (Demo Gran Fondo, 120 km; /races changes it)"
-        if result.race_added
-        else "\nYour races stay as they were"
-    )
-    plan = f"; your {result.plan_weeks}-week plan is built — /plan shows it." if result.plan_weeks else "."
+        values = ", ".join(t(_DEMO_VALUES[f]) for f in result.profile_filled)
+        filled = "\n" + t("I also set {values} (change with /settings).", values=values)
+    weeks = result.plan_weeks
+    if result.race_added and weeks:
+        race = t(
+            "To train for, I added an A race ten weeks from today (Demo Gran Fondo, 120 km; /races changes it); "
+            "your {weeks}-week plan is built — /plan shows it.",
+            weeks=weeks,
+        )
+    elif result.race_added:
+        race = t("To train for, I added an A race ten weeks from today (Demo Gran Fondo, 120 km; /races changes it).")
+    elif weeks:
+        race = t("Your races stay as they were; your {weeks}-week plan is built — /plan shows it.", weeks=weeks)
+    else:
+        race = t("Your races stay as they were.")
+    counts = {"workouts": result.workouts_written, "days": result.days_written}
     if result.already_loaded:
-        head = (
+        head = t(
             "The demo athlete was already in your account, so nothing was added twice: I brought its 180 days "
-            f"up to today ({result.workouts_written} workouts and {result.days_written} days of HRV, resting HR "
-            "and sleep)."
+            "up to today ({workouts} workouts and {days} days of HRV, resting HR and sleep).",
+            **counts,
         )
     else:
-        head = (
-            f"Demo athlete loaded: {result.workouts_written} workouts and {result.days_written} days of HRV, "
-            "resting HR and sleep over the last 180 days."
+        head = t(
+            "Demo athlete loaded: {workouts} workouts and {days} days of HRV, resting HR and sleep over the last "
+            "180 days.",
+            **counts,
         )
-    return (
-        f"{head}{filled}{race}{plan}\n\nNow ask me <i>how should I train today?</i> or use /today for today's session."
-    )
+    now = t("Now ask me <i>how should I train today?</i> or use /today for today's session.")
+    return f"{head}{filled}\n{race}\n\n{now}"
 
 
 def training_days(minutes: Sequence[int]) -> str:
-    """``[0, 60, 0, 90, 0, 180, 0]`` → ``Tue 60 min, Thu 90 min, Sat 3 h``."""
-    return ", ".join(f"{WEEKDAY_NAMES[day]} {duration(m * 60)}" for day, m in enumerate(minutes) if m > 0)
+    """``[0, 60, 0, 90, 0, 180, 0]`` → ``Tue 60 min, Thu 90 min, Sat 3 h`` (day names in the athlete's language)."""
+    return ", ".join(
+        f"{i18n.weekday(_A_MONDAY + timedelta(days=day), 'abbreviated')} {duration(m * 60)}"
+        for day, m in enumerate(minutes)
+        if m > 0
+    )
 
 
 def duration(seconds: int) -> str:
@@ -290,110 +397,154 @@ def duration(seconds: int) -> str:
 
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_A_MONDAY = date(2024, 1, 1)
 
-# What an unset plan setting means (`coach.availability`), so /settings never shows a bare "not set".
-_PLAN_DEFAULTS = {
-    "hours": f"not set ({availability.DEFAULT_WEEKLY_HOURS:g} h by default)",
-    "days": f"not set ({training_days(availability.DEFAULT_DAY_MINUTES)} by default)",
-    "ramp": f"not set ({availability.DEFAULT_CTL_RAMP:g} a week by default)",
-    "recovery": f"not set ({availability.DEFAULT_RECOVERY_RHYTHM} by default)",
-}
+
+def _plan_default(name: str) -> str:
+    """What an unset plan setting means (`coach.availability`), so /settings never shows a bare "not set"."""
+    if name == "hours":
+        return t("not set ({hours} h by default)", hours=_g(availability.DEFAULT_WEEKLY_HOURS))
+    if name == "days":
+        return t("not set ({days} by default)", days=training_days(availability.DEFAULT_DAY_MINUTES))
+    if name == "ramp":
+        return t("not set ({ramp} a week by default)", ramp=_g(availability.DEFAULT_CTL_RAMP))
+    if name == "recovery":
+        return t("not set ({rhythm} by default)", rhythm=availability.DEFAULT_RECOVERY_RHYTHM)
+    return t("not set")
+
+
+def _yes_no(value: bool) -> str:
+    return t("yes") if value else t("no")
 
 
 def _show_plan_setting(user: User, name: str, value: object) -> str:
     if value is None:
         if name == "powermeter":
-            return f"not set ({'yes' if availability.has_power_meter(user) else 'no'}: {_power_default(user)})"
+            return t(
+                "not set ({answer}: {reason})",
+                answer=_yes_no(availability.has_power_meter(user)),
+                reason=_power_default(user),
+            )
         if name == "pace":
-            return "not set (estimated from your runs when there are enough)"
-        return _PLAN_DEFAULTS.get(name, "not set")
+            return t("not set (estimated from your runs when there are enough)")
+        return _plan_default(name)
     if name == "powermeter":
-        return "yes" if value else "no"
+        return _yes_no(bool(value))
     if name == "pace" and isinstance(value, int):
         return availability.format_pace(value)
     if name == "days" and isinstance(value, list):
         return training_days(value)
     if name == "hours" and isinstance(value, float):
-        return f"{value:g} h a week"
+        return t("{hours} h a week", hours=_g(value))
     if name == "ramp" and isinstance(value, float):
-        return f"{value:g} CTL a week"
+        return t("{ramp} CTL a week", ramp=_g(value))
     return str(value)
 
 
 def _power_default(user: User) -> str:
-    return "you have an FTP" if user.ftp is not None else "no FTP set"
+    return t("you have an FTP") if user.ftp is not None else t("no FTP set")
+
+
+# Stored values shown as words (the keys stay English in the database and in what the athlete types).
+_VALUE_WORDS = {
+    "cycling": N_("cycling"),
+    "running": N_("running"),
+    "triathlon": N_("triathlon"),
+    "other": N_("other"),
+    "female": N_("female"),
+    "male": N_("male"),
+}
 
 
 def show(user: User, name: str) -> str:
     """One setting's current value, for people."""
     if name == "brief":
-        return f"{user.brief_time.strftime('%H:%M')} ({'on' if user.brief_enabled else 'off'})"
+        at = user.brief_time.strftime("%H:%M")
+        return t("{time} (on)", time=at) if user.brief_enabled else t("{time} (off)", time=at)
+    if name == "language":
+        if user.language is None:
+            following = i18n.LANGUAGE_NAMES[i18n.choose(None, user.telegram_language)]
+            return t("as your Telegram app ({language})", language=following)
+        return i18n.LANGUAGE_NAMES.get(user.language, user.language)
     value: object = getattr(user, SETTINGS[name].attribute)
     if name in PLAN_SETTING_NAMES:
         return _show_plan_setting(user, name, value)
     if value is None:
-        return "not set"
+        return t("not set")
     if isinstance(value, datetime):
         return value.date().isoformat()
     units = {"ftp": " W", "maxhr": " bpm", "restinghr": " bpm", "lthr": " bpm", "weight": " kg"}
     if isinstance(value, float):
-        return f"{value:g}{units[name]}"
+        return f"{_g(value)}{units[name]}"
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return t(_VALUE_WORDS[value])
     return f"{value}{units.get(name, '')}"
 
 
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# The overview's names where the setting's own label would read oddly at the start of a line.
+_OVERVIEW_NAMES = {"brief": N_("Morning brief"), "timezone": N_("Time zone"), "sport": N_("Sport focus")}
+
+
 def profile_lines(user: User) -> str:
-    names = {"brief": "Morning brief", "timezone": "Time zone", "sport": "Sport focus"}
     lines = []
     for name, spec in SETTINGS.items():
-        label = names.get(name, spec.label[:1].upper() + spec.label[1:])
-        lines.append(f"• {esc(label)}: {esc(show(user, name))}")
+        label = t(_OVERVIEW_NAMES[name]) if name in _OVERVIEW_NAMES else capitalized(t(spec.label))
+        lines.append(t("• {label}: {value}", label=esc(label), value=esc(show(user, name))))
     return "\n".join(lines)
 
 
 def settings(user: User) -> str:
+    examples = ", ".join(f"<code>{esc(s.example)}</code>" for s in list(SETTINGS.values())[:3])
     return "\n".join(
         [
-            "<b>Your settings</b>",
+            t("<b>Your settings</b>"),
             profile_lines(user),
             "",
-            "Change one with /settings and its buttons, or type e.g. "
-            + ", ".join(f"<code>{esc(s.example)}</code>" for s in list(SETTINGS.values())[:3]),
+            t("Change one with /settings and its buttons, or type e.g. {examples}", examples=examples),
         ]
     )
 
 
 def setting_saved(label: str, user: User) -> str:
-    return f"Saved your {esc(label)}.\n\n" + settings(user)
+    return t("Saved your {setting}.", setting=esc(t(label))) + "\n\n" + settings(user)
 
 
 def invalid_setting(error: InvalidValue) -> str:
-    return f"Nothing changed: {invalid_value(error)}"
+    return t("Nothing changed: {reason}", reason=invalid_value(error))
 
 
 def unknown_setting(name: str) -> str:
     names = ", ".join(SETTINGS)
-    return f"Nothing changed: I don't know a setting called {quote_input(name)}. The settings are: {names}."
+    return t(
+        "Nothing changed: I don't know a setting called {name}. The settings are: {names}.",
+        name=quote_input(name),
+        names=names,
+    )
 
 
 def settings_usage() -> str:
-    return "To change a setting, send its name and value, e.g. <code>/settings ftp 250</code>."
+    return t("To change a setting, send its name and value, e.g. <code>/settings ftp 250</code>.")
 
 
 def private_only() -> str:
-    return "I coach one athlete at a time — please talk to me in a private chat."
+    return t("I coach one athlete at a time — please talk to me in a private chat.")
 
 
 def need_start() -> str:
-    return "Send /start first so I can link this chat to your account."
+    return t("Send /start first so I can link this chat to your account.")
 
 
 def button_expired() -> str:
-    return "This button has expired."
+    return t("This button has expired.")
 
 
 def apology() -> str:
-    return "Sorry — something went wrong on my side. Please try again in a minute."
+    return t("Sorry — something went wrong on my side. Please try again in a minute.")
 
 
 def unknown_command(command: str) -> str:
-    return f"I don't know {quote_input(command)}. /help lists what I can do."
+    return t("I don't know {command}. /help lists what I can do.", command=quote_input(command))

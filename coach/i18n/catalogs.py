@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po, write_po
 from coach.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "coach", "integrations")
+PACKAGES = ("bot", "coach", "db", "integrations")
 KEYWORDS = {"t": None, "tn": (1, 2), "tp": ((1, "c"), 2), "N_": None}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 # A fixed date in the headers: a catalog changes only when a message does (no churn, no merge conflicts).

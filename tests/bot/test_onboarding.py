@@ -272,6 +272,7 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
         "CTL ramp",
         "Recovery weeks",
         "Brief time",
+        "Language",
     ]
     replies = await _tap(harness, BOB, menu, "FTP")
     question = _question(replies)
@@ -284,7 +285,7 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
     replies = await _say(harness, BOB, "262")
     assert "✓ FTP: 262 W" in replies[0].text
     menu = _question(replies)
-    assert "FTP: 262 W" in menu.text and len(menu.buttons) == 17
+    assert "FTP: 262 W" in menu.text and len(menu.buttons) == 18
 
     replies = await _tap(harness, BOB, menu, "Sex")
     replies = await _tap(harness, BOB, _question(replies), "Female")
@@ -312,6 +313,42 @@ async def test_settings_buttons_edit_remove_and_cancel(harness: Harness) -> None
         "America/New_York",
     )
     assert await _dialog(harness, BOB) is None
+
+
+async def test_settings_language_answers_in_the_new_language(harness: Harness) -> None:
+    await _say(harness, ANN, "/start")
+    reply = (await _say(harness, ANN, "/settings language deutsch"))[0].text
+    # The confirmation is already in German, and so is every answer after it.
+    assert "Sprache gespeichert." in reply and "• Sprache: Deutsch" in reply
+    assert "<b>Deine Einstellungen</b>" in reply
+    assert (await _user(harness, ANN)).language == "de"
+    assert "<b>Was ich kann</b>" in (await _say(harness, ANN, "/help"))[0].text
+    assert "Nichts geändert: Sprache muss" in (await _say(harness, ANN, "/settings language klingon"))[0].text
+    # Its buttons show each language by its own name; one tap switches, and the menu follows.
+    menu = (await _say(harness, ANN, "/settings"))[0]
+    question = _question(await _tap(harness, ANN, menu, "Sprache"))
+    assert [b["text"] for b in question.buttons] == [
+        "English",
+        "Deutsch",
+        "Español",
+        "Français",
+        "Entfernen",
+        "Abbrechen",
+    ]
+    replies = await _tap(harness, ANN, question, "Français")
+    assert "✓ Langue : Français" in _texts(replies)
+    assert "<b>Tes réglages</b>" in _question(replies).text
+    assert (await _user(harness, ANN)).language == "fr"
+
+
+async def test_settings_language_auto_follows_telegram_again(harness: Harness) -> None:
+    await _say(harness, ANN, "/start")
+    await _say(harness, ANN, "/settings language es")
+    assert (await _user(harness, ANN)).language == "es"
+    reply = (await _say(harness, ANN, "/settings language auto"))[0].text
+    # Ann's Telegram app speaks English: so does the bot again, from the confirmation on.
+    assert "Saved your language." in reply and "• Language: as your Telegram app (English)" in reply
+    assert (await _user(harness, ANN)).language is None
 
 
 async def test_menu_buttons_are_bound_to_their_user_and_chat(harness: Harness) -> None:

@@ -104,7 +104,25 @@ def test_setup_asks_every_setting_once_in_order() -> None:
     while step is not None:
         steps.append(step)
         step = next_step(step)
-    assert tuple(steps) == ONBOARDING_STEPS and set(steps) == set(SETTINGS)
+    # The language is not asked: the bot speaks the Telegram app's language until one is chosen.
+    assert tuple(steps) == ONBOARDING_STEPS and set(steps) == set(SETTINGS) - {"language"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("de", "de"), ("Deutsch", "de"), ("german", "de"), ("ES", "es"), ("español", "es"), ("Français", "fr"),
+     ("english", "en"), ("pt-BR", None), ("auto", None), ("Telegram", None)],
+)  # fmt: skip
+def test_language_by_code_or_name_and_auto_follows_telegram(typed: str, stored: str | None) -> None:
+    user = _user()
+    user.language = "fr"
+    if typed == "pt-BR":
+        with pytest.raises(InvalidValue):
+            apply_setting(user, "language", typed)
+        assert user.language == "fr"
+        return
+    apply_setting(user, "language", typed)
+    assert user.language == stored
 
 
 @pytest.mark.parametrize(
