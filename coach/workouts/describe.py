@@ -124,7 +124,12 @@ def load_text(workout: StructuredWorkout) -> str:
 
 def session_text(workout: StructuredWorkout, thresholds: Thresholds) -> str:
     """``2 × 20 min at 220–235 W, 5 min easy between; 1 h 15 min, ~75 TSS``."""
-    return f"{main_set_text(workout, thresholds)}; {duration_text(workout.duration_s)}, {load_text(workout)}"
+    return t(
+        "{main}; {duration}, {load}",
+        main=main_set_text(workout, thresholds),
+        duration=duration_text(workout.duration_s),
+        load=load_text(workout),
+    )
 
 
 _STEP_LABELS = {
