@@ -606,8 +606,12 @@ def _translated(text: str) -> str:
 
 def title_text(workout: StructuredWorkout) -> str:
     """``Sweet spot 2 × 20 min`` in the athlete's language: the library name translated, the set kept."""
-    title = workout.title
-    if workout.kind is WorkoutKind.RACE:
+    return stored_title_text(workout.title, workout.kind)
+
+
+def stored_title_text(title: str, kind: str) -> str:
+    """A stored session title (a planned row's ``title`` and ``kind``) in the athlete's language."""
+    if kind == WorkoutKind.RACE:
         return title  # the race's own name
     for name in _TITLE_NAMES:
         if title == name:
