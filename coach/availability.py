@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from coach import loads
+from coach.i18n import t
 from coach.planning.model import Availability
 from coach.workouts.model import Sport
 from coach.workouts.targets import Thresholds
@@ -62,13 +63,13 @@ def day_minutes(user: User) -> tuple[int, ...]:
 def plan_settings(user: User) -> PlanSettings:
     defaults = []
     if user.weekly_hours is None:
-        defaults.append("weekly hours")
+        defaults.append(t("weekly hours"))
     if not user.day_minutes:
-        defaults.append("training days")
+        defaults.append(t("training days"))
     if user.ctl_ramp is None:
-        defaults.append("CTL ramp")
+        defaults.append(t("CTL ramp"))
     if user.recovery_rhythm is None:
-        defaults.append("recovery rhythm")
+        defaults.append(t("recovery rhythm"))
     minutes = day_minutes(user)
     availability = Availability(
         weekly_hours=user.weekly_hours if user.weekly_hours is not None else DEFAULT_WEEKLY_HOURS,

@@ -1,9 +1,12 @@
 """The planned sessions of the next fortnight as Intervals.icu calendar events: the preview and what is written.
 
 One function makes both, so the preview the athlete confirms and the events the calendar job writes are the
-same list. Targets are written as percentages of the athlete's thresholds (`render_intervals_text`), so an FTP
-change alone rewrites nothing; the athlete's units still decide *which* target a session has (power, heart
-rate, pace), and any change of the rendered text is caught by comparing it with the calendar.
+same list. Event names and step cues are in the athlete's language (their own, whoever asks: the preview and
+the job write the same text); the workout text's syntax (durations, targets, ``Warmup``, ``Main set 3x``) is
+Intervals.icu's and stays as it parses. Targets are written as percentages of the athlete's thresholds
+(`render_intervals_text`), so an FTP change alone rewrites nothing; the athlete's units still decide *which*
+target a session has (power, heart rate, pace), and any change of the rendered text is caught by comparing it
+with the calendar.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coach import i18n
 from coach.plans import targets_for, workout_of
+from coach.workouts import library
 from coach.workouts.render import ACTIVITY_TYPES, render_intervals_text
 from db.models import User
 from db.repositories import plans
@@ -57,18 +62,19 @@ async def planned_events(session: AsyncSession, user: User, *, today: date) -> l
         return []
     thresholds = targets_for(user, await plans.active(session, user_id=user.id)).thresholds.thresholds
     events = []
-    for row in rows:
-        workout = workout_of(row)
-        events.append(
-            PlannedEvent(
-                external_id=external_id(row.id),
-                session_id=row.id,
-                day=row.date,
-                sport=ACTIVITY_TYPES[workout.sport],
-                name=workout.title,
-                text=render_intervals_text(workout, thresholds),
-                load=round(workout.planned_tss),
-                duration_s=workout.duration_s,
+    with i18n.speaking_to(user):
+        for row in rows:
+            workout = workout_of(row)
+            events.append(
+                PlannedEvent(
+                    external_id=external_id(row.id),
+                    session_id=row.id,
+                    day=row.date,
+                    sport=ACTIVITY_TYPES[workout.sport],
+                    name=library.title_text(workout),
+                    text=render_intervals_text(library.localized(workout), thresholds),
+                    load=round(workout.planned_tss),
+                    duration_s=workout.duration_s,
+                )
             )
-        )
     return events

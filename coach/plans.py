@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coach import availability, loads
 from coach.daily import Assessment, assess_today, local_day_start, local_today
 from coach.planning.adapt import adapt_for_readiness, tomorrow_form
-from coach.planning.build import build_plan
+from coach.planning.build import build_plan, plan_name_text
 from coach.planning.model import Plan, PlanInputs, PlannedSession
 from coach.races import goals
 from coach.readiness import Action
-from coach.workouts import describe, model
+from coach.workouts import describe, library, model
 from coach.workouts.model import StructuredWorkout
 from coach.workouts.serialize import blocks_to_json, workout_from_json
 from db.models import PlannedWorkout, Race, TrainingPlan, User
@@ -67,7 +67,7 @@ class Targets:
         t = self.thresholds.thresholds
         return SessionView(
             day=day,
-            title=workout.title,
+            title=library.title_text(workout),
             kind=workout.kind.value,
             summary=describe.session_text(workout, t),
             steps=tuple(describe.step_lines(workout, t)),
@@ -316,7 +316,7 @@ async def show(
         )
     race = await races.get(session, user_id=user.id, race_id=plan.race_id) if plan.race_id else None
     return PlanView(
-        name=plan.name,
+        name=plan_name_text(plan.name),
         start=plan.start_date,
         end=plan.end_date,
         today=today,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach.daily import local_today
 from coach.plans import targets_for, workout_of
+from coach.workouts import library
 from coach.workouts.render import FileFormat, WorkoutFile, parse_format, render_file
 from db.models import User
 from db.repositories import plans
@@ -86,4 +87,6 @@ async def session_file(session: AsyncSession, user: User, *, words: Sequence[str
     thresholds = targets_for(user, plan).thresholds.thresholds
     workout = workout_of(row)
     rendered = render_file(workout, thresholds, request.fmt, day=row.date, created=now)
-    return SessionFile(day=row.date, title=workout.title, duration_s=workout.duration_s, fmt=request.fmt, file=rendered)
+    return SessionFile(
+        day=row.date, title=library.title_text(workout), duration_s=workout.duration_s, fmt=request.fmt, file=rendered
+    )

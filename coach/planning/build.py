@@ -44,6 +44,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from coach.i18n import t
 from coach.planning.model import (
     Phase,
     Plan,
@@ -62,6 +63,8 @@ from coach.workouts.model import Sport, StructuredWorkout, WorkoutKind
 
 WEEK_DAYS = 7
 BLOCK_WEEKS = 12  # without an A race
+# The stored name of a plan without an A race (`plan_name_text` says it in the athlete's language).
+BLOCK_NAME = f"{BLOCK_WEEKS}-week base and build"
 BLOCK_BASE_WEEKS = 6
 BUILD_SHARE = 0.45
 BUILD_MAX_WEEKS = 8
@@ -590,7 +593,7 @@ class _Planner:
             ProjectedDay(today + timedelta(days=i), ctl, atl)
             for i, (ctl, atl) in enumerate(zip(ctls, atls, strict=True))
         )
-        name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else f"{BLOCK_WEEKS}-week base and build"
+        name = f"{self.goal.name} {self.goal.day:%Y-%m-%d}" if self.goal else BLOCK_NAME
         return Plan(name=name, start=today, end=self.end, race=self.goal, weeks=tuple(out_weeks), projection=projection)
 
     def _recovery_weeks(self, count: int, *, fatigued: bool) -> set[int]:
@@ -725,3 +728,9 @@ RECOVERY_QUALITY_CAP_S = 75 * 60
 def _drop_order(slot: _Slot) -> tuple[int, int]:
     rank = {Role.RECOVERY: 0, Role.EASY: 1, Role.OPENERS: 2, Role.QUALITY: 3, Role.LONG: 4, Role.RACE: 5}
     return rank[slot.role], slot.cap_s
+
+
+def plan_name_text(name: str) -> str:
+    """A stored plan name as the athlete reads it: the block plan's name translated, a race plan's as it is
+    (the race's own name and its date)."""
+    return t("{weeks}-week base and build", weeks=BLOCK_WEEKS) if name == BLOCK_NAME else name

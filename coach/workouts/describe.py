@@ -8,6 +8,8 @@ nothing is known. Each phrase is built by its own small function so the wording 
 
 from __future__ import annotations
 
+from coach.i18n import N_, t
+from coach.workouts import library
 from coach.workouts.model import Block, Repeat, Step, StepIntensity, StructuredWorkout
 from coach.workouts.targets import ResolvedTarget, TargetKind, Thresholds, resolve, target_kind
 
@@ -55,19 +57,24 @@ def target_text(step: Step, kind: TargetKind, thresholds: Thresholds) -> str:
         )
         paces = _pace_text(first, thresholds.imperial), _pace_text(second, thresholds.imperial)
         return f"{_range(*paces, step.ramp)} {unit}"
-    return f"{_range(f'{target.low * 100:.0f}', f'{target.high * 100:.0f}', step.ramp)} % of threshold"
+    return t(
+        "{range} % of threshold",
+        range=_range(f"{target.low * 100:.0f}", f"{target.high * 100:.0f}", step.ramp),
+    )
 
 
 def _at(step: Step, kind: TargetKind, thresholds: Thresholds) -> str:
-    return f"{duration_text(step.duration_s)} at {target_text(step, kind, thresholds)}"
+    return t(
+        "{duration} at {target}", duration=duration_text(step.duration_s), target=target_text(step, kind, thresholds)
+    )
 
 
 def _easy_between(seconds: int) -> str:
-    return f"{duration_text(seconds)} easy between"
+    return t("{duration} easy between", duration=duration_text(seconds))
 
 
 def _between_sets(seconds: int) -> str:
-    return f"{duration_text(seconds)} easy between sets"
+    return t("{duration} easy between sets", duration=duration_text(seconds))
 
 
 def _repeat_text(repeat: Repeat, kind: TargetKind, thresholds: Thresholds) -> str:
@@ -107,7 +114,7 @@ def main_set_text(workout: StructuredWorkout, thresholds: Thresholds) -> str:
         return _repeat_text(main, kind, thresholds)
     if isinstance(main, Step):
         return _at(main, kind, thresholds)
-    return workout.title
+    return library.title_text(workout)
 
 
 def load_text(workout: StructuredWorkout) -> str:
@@ -117,21 +124,29 @@ def load_text(workout: StructuredWorkout) -> str:
 
 def session_text(workout: StructuredWorkout, thresholds: Thresholds) -> str:
     """``2 × 20 min at 220–235 W, 5 min easy between; 1 h 15 min, ~75 TSS``."""
-    return f"{main_set_text(workout, thresholds)}; {duration_text(workout.duration_s)}, {load_text(workout)}"
+    return t(
+        "{main}; {duration}, {load}",
+        main=main_set_text(workout, thresholds),
+        duration=duration_text(workout.duration_s),
+        load=load_text(workout),
+    )
+
+
+_STEP_LABELS = {
+    StepIntensity.WARMUP: N_("Warm up"),
+    StepIntensity.COOLDOWN: N_("Cool down"),
+    StepIntensity.RECOVERY: N_("Easy"),
+}
 
 
 def _step_label(step: Step) -> str:
-    labels = {
-        StepIntensity.WARMUP: "Warm up",
-        StepIntensity.COOLDOWN: "Cool down",
-        StepIntensity.RECOVERY: "Easy",
-        StepIntensity.ACTIVE: step.cue or "Steady",
-    }
-    return labels[step.intensity]
+    if step.intensity is StepIntensity.ACTIVE:
+        return library.cue_text(step.cue) if step.cue else t("Steady")
+    return t(_STEP_LABELS[step.intensity])
 
 
 def _step_line(step: Step, kind: TargetKind, thresholds: Thresholds) -> str:
-    return f"{_step_label(step)}: {_at(step, kind, thresholds)}"
+    return t("{label}: {step}", label=_step_label(step), step=_at(step, kind, thresholds))
 
 
 def step_lines(workout: StructuredWorkout, thresholds: Thresholds) -> list[str]:

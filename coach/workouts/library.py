@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
+from coach.i18n import N_, t
 from coach.workouts.model import Block, Repeat, Sport, Step, StepIntensity, StructuredWorkout, WorkoutKind
 
 MINUTE_S = 60
@@ -44,6 +45,7 @@ RECOVERY_MIN_S = 20 * MINUTE_S
 SESSION_STEP_S = 5 * MINUTE_S  # the planner's unit: every planned session is a whole number of these
 MODIFY_SHARE = 2 / 3  # readiness *modify*: about a third less work
 OPENERS_KEY = "openers-3x1"
+OPENERS_TITLE = N_("Openers 3 × 1 min")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ class Family:
     purpose: str
     cue: str = ""  # what a head unit shows during the work (the family's name when empty)
     off: Band | None = None  # nested sets: the "under" of over-unders
-    off_cue: str = "Easy"
+    off_cue: str = N_("Easy")
 
     @property
     def on_cue(self) -> str:
@@ -168,120 +170,120 @@ _ALL_FAMILIES = (
         "tempo",
         Sport.RIDE,
         WorkoutKind.TEMPO,
-        "Tempo",
+        N_("Tempo"),
         Band(0.78, 0.87),
         _sets((3, 20, 5), (3, 15, 5), (2, 20, 5), (2, 15, 5), (3, 10, 5), (2, 10, 5)),
-        "Steady tempo builds aerobic power and fatigue resistance (Coggan Z3).",
+        N_("Steady tempo builds aerobic power and fatigue resistance (Coggan Z3)."),
     ),
     Family(
         "sweet-spot",
         Sport.RIDE,
         WorkoutKind.SWEET_SPOT,
-        "Sweet spot",
+        N_("Sweet spot"),
         Band(0.88, 0.94),
         _sets((3, 20, 5), (2, 20, 5), (3, 15, 5), (3, 12, 4), (2, 15, 5), (2, 12, 4), (2, 10, 4)),
-        "Sweet spot: much of threshold's stimulus for less fatigue (88–94 % FTP).",
+        N_("Sweet spot: much of threshold's stimulus for less fatigue (88–94 % FTP)."),
     ),
     Family(
         "threshold",
         Sport.RIDE,
         WorkoutKind.THRESHOLD,
-        "Threshold",
+        N_("Threshold"),
         Band(0.95, 1.00),
         _sets((2, 20, 5), (3, 12, 5), (4, 8, 4), (3, 8, 4), (2, 10, 5), (2, 8, 4)),
-        "Threshold intervals raise the power you can hold for an hour (95–100 % FTP).",
+        N_("Threshold intervals raise the power you can hold for an hour (95–100 % FTP)."),
     ),
     Family(
         "vo2max",
         Sport.RIDE,
         WorkoutKind.VO2MAX,
-        "VO2max",
+        N_("VO2max"),
         Band(1.06, 1.20),
         _sets((5, 4, 4), (4, 4, 4), (5, 3, 3), (4, 3, 3), (3, 3, 3)),
-        "VO2max intervals raise the ceiling: hard 3–4 min efforts with equal recovery (106–120 % FTP).",
+        N_("VO2max intervals raise the ceiling: hard 3–4 min efforts with equal recovery (106–120 % FTP)."),
     ),
     Family(
         "anaerobic",
         Sport.RIDE,
         WorkoutKind.ANAEROBIC,
-        "Anaerobic",
+        N_("Anaerobic"),
         Band(1.25, 1.40),
         _sets((8, 1, 2), (6, 1, 2), (5, 1, 2), (4, 1, 2)),
-        "One-minute efforts for anaerobic capacity, for the attacks and short climbs of a race.",
+        N_("One-minute efforts for anaerobic capacity, for the attacks and short climbs of a race."),
     ),
     Family(
         "sprints",
         Sport.RIDE,
         WorkoutKind.SPRINTS,
-        "Sprints",
+        N_("Sprints"),
         Band(1.50, 2.50),
         tuple(
             IntervalSet(outer, 0, 0, inner=IntervalSet(inner, 15, 165), between_s=5 * MINUTE_S)
             for outer, inner in ((3, 4), (2, 4), (2, 3), (1, 4))
         ),
-        "Sets of all-out 15-second sprints with full recovery: neuromuscular power.",
-        cue="Sprint!",
+        N_("Sets of all-out 15-second sprints with full recovery: neuromuscular power."),
+        cue=N_("Sprint!"),
     ),
     Family(
         "tempo-run",
         Sport.RUN,
         WorkoutKind.TEMPO,
-        "Tempo run",
+        N_("Tempo run"),
         Band(0.88, 0.93),
         _sets((3, 12, 3), (2, 15, 3), (2, 12, 3), (2, 10, 2), (2, 8, 2)),
-        "Comfortably hard tempo running: aerobic strength at a pace you could hold for about 90 minutes.",
+        N_("Comfortably hard tempo running: aerobic strength at a pace you could hold for about 90 minutes."),
     ),
     Family(
         "threshold-run",
         Sport.RUN,
         WorkoutKind.THRESHOLD,
-        "Threshold intervals",
+        N_("Threshold intervals"),
         Band(0.97, 1.01),
         _sets((4, 8, 2), (5, 6, 2), (3, 8, 2), (4, 5, 2), (3, 5, 2)),
-        "Cruise intervals at threshold pace with short jogs (Daniels' T pace).",
+        N_("Cruise intervals at threshold pace with short jogs (Daniels' T pace)."),
     ),
     Family(
         "vo2-run",
         Sport.RUN,
         WorkoutKind.VO2MAX,
-        "VO2 intervals",
+        N_("VO2 intervals"),
         Band(1.04, 1.10),
         _sets((6, 3, 3), (5, 3, 3), (4, 3, 3), (4, 2, 2)),
-        "Three-minute repeats around 3–5 km race pace with equal jogs (Daniels' I pace).",
+        N_("Three-minute repeats around 3–5 km race pace with equal jogs (Daniels' I pace)."),
     ),
     Family(
         "strides",
         Sport.RUN,
         WorkoutKind.STRIDES,
-        "Easy run with strides",
+        N_("Easy run with strides"),
         Band(1.15, 1.30),
         _sets((8, 20 / 60, 100 / 60), (6, 20 / 60, 100 / 60), (4, 20 / 60, 100 / 60)),
-        "Relaxed fast strides keep the legs quick without fatigue.",
-        cue="Stride",
+        N_("Relaxed fast strides keep the legs quick without fatigue."),
+        cue=N_("Stride"),
     ),
     Family(
         "css",
         Sport.SWIM,
         WorkoutKind.THRESHOLD,
-        "CSS intervals",
+        N_("CSS intervals"),
         Band(0.95, 1.02),
         _sets((10, 2, 0.5), (8, 2, 0.5), (6, 2, 0.5), (4, 2, 0.5)),
-        "Repeats at critical swim speed with short rests.",
+        N_("Repeats at critical swim speed with short rests."),
     ),
     Family(
         "over-unders",
         Sport.RIDE,
         WorkoutKind.THRESHOLD,
-        "Over-unders",
+        N_("Over-unders"),
         Band(0.92, 0.95),  # the "under", first in each pair; the "over" is ``off``
         tuple(
             IntervalSet(outer, 0, 0, inner=IntervalSet(inner, 2 * MINUTE_S, MINUTE_S), between_s=5 * MINUTE_S)
             for outer, inner in ((3, 4), (3, 3), (2, 4), (2, 3))
         ),
-        "Over-unders: 2 min just under threshold, 1 min over, so the legs learn to clear a surge.",
-        cue="Under",
+        N_("Over-unders: 2 min just under threshold, 1 min over, so the legs learn to clear a surge."),
+        cue=N_("Under"),
         off=Band(1.03, 1.08),
-        off_cue="Over",
+        off_cue=N_("Over"),
     ),
 )
 
@@ -293,37 +295,37 @@ FAMILIES: dict[tuple[Sport, WorkoutKind], Family] = {
 }
 
 _STEADY_NAMES = {
-    (Sport.RIDE, WorkoutKind.RECOVERY): ("recovery-ride", "Recovery ride"),
-    (Sport.RIDE, WorkoutKind.ENDURANCE): ("endurance", "Endurance ride"),
-    (Sport.RIDE, WorkoutKind.LONG): ("long-endurance", "Long endurance ride"),
-    (Sport.RUN, WorkoutKind.RECOVERY): ("recovery-run", "Recovery jog"),
-    (Sport.RUN, WorkoutKind.ENDURANCE): ("easy-run", "Easy run"),
-    (Sport.RUN, WorkoutKind.LONG): ("long-run", "Long run"),
-    (Sport.SWIM, WorkoutKind.RECOVERY): ("easy-swim", "Easy swim"),
-    (Sport.SWIM, WorkoutKind.ENDURANCE): ("endurance-swim", "Endurance swim"),
-    (Sport.SWIM, WorkoutKind.LONG): ("long-swim", "Long swim"),
-    (Sport.STRENGTH, WorkoutKind.RECOVERY): ("mobility", "Mobility"),
-    (Sport.STRENGTH, WorkoutKind.ENDURANCE): ("strength", "Strength"),
-    (Sport.STRENGTH, WorkoutKind.LONG): ("strength", "Strength"),
-    (Sport.STRENGTH, WorkoutKind.STRENGTH): ("strength", "Strength"),
+    (Sport.RIDE, WorkoutKind.RECOVERY): ("recovery-ride", N_("Recovery ride")),
+    (Sport.RIDE, WorkoutKind.ENDURANCE): ("endurance", N_("Endurance ride")),
+    (Sport.RIDE, WorkoutKind.LONG): ("long-endurance", N_("Long endurance ride")),
+    (Sport.RUN, WorkoutKind.RECOVERY): ("recovery-run", N_("Recovery jog")),
+    (Sport.RUN, WorkoutKind.ENDURANCE): ("easy-run", N_("Easy run")),
+    (Sport.RUN, WorkoutKind.LONG): ("long-run", N_("Long run")),
+    (Sport.SWIM, WorkoutKind.RECOVERY): ("easy-swim", N_("Easy swim")),
+    (Sport.SWIM, WorkoutKind.ENDURANCE): ("endurance-swim", N_("Endurance swim")),
+    (Sport.SWIM, WorkoutKind.LONG): ("long-swim", N_("Long swim")),
+    (Sport.STRENGTH, WorkoutKind.RECOVERY): ("mobility", N_("Mobility")),
+    (Sport.STRENGTH, WorkoutKind.ENDURANCE): ("strength", N_("Strength")),
+    (Sport.STRENGTH, WorkoutKind.LONG): ("strength", N_("Strength")),
+    (Sport.STRENGTH, WorkoutKind.STRENGTH): ("strength", N_("Strength")),
 }
 _STEADY_PURPOSE = {
-    WorkoutKind.RECOVERY: "Very easy: blood flow without load, so tomorrow's training counts.",
-    WorkoutKind.ENDURANCE: "Aerobic base: conversational effort, the bulk of an endurance athlete's training.",
-    WorkoutKind.LONG: "The week's long session: endurance, fat use and durability at an easy, steady effort.",
-    WorkoutKind.STRENGTH: "Strength and stability work: the usual gym routine, moderate effort.",
-    WorkoutKind.TECHNIQUE: "Technique: drills between easy swimming.",
+    WorkoutKind.RECOVERY: N_("Very easy: blood flow without load, so tomorrow's training counts."),
+    WorkoutKind.ENDURANCE: N_("Aerobic base: conversational effort, the bulk of an endurance athlete's training."),
+    WorkoutKind.LONG: N_("The week's long session: endurance, fat use and durability at an easy, steady effort."),
+    WorkoutKind.STRENGTH: N_("Strength and stability work: the usual gym routine, moderate effort."),
+    WorkoutKind.TECHNIQUE: N_("Technique: drills between easy swimming."),
 }
 
 
 def _warmup(sport: Sport, duration_s: int) -> Step:
     start, end = ZONES[sport].warmup
-    return Step(duration_s, StepIntensity.WARMUP, start, end, ramp=True, cue="Warm up")
+    return Step(duration_s, StepIntensity.WARMUP, start, end, ramp=True, cue=N_("Warm up"))
 
 
 def _cooldown(sport: Sport, duration_s: int) -> Step:
     start, end = ZONES[sport].cooldown
-    return Step(duration_s, StepIntensity.COOLDOWN, start, end, ramp=True, cue="Cool down")
+    return Step(duration_s, StepIntensity.COOLDOWN, start, end, ramp=True, cue=N_("Cool down"))
 
 
 def _steady(duration_s: int, band: Band, cue: str = "") -> Step:
@@ -340,7 +342,7 @@ def _frame(sport: Sport, main: tuple[Block, ...], main_s: int, duration_s: int) 
     filler_s, cooldown_s = (extra, COOLDOWN_S) if extra >= MIN_FILLER_S else (0, COOLDOWN_S + extra)
     blocks: list[Block] = [_warmup(sport, warmup_s), *main]
     if filler_s:
-        blocks.append(_steady(filler_s, ZONES[sport].easy, cue="Easy, steady"))
+        blocks.append(_steady(filler_s, ZONES[sport].easy, cue=N_("Easy, steady")))
     blocks.append(_cooldown(sport, cooldown_s))
     return tuple(blocks)
 
@@ -363,10 +365,10 @@ def _main_set(family: Family, interval_set: IntervalSet) -> Repeat:
         )
         outer: list[Block] = [Repeat(inner.reps, inner_blocks)]
         if interval_set.between_s:
-            outer.append(Step(interval_set.between_s, StepIntensity.RECOVERY, rest.low, rest.high, cue="Easy"))
+            outer.append(Step(interval_set.between_s, StepIntensity.RECOVERY, rest.low, rest.high, cue=N_("Easy")))
         return Repeat(interval_set.reps, tuple(outer))
     on = Step(interval_set.on_s, StepIntensity.ACTIVE, family.on.low, family.on.high, cue=family.on_cue)
-    off = Step(interval_set.off_s, StepIntensity.RECOVERY, rest.low, rest.high, cue="Easy")
+    off = Step(interval_set.off_s, StepIntensity.RECOVERY, rest.low, rest.high, cue=N_("Easy"))
     return Repeat(interval_set.reps, (on, off))
 
 
@@ -420,13 +422,13 @@ def steady_session(sport: Sport, kind: WorkoutKind, duration_s: int) -> Structur
     if kind is WorkoutKind.RECOVERY:
         if duration_s < RECOVERY_MIN_S:
             return None
-        blocks: tuple[Block, ...] = (_steady(duration_s, zones.recovery, cue="Very easy"),)
+        blocks: tuple[Block, ...] = (_steady(duration_s, zones.recovery, cue=N_("Very easy")),)
         return StructuredWorkout(key, sport, kind, name, blocks, purpose)
     band = zones.long if kind is WorkoutKind.LONG else zones.easy
     steady_s = duration_s - WARMUP_S - COOLDOWN_S
     if steady_s < MIN_STEADY_S:
         return None
-    blocks = (_warmup(sport, WARMUP_S), _steady(steady_s, band, cue="Easy, steady"), _cooldown(sport, COOLDOWN_S))
+    blocks = (_warmup(sport, WARMUP_S), _steady(steady_s, band, cue=N_("Easy, steady")), _cooldown(sport, COOLDOWN_S))
     out_kind = WorkoutKind.STRENGTH if sport is Sport.STRENGTH else kind
     return StructuredWorkout(key, sport, out_kind, name, blocks, purpose)
 
@@ -438,7 +440,7 @@ def openers(sport: Sport, duration_s: int) -> StructuredWorkout | None:
     main = Repeat(
         3,
         (
-            Step(MINUTE_S, StepIntensity.ACTIVE, effort.low, effort.high, cue="Race pace"),
+            Step(MINUTE_S, StepIntensity.ACTIVE, effort.low, effort.high, cue=N_("Race pace")),
             Step(2 * MINUTE_S, StepIntensity.RECOVERY, zones.rest_between.low, zones.rest_between.high),
         ),
     )
@@ -449,22 +451,22 @@ def openers(sport: Sport, duration_s: int) -> StructuredWorkout | None:
         OPENERS_KEY,
         sport,
         WorkoutKind.ENDURANCE,
-        "Openers 3 × 1 min",
+        OPENERS_TITLE,
         blocks,
-        "The day before a race: easy, with three short race-pace efforts to wake the legs up.",
+        N_("The day before a race: easy, with three short race-pace efforts to wake the legs up."),
     )
 
 
 def race_session(sport: Sport, name: str, duration_s: int, intensity: float) -> StructuredWorkout:
     """The race itself as one block at the intensity its duration allows (its load counts in the plan)."""
-    step = Step(duration_s, StepIntensity.ACTIVE, intensity, intensity, cue="Race")
+    step = Step(duration_s, StepIntensity.ACTIVE, intensity, intensity, cue=N_("Race"))
     return StructuredWorkout(
         "race",
         sport,
         WorkoutKind.RACE,
         name,
         (step,),
-        "Race day: the session is the race.",
+        N_("Race day: the session is the race."),
     )
 
 
@@ -580,4 +582,74 @@ def quality_seconds(workout: StructuredWorkout) -> int:
         step.duration_s
         for step in workout.steps()
         if step.intensity is StepIntensity.ACTIVE and max(step.low, step.high) >= floor
+    )
+
+
+# --------------------------------------------------------------------------- in the athlete's language
+
+# A session is stored and compared in English (its title, description and cues are the library's own words);
+# the athlete reads it in their language. Every name a title can start with, longest first, so "Tempo run
+# 2 × 15 min" is read as "Tempo run" and not as "Tempo".
+_TITLE_NAMES = tuple(
+    sorted(
+        {family.name for family in _ALL_FAMILIES} | {name for _, name in _STEADY_NAMES.values()} | {OPENERS_TITLE},
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _translated(text: str) -> str:
+    """A library text in the current language; any other text (a race's name, an old wording) as it is."""
+    return t(text) if text.strip() else text
+
+
+def title_text(workout: StructuredWorkout) -> str:
+    """``Sweet spot 2 × 20 min`` in the athlete's language: the library name translated, the set kept."""
+    return stored_title_text(workout.title, workout.kind)
+
+
+def stored_title_text(title: str, kind: str) -> str:
+    """A stored session title (a planned row's ``title`` and ``kind``) in the athlete's language."""
+    if kind == WorkoutKind.RACE:
+        return title  # the race's own name
+    for name in _TITLE_NAMES:
+        if title == name:
+            return t(name)
+        if title.startswith(name + " "):
+            return t(name) + title[len(name) :]
+    return title
+
+
+def description_text(workout: StructuredWorkout) -> str:
+    return _translated(workout.description)
+
+
+def cue_text(cue: str) -> str:
+    """A step's cue (``Warm up``, ``Sprint!``) in the athlete's language."""
+    return _translated(cue)
+
+
+def _localized_blocks(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Repeat):
+            out.append(Repeat(block.count, _localized_blocks(block.blocks)))
+        elif block.cue:
+            out.append(replace(block, cue=cue_text(block.cue)))
+        else:
+            out.append(block)
+    return tuple(out)
+
+
+def localized(workout: StructuredWorkout) -> StructuredWorkout:
+    """The same session with its title, description and step cues in the athlete's language: what a workout
+    file or a calendar event shows. Its key, steps and targets are those of ``workout``."""
+    return StructuredWorkout(
+        workout.key,
+        workout.sport,
+        workout.kind,
+        title_text(workout),
+        _localized_blocks(workout.blocks),
+        description_text(workout),
     )

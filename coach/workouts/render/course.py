@@ -13,20 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from coach.i18n import N_, t
 from coach.workouts.model import Sport, StructuredWorkout
 from coach.workouts.render.errors import FormatUnavailable
 from coach.workouts.render.labels import plain_text
 
 Point = tuple[int, float]  # (seconds from the start, value)
 
+# One whole sentence per sport, so each language can name the session its own way.
+_NOT_A_RIDE = {
+    Sport.RUN: N_(
+        "ERG and MRC files are for indoor bike trainers; for a run session use the FIT file or the Intervals.icu "
+        "calendar."
+    ),
+    Sport.SWIM: N_(
+        "ERG and MRC files are for indoor bike trainers; for a swim session use the FIT file or the Intervals.icu "
+        "calendar."
+    ),
+    Sport.STRENGTH: N_(
+        "ERG and MRC files are for indoor bike trainers; for a strength session use the FIT file or the "
+        "Intervals.icu calendar."
+    ),
+}
+
 
 def course_points(workout: StructuredWorkout, value_of: Callable[[float], float]) -> list[Point]:
     """Two points per step, repeats written out; ``value_of`` turns a fraction of FTP into the file's unit."""
     if workout.sport is not Sport.RIDE:
-        raise FormatUnavailable(
-            f"ERG and MRC files are for indoor bike trainers; for a {workout.sport.value} session "
-            "use the FIT file or the Intervals.icu calendar."
-        )
+        raise FormatUnavailable(t(_NOT_A_RIDE[workout.sport]))
     points: list[Point] = []
     elapsed_s = 0
     for step in workout.steps():

@@ -6,6 +6,7 @@ changed since; apps that ignore it ride the watts as written, which are the ones
 
 from __future__ import annotations
 
+from coach.i18n import t
 from coach.workouts.model import StructuredWorkout
 from coach.workouts.render.course import course_file, course_points, header_text
 from coach.workouts.render.errors import FormatUnavailable
@@ -16,8 +17,10 @@ def render_erg(workout: StructuredWorkout, thresholds: Thresholds) -> str:
     ftp_w = thresholds.ftp_w
     if not ftp_w:
         raise FormatUnavailable(
-            "An ERG file needs your FTP to give watts; set it in /settings, or use the MRC file, "
-            "which your trainer app scales to its own FTP."
+            t(
+                "An ERG file needs your FTP to give watts; set it in /settings, or use the MRC file, "
+                "which your trainer app scales to its own FTP."
+            )
         )
     points = course_points(workout, lambda fraction: round(fraction * ftp_w))
     header = [

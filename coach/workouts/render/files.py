@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from coach.i18n import t
+from coach.workouts import library
 from coach.workouts.model import StructuredWorkout
 from coach.workouts.render.erg import render_erg
 from coach.workouts.render.errors import FormatUnavailable
@@ -51,7 +53,9 @@ def parse_format(text: str) -> FileFormat:
         return FileFormat(text.strip().lower().lstrip("."))
     except ValueError:
         allowed = ", ".join(f.value for f in FileFormat)
-        raise FormatUnavailable(f"“{text}” is not a workout file format; choose one of {allowed}.") from None
+        raise FormatUnavailable(
+            t("“{text}” is not a workout file format; choose one of {allowed}.", text=text, allowed=allowed)
+        ) from None
 
 
 def slug(text: str) -> str:
@@ -70,7 +74,11 @@ def file_name(day: date, workout: StructuredWorkout, fmt: FileFormat) -> str:
 def render_file(
     workout: StructuredWorkout, thresholds: Thresholds, fmt: FileFormat, *, day: date, created: datetime
 ) -> WorkoutFile:
-    """The session of ``day`` as a file; `FormatUnavailable` when the format cannot carry it for this athlete."""
+    """The session of ``day`` as a file; `FormatUnavailable` when the format cannot carry it for this athlete.
+
+    Its name, description and step cues are in the athlete's language (`library.localized`); the file name keeps
+    the session's key."""
+    workout = library.localized(workout)
     if fmt is FileFormat.FIT:
         data = render_fit(workout, thresholds, created=created)
     elif fmt is FileFormat.ZWO:

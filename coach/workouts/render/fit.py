@@ -29,6 +29,7 @@ from typing import Any
 
 from garmin_fit_sdk import Encoder, Profile
 
+from coach.i18n import t
 from coach.workouts.model import Repeat, Sport, Step, StepIntensity, StructuredWorkout, single_level
 from coach.workouts.render.labels import plain_text, step_label
 from coach.workouts.targets import ResolvedTarget, TargetKind, Thresholds, resolve, target_kind
@@ -77,12 +78,12 @@ def custom_target_raw(target: ResolvedTarget) -> tuple[int, int]:
 
 def _ramp_note(target: ResolvedTarget) -> str:
     if target.kind is TargetKind.POWER:
-        return f"Ramp {round(target.low)} → {round(target.high)} W"
+        return t("Ramp {start} → {end}", start=round(target.low), end=round(target.high)) + " W"
     if target.kind is TargetKind.HEART_RATE:
-        return f"Ramp {round(target.low)} → {round(target.high)} bpm"
+        return t("Ramp {start} → {end}", start=round(target.low), end=round(target.high)) + " bpm"
     if target.kind is TargetKind.PACE:
-        return f"Ramp {_pace(target.low)} → {_pace(target.high)} /km"
-    return "Ramp"
+        return t("Ramp {start} → {end}", start=_pace(target.low), end=_pace(target.high)) + " /km"
+    return t("Ramp")
 
 
 def fit_string(text: str) -> str:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import unicodedata
 
+from coach.i18n import N_, t
 from coach.workouts.model import Step, StepIntensity
 
 _DEFAULT = {
-    StepIntensity.WARMUP: "Warm-up",
-    StepIntensity.ACTIVE: "Work",
-    StepIntensity.RECOVERY: "Recover",
-    StepIntensity.COOLDOWN: "Cool-down",
+    StepIntensity.WARMUP: N_("Warm-up"),
+    StepIntensity.ACTIVE: N_("Work"),
+    StepIntensity.RECOVERY: N_("Recover"),
+    StepIntensity.COOLDOWN: N_("Cool-down"),
 }
 
 
 def step_label(step: Step) -> str:
     """The step's cue, or its role when it has none."""
-    return plain_text(step.cue).strip() or _DEFAULT[step.intensity]
+    return plain_text(step.cue).strip() or t(_DEFAULT[step.intensity])
 
 
 def plain_text(text: str) -> str:

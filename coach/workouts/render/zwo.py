@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from coach.i18n import N_, t
 from coach.workouts.model import Block, Repeat, Sport, Step, StepIntensity, StructuredWorkout
 from coach.workouts.render.errors import FormatUnavailable
 from coach.workouts.render.labels import plain_text, step_label
@@ -115,11 +116,18 @@ def _blocks(parent: ET.Element, blocks: tuple[Block, ...], run: bool) -> None:
                 _blocks(parent, block.blocks, run)
 
 
+# One whole sentence per sport Zwift has no workouts for.
+_NOT_ZWIFT = {
+    Sport.SWIM: N_("Zwift workouts are rides or runs; this is a swim session."),
+    Sport.STRENGTH: N_("Zwift workouts are rides or runs; this is a strength session."),
+}
+
+
 def render_zwo(workout: StructuredWorkout) -> str:
     """The session as a Zwift workout file (UTF-8 XML text); Zwift applies the rider's own FTP or run paces."""
     sport_type = _SPORT_TYPE.get(workout.sport)
     if sport_type is None:
-        raise FormatUnavailable(f"Zwift workouts are rides or runs; this is a {workout.sport.value} session.")
+        raise FormatUnavailable(t(_NOT_ZWIFT[workout.sport]))
     root = ET.Element("workout_file")
     ET.SubElement(root, "author").text = AUTHOR
     ET.SubElement(root, "name").text = xml_text(workout.title)
