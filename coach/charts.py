@@ -285,7 +285,8 @@ def hrv_png(series: HrvSeries) -> bytes:
         hrv, normal_low, normal_high = f"{latest:.0f}", f"{band[-1][1]:.0f}", f"{band[-1][2]:.0f}"
         _title(fig, t("HRV 7-day mean {hrv} ms · normal {low}–{high} ms", hrv=hrv, low=normal_low, high=normal_high))
     elif latest is not None:
-        _title(fig, t("HRV 7-day mean {hrv} ms", hrv=f"{latest:.0f}"))
+        hrv = f"{latest:.0f}"
+        _title(fig, t("HRV 7-day mean {hrv} ms", hrv=hrv))
     else:
         _title(fig, t("HRV and resting HR"))
     return _png(fig)
@@ -334,12 +335,11 @@ def power_curve_png(curve: PowerCurve) -> bytes:
         ax.plot(durations, power, color=AMBER, linewidth=3.2, label=label)
         ax.fill_between(durations, power, color=AMBER, alpha=0.12, linewidth=0)
     if curve.peak_w is not None:
-        ax.scatter(
-            [1], [curve.peak_w], s=90, color=PINK, zorder=4, label=t("peak {watts} W", watts=f"{curve.peak_w:.0f}")
-        )
+        peak = f"{curve.peak_w:.0f}"
+        ax.scatter([1], [curve.peak_w], s=90, color=PINK, zorder=4, label=t("peak {watts} W", watts=peak))
     ax.set_xscale("log")
     longest = max([*durations, *curve.comparison_durations_s, *curve.floor_durations_s, 60])
-    ticks = [t for t in CURVE_TICKS_S if t <= longest * 1.5]
+    ticks = [tick for tick in CURVE_TICKS_S if tick <= longest * 1.5]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _duration_label(x)))
     ax.xaxis.set_minor_locator(FixedLocator([]))
