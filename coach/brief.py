@@ -27,11 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import plans
 from coach.daily import Assessment, assess_many, assess_today, local_day_start
+from coach.i18n import N_, t
 from coach.plans import TodayPlan
 from db.models import CheckIn, User
 from db.repositories import briefs
 
-SIGNAL_NAMES = {"sleep": "last night's sleep", "hrv": "this morning's HRV", "resting_hr": "this morning's resting HR"}
+# English, as stored with the delivery (``missing``); `Brief.missing_words` says them in the athlete's language.
+SIGNAL_NAMES = {
+    "sleep": N_("last night's sleep"),
+    "hrv": N_("this morning's HRV"),
+    "resting_hr": N_("this morning's resting HR"),
+}
 
 
 def due_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -56,7 +62,8 @@ def latest_due(now: datetime, tz: ZoneInfo, at: time) -> Due | None:
 
 
 def missing_signals(night: briefs.NightData) -> list[str]:
-    """The expected signals that have not arrived for the night, as words for the athlete."""
+    """The expected signals that have not arrived for the night, as words for the athlete (English: they are
+    stored with the delivery; `Brief.missing_words` translates them)."""
     return [SIGNAL_NAMES[name] for name in briefs.SIGNALS if name in night.expected and name not in night.present]
 
 
@@ -68,6 +75,11 @@ class Brief:
     check_in: CheckIn | None
     # Today's planned session, adapted to the assessment's readiness, and tomorrow's (None: no plan).
     plan: TodayPlan | None = None
+
+    @property
+    def missing_words(self) -> list[str]:
+        """`missing` in the current language."""
+        return [t(name) for name in self.missing]
 
 
 def night_from_rows(assessment: Assessment) -> briefs.NightData:

@@ -22,9 +22,12 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
+from matplotlib.dates import AutoDateLocator, date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
+
+from coach import i18n
+from coach.i18n import t
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 6.0, 150
 
@@ -137,9 +140,14 @@ def _mark_day(top: Axes, bottom: Axes, day: date, label: str) -> None:
 def _date_axis(ax: Axes) -> None:
     # matplotlib.dates ships without annotations.
     locator = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
-    formatter = DateFormatter("%d %b")  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(formatter)
+    # Day and month in the athlete's language (the formatter runs while the figure is saved, in this context).
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _day_label(x)))
+
+
+def _day_label(x: float) -> str:
+    day = num2date(x).date()  # type: ignore[no-untyped-call]
+    return i18n.when(day, "%d %b")
 
 
 def _x(days: Sequence[date]) -> npt.NDArray[np.float64]:
@@ -163,11 +171,11 @@ def fitness_png(series: FitnessSeries) -> bytes:
     cut = len(days)
     if series.projected_from is not None:
         cut = next((i for i, d in enumerate(series.days) if d >= series.projected_from), len(days))
-    for values, colour, name in ((series.ctl, BLUE, "Fitness (CTL)"), (series.atl, PINK, "Fatigue (ATL)")):
+    for values, colour, name in ((series.ctl, BLUE, t("Fitness (CTL)")), (series.atl, PINK, t("Fatigue (ATL)"))):
         top.plot(days[: cut + 1], list(values)[: cut + 1], color=colour, linewidth=3.0, label=name)
         if cut < len(days):
             top.plot(days[cut:], list(values)[cut:], color=colour, linewidth=2.6, linestyle=(0, (4, 2)))
-    top.set_ylabel("load / day", color=MUTED, fontsize=LABEL_PT)
+    top.set_ylabel(t("load / day"), color=MUTED, fontsize=LABEL_PT)
     top.set_ylim(bottom=0)
     if len(days):
         top.annotate(
@@ -183,7 +191,7 @@ def fitness_png(series: FitnessSeries) -> bytes:
         )
     ncol = 2
     if cut < len(days):
-        top.plot([], [], color=MUTED, linewidth=2.6, linestyle=(0, (4, 2)), label="projected")
+        top.plot([], [], color=MUTED, linewidth=2.6, linestyle=(0, (4, 2)), label=t("projected"))
         ncol = 3
     _legend(top, ncol=ncol)
     top.set_ylim(top=max([*series.ctl, *series.atl, 10.0]) * 1.32)  # head-room for the legend
@@ -197,18 +205,20 @@ def fitness_png(series: FitnessSeries) -> bytes:
     low = min([*series.tsb, OPTIMAL_TSB[0] - 5])
     high = max([*series.tsb, FRESH_TSB[1] + 5])
     bottom.set_ylim(low, high)
-    bottom.set_ylabel("Form (TSB)", color=MUTED, fontsize=LABEL_PT)
+    bottom.set_ylabel(t("Form (TSB)"), color=MUTED, fontsize=LABEL_PT)
     bottom.text(
-        0.01, 0.96, "green band: fresh +5…+25", transform=bottom.transAxes, color=GREEN, fontsize=TICK_PT, va="top"
+        0.01, 0.96, t("green band: fresh +5…+25"), transform=bottom.transAxes, color=GREEN, fontsize=TICK_PT, va="top"
     )
     if series.event_day is not None:
-        _mark_day(top, bottom, series.event_day, series.event_label or "event")
+        _mark_day(top, bottom, series.event_day, series.event_label or t("event"))
     _date_axis(bottom)
     if len(days):
-        title = f"Fitness {series.ctl[-1]:.0f} · fatigue {series.atl[-1]:.0f} · form {_signed(series.tsb[-1])}"
+        numbers = {"ctl": f"{series.ctl[-1]:.0f}", "atl": f"{series.atl[-1]:.0f}", "tsb": _signed(series.tsb[-1])}
         if series.event_day is not None:
-            title = f"On {series.event_day:%d %b}: " + title.lower()
-        _title(fig, title)
+            day = i18n.when(series.event_day, "%d %b")
+            _title(fig, t("On {day}: fitness {ctl} · fatigue {atl} · form {tsb}", day=day, **numbers))
+        else:
+            _title(fig, t("Fitness {ctl} · fatigue {atl} · form {tsb}", **numbers))
     return _png(fig)
 
 
@@ -237,13 +247,13 @@ def hrv_png(series: HrvSeries) -> bytes:
             color=GREEN,
             alpha=0.22,
             linewidth=0,
-            label="normal range (60 days)",
+            label=t("normal range (60 days)"),
         )
     daily = [(d, v) for d, v in zip(days, series.rmssd_ms, strict=True) if v is not None]
-    top.scatter([d for d, _ in daily], [v for _, v in daily], s=22, color=MUTED, label="each morning", zorder=3)
+    top.scatter([d for d, _ in daily], [v for _, v in daily], s=22, color=MUTED, label=t("each morning"), zorder=3)
     base = [(d, v) for d, v in zip(days, series.baseline_ms, strict=True) if v is not None]
-    top.plot([d for d, _ in base], [v for _, v in base], color=AMBER, linewidth=3.2, label="7-day mean", zorder=4)
-    top.set_ylabel("HRV rMSSD (ms)", color=MUTED, fontsize=LABEL_PT)
+    top.plot([d for d, _ in base], [v for _, v in base], color=AMBER, linewidth=3.2, label=t("7-day mean"), zorder=4)
+    top.set_ylabel(t("HRV rMSSD (ms)"), color=MUTED, fontsize=LABEL_PT)
     values = [v for _, v in daily] + [b[1] for b in band] + [b[2] for b in band]
     if values:
         low, high = min(values), max(values)
@@ -255,7 +265,7 @@ def hrv_png(series: HrvSeries) -> bytes:
     mean = [(d, v) for d, v in zip(days, series.resting_hr_mean_bpm, strict=True) if v is not None]
     bottom.plot([d for d, _ in rhr], [v for _, v in rhr], color=PINK, linewidth=2.4, marker="o", markersize=3.5)
     bottom.plot([d for d, _ in mean], [v for _, v in mean], color=MUTED, linewidth=2.0, linestyle=(0, (4, 2)))
-    bottom.set_ylabel("Resting HR", color=MUTED, fontsize=LABEL_PT)
+    bottom.set_ylabel(t("Resting HR"), color=MUTED, fontsize=LABEL_PT)
     if rhr:
         low_r = min(v for _, v in rhr + mean)
         high_r = max(v for _, v in rhr + mean)
@@ -263,7 +273,7 @@ def hrv_png(series: HrvSeries) -> bytes:
     bottom.text(
         0.01,
         0.95,
-        "bpm, dashed: 60-day mean",
+        t("bpm, dashed: 60-day mean"),
         transform=bottom.transAxes,
         color=MUTED,
         fontsize=TICK_PT,
@@ -272,11 +282,13 @@ def hrv_png(series: HrvSeries) -> bytes:
     _date_axis(bottom)
     latest = base[-1][1] if base else None
     if latest is not None and band:
-        _title(fig, f"HRV 7-day mean {latest:.0f} ms · normal {band[-1][1]:.0f}–{band[-1][2]:.0f} ms")
+        hrv, normal_low, normal_high = f"{latest:.0f}", f"{band[-1][1]:.0f}", f"{band[-1][2]:.0f}"
+        _title(fig, t("HRV 7-day mean {hrv} ms · normal {low}–{high} ms", hrv=hrv, low=normal_low, high=normal_high))
     elif latest is not None:
-        _title(fig, f"HRV 7-day mean {latest:.0f} ms")
+        hrv = f"{latest:.0f}"
+        _title(fig, t("HRV 7-day mean {hrv} ms", hrv=hrv))
     else:
-        _title(fig, "HRV and resting HR")
+        _title(fig, t("HRV and resting HR"))
     return _png(fig)
 
 
@@ -296,7 +308,7 @@ def power_curve_png(curve: PowerCurve) -> bytes:
     fig, (ax,) = _figure(1)
     durations = list(curve.durations_s)
     power = list(curve.power_w)
-    label = "best power, 90 days" if curve.from_streams else "best whole-ride average"
+    label = t("best power, 90 days") if curve.from_streams else t("best whole-ride average")
     if curve.comparison_durations_s:
         ax.plot(
             list(curve.comparison_durations_s),
@@ -304,7 +316,7 @@ def power_curve_png(curve: PowerCurve) -> bytes:
             color=BLUE,
             linewidth=2.2,
             linestyle="--",
-            label=f"best, {curve.comparison_label}",
+            label=t("best, {span}", span=curve.comparison_label),
         )
     if curve.floor_durations_s:
         ax.plot(
@@ -313,34 +325,35 @@ def power_curve_png(curve: PowerCurve) -> bytes:
             color=MUTED,
             linewidth=2.0,
             linestyle=":",
-            label="rides without a curve (floor)",
+            label=t("rides without a curve (floor)"),
         )
     if curve.rides:
         ax.scatter(
-            [d for d, _ in curve.rides], [p for _, p in curve.rides], s=16, color=MUTED, alpha=0.6, label="each ride"
+            [d for d, _ in curve.rides], [p for _, p in curve.rides], s=16, color=MUTED, alpha=0.6, label=t("each ride")
         )
     if durations:
         ax.plot(durations, power, color=AMBER, linewidth=3.2, label=label)
         ax.fill_between(durations, power, color=AMBER, alpha=0.12, linewidth=0)
     if curve.peak_w is not None:
-        ax.scatter([1], [curve.peak_w], s=90, color=PINK, zorder=4, label=f"peak {curve.peak_w:.0f} W")
+        peak = f"{curve.peak_w:.0f}"
+        ax.scatter([1], [curve.peak_w], s=90, color=PINK, zorder=4, label=t("peak {watts} W", watts=peak))
     ax.set_xscale("log")
     longest = max([*durations, *curve.comparison_durations_s, *curve.floor_durations_s, 60])
-    ticks = [t for t in CURVE_TICKS_S if t <= longest * 1.5]
+    ticks = [tick for tick in CURVE_TICKS_S if tick <= longest * 1.5]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _duration_label(x)))
     ax.xaxis.set_minor_locator(FixedLocator([]))
     ax.set_xlim(0.8, longest * 1.3)
     top = max([*power, *curve.comparison_power_w, *curve.floor_power_w, curve.peak_w or 0.0, 100.0])
     ax.set_ylim(0, math.ceil(top * 1.25 / 50) * 50)
-    ax.set_ylabel("watts", color=MUTED, fontsize=LABEL_PT)
-    ax.set_xlabel("duration", color=MUTED, fontsize=LABEL_PT)
+    ax.set_ylabel(t("watts"), color=MUTED, fontsize=LABEL_PT)
+    ax.set_xlabel(t("duration"), color=MUTED, fontsize=LABEL_PT)
     _legend(ax, loc="upper right")
     if not curve.from_streams:
         ax.text(
             0.02,
             0.04,
-            "from ride summaries: the true curve lies on or above this line",
+            t("from ride summaries: the true curve lies on or above this line"),
             transform=ax.transAxes,
             color=MUTED,
             fontsize=TICK_PT,
@@ -349,9 +362,10 @@ def power_curve_png(curve: PowerCurve) -> bytes:
         # The headline is the point nearest 20 minutes for a true curve (the threshold test), else nearest an hour.
         headline_s = 1200 if curve.from_streams else 3600
         best = min(range(len(durations)), key=lambda i: abs(math.log(durations[i] / headline_s)))
-        _title(fig, f"Power curve · {power[best]:.0f} W for {_duration_label(durations[best])}")
+        watts, duration = f"{power[best]:.0f}", _duration_label(durations[best])
+        _title(fig, t("Power curve · {watts} W for {duration}", watts=watts, duration=duration))
     else:
-        _title(fig, "Power curve")
+        _title(fig, t("Power curve"))
     return _png(fig, bottom=0.13)
 
 
@@ -374,12 +388,16 @@ def plan_png(series: PlanSeries) -> bytes:
     fig, (top, bottom) = _figure(2, height_ratios=(3, 2))
     planned = _x(series.planned_days)
     actual = _x(series.actual_days)
-    top.plot(planned, list(series.planned_ctl), color=BLUE, linewidth=2.4, linestyle=(0, (4, 2)), label="Fitness, plan")
-    top.plot(planned, list(series.planned_atl), color=PINK, linewidth=2.0, linestyle=(0, (4, 2)), label="Fatigue, plan")
+    top.plot(
+        planned, list(series.planned_ctl), color=BLUE, linewidth=2.4, linestyle=(0, (4, 2)), label=t("Fitness, plan")
+    )
+    top.plot(
+        planned, list(series.planned_atl), color=PINK, linewidth=2.0, linestyle=(0, (4, 2)), label=t("Fatigue, plan")
+    )
     if len(actual):
-        top.plot(actual, list(series.actual_ctl), color=BLUE, linewidth=3.2, label="Fitness, actual")
-        top.plot(actual, list(series.actual_atl), color=PINK, linewidth=2.6, alpha=0.9, label="Fatigue, actual")
-    top.set_ylabel("load / day", color=MUTED, fontsize=LABEL_PT)
+        top.plot(actual, list(series.actual_ctl), color=BLUE, linewidth=3.2, label=t("Fitness, actual"))
+        top.plot(actual, list(series.actual_atl), color=PINK, linewidth=2.6, alpha=0.9, label=t("Fatigue, actual"))
+    top.set_ylabel(t("load / day"), color=MUTED, fontsize=LABEL_PT)
     _legend(top, ncol=2)
     top.set_ylim(0, max([*series.planned_ctl, *series.planned_atl, *series.actual_ctl, *series.actual_atl, 10.0]) * 1.4)
     top.tick_params(labelbottom=False)
@@ -390,17 +408,18 @@ def plan_png(series: PlanSeries) -> bytes:
     bottom.axhspan(*OPTIMAL_TSB, color=BLUE, alpha=0.10, linewidth=0)
     bottom.bar(planned, planned_tsb, width=0.85, color=[_tsb_colour(v) for v in planned_tsb], alpha=0.55, linewidth=0)
     if len(actual):
-        bottom.plot(actual, actual_tsb, color=TEXT, linewidth=2.4, label="actual form")
+        bottom.plot(actual, actual_tsb, color=TEXT, linewidth=2.4, label=t("actual form"))
     bottom.axhline(0, color=MUTED, linewidth=1.0)
     values = [*planned_tsb, *actual_tsb]
     bottom.set_ylim(min([*values, OPTIMAL_TSB[0] - 5]), max([*values, FRESH_TSB[1] + 5]))
-    bottom.set_ylabel("Form (TSB)", color=MUTED, fontsize=LABEL_PT)
+    bottom.set_ylabel(t("Form (TSB)"), color=MUTED, fontsize=LABEL_PT)
     bottom.text(
-        0.01, 0.96, "bars: plan · line: actual", transform=bottom.transAxes, color=MUTED, fontsize=TICK_PT, va="top"
+        0.01, 0.96, t("bars: plan · line: actual"), transform=bottom.transAxes, color=MUTED, fontsize=TICK_PT, va="top"
     )
     if series.race_day is not None:
-        _mark_day(top, bottom, series.race_day, series.race_label or "race")
+        _mark_day(top, bottom, series.race_day, series.race_label or t("race"))
     _date_axis(bottom)
     if len(planned):
-        _title(fig, f"Plan to {series.planned_days[-1]:%d %b}: fitness {series.planned_ctl[-1]:.0f}")
+        day, ctl = i18n.when(series.planned_days[-1], "%d %b"), f"{series.planned_ctl[-1]:.0f}"
+        _title(fig, t("Plan to {day}: fitness {ctl}", day=day, ctl=ctl))
     return _png(fig)

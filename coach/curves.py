@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coach.charts import PowerCurve
 from coach.daily import local_day_start, local_today
 from coach.history import summary_power_curve
+from coach.i18n import t
 from coach.science import thresholds
 from coach.science.thresholds import BestEffort, CriticalSpeedEstimate, DatedCurve, FtpEstimate, LthrEstimate
 from db.models import User
@@ -74,11 +75,12 @@ class CurveView:
 
 
 def comparison_span(today: date, *, days: int = CURVE_DAYS) -> tuple[date, str]:
-    """First day and label of the comparison line: this year, or the last 365 days early in the year."""
+    """First day and label of the comparison line: this year, or the last 365 days early in the year (the
+    label in the current language: the chart's legend and the caption show it)."""
     new_year = date(today.year, 1, 1)
     if (today - new_year).days >= days:
         return new_year, f"{today.year}"
-    return today - timedelta(days=YEAR_DAYS - 1), "last 365 days"
+    return today - timedelta(days=YEAR_DAYS - 1), t("last 365 days")
 
 
 def channel(curves: dict[str, Any] | None, name: str) -> tuple[list[int], list[float | None]] | None:

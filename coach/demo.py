@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach import plans
+from coach.i18n import N_, t
 from coach.science import pmc
 from db.models import User
 from db.repositories import metrics, races, workouts
@@ -41,19 +42,20 @@ WEIGHT_KG = 71.5
 LN_RMSSD_BASE = 4.15  # about 63 ms
 PRIOR_CTL = 45.0
 THRESHOLD_PACE_S_PER_KM = 270  # 4:30/km: the runs' own paces put the demo athlete about there
-RACE_NAME = "Demo Gran Fondo"
+RACE_NAME = "Demo Gran Fondo"  # a name, and what finds the demo's race again on a reload: not translated
 RACE_WEEKS_AHEAD = 10
 RACE_DISTANCE_KM = 120.0
 
-# Weekly template (Monday first): (sport, title, minutes, intensity factor); None is a rest day.
+# Weekly template (Monday first): (sport, title, minutes, intensity factor); None is a rest day. The titles are
+# written in the athlete's language when the history is loaded, as their own device would name the sessions.
 _WEEK: list[tuple[str, str, int, float] | None] = [
     None,
-    ("Ride", "VO2max intervals 5x4 min", 75, 0.86),
-    ("Run", "Easy run", 45, 0.72),
-    ("Ride", "Tempo 3x15 min", 90, 0.82),
-    ("Ride", "Recovery spin", 45, 0.58),
-    ("Ride", "Long endurance ride", 210, 0.70),
-    ("Run", "Long run", 80, 0.76),
+    ("Ride", N_("VO2max intervals 5x4 min"), 75, 0.86),
+    ("Run", N_("Easy run"), 45, 0.72),
+    ("Ride", N_("Tempo 3x15 min"), 90, 0.82),
+    ("Ride", N_("Recovery spin"), 45, 0.58),
+    ("Ride", N_("Long endurance ride"), 210, 0.70),
+    ("Run", N_("Long run"), 80, 0.76),
 ]
 _BLOCK_FACTORS = (0.95, 1.05, 1.15, 0.6)  # three weeks build, one week recover
 _HEAVY_BLOCK_DAYS = 10
@@ -86,7 +88,7 @@ def _workout(user_id: str, day: date, tz: ZoneInfo, spec: tuple[str, str, int, f
         "source": SOURCE,
         "external_id": f"demo-{day.isoformat()}",
         "date": start,
-        "title": title,
+        "title": t(title),
         "type": sport,
         "duration_sec": duration_s,
         "average_hr": hr_avg,

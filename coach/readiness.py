@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from coach import i18n
+from coach.i18n import N_, t
 from coach.science.recovery import Band, HrvStatus, RestingHrStatus, SleepStatus
 
 TSB_OVERLOAD = -30.0
@@ -85,22 +87,57 @@ class ReadinessInputs:
 
 @dataclass(frozen=True, slots=True)
 class Factor:
-    """One signal the suggestion rests on: a stable key, the action it argues for, and a sentence."""
+    """One signal the suggestion rests on: a stable key, the action it argues for, and a sentence.
+
+    The sentence is kept as its English message and the values of its fields, and put into words when it is
+    read (`text`): a batch of briefs is assessed once and each is read in its own athlete's language. A field's
+    value that is a float is shown with one decimal in that language (``7.5`` / ``7,5``); a string as it is.
+    """
 
     key: str
     action: Action
-    text: str
+    message: str
     numbers: dict[str, float] = field(default_factory=dict)
+    fields: dict[str, str | float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The sentence in the current language."""
+        values = {k: i18n.number(v, 1) if isinstance(v, float) else v for k, v in self.fields.items()}
+        return t(self.message, **values)
 
 
-@dataclass(frozen=True, slots=True)
+class _Reason:
+    """`Suggestion.reason`: the sentence given for it (a language model's), else the sentences of the factors
+    that decided the action, in the current language when it is read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = f"_{name}"
+
+    def __get__(self, suggestion: Suggestion | None, owner: type | None = None) -> str:
+        if suggestion is None:
+            return ""  # the field's default: no sentence given
+        given: str = suggestion.__dict__.get(self._name, "")
+        return given or "; ".join(f.text for f in suggestion.factors if f.action is suggestion.action)
+
+    def __set__(self, suggestion: Suggestion, value: str) -> None:
+        suggestion.__dict__[self._name] = value
+
+
+@dataclass(frozen=True)
 class Suggestion:
     action: Action
-    reason: str
     confidence: float
     alternatives: list[Action]
     factors: list[Factor]
-    missing: list[str]
+    # What the suggestion had to do without, as English messages (`missing` says them in the current language).
+    gaps: list[str]
+    reason: _Reason = _Reason()
+
+    @property
+    def missing(self) -> list[str]:
+        """The signals the suggestion had to do without, in the current language."""
+        return [t(gap) for gap in self.gaps]
 
     def to_json(self) -> dict[str, Any]:
         """The seed's ``suggestions`` shape, plus the factors and the numbers they rest on."""
@@ -125,25 +162,33 @@ def _hrv_factors(hrv: HrvStatus, rhr: RestingHrStatus | None) -> list[Factor]:
     }
     if hrv.today_rmssd_ms is not None:
         numbers["hrv_today_ms"] = round(hrv.today_rmssd_ms, 1)
-    band_text = f"{low:.0f}–{high:.0f} ms"
+    values: dict[str, str | float] = {
+        "hrv": f"{hrv.baseline_rmssd_ms:.0f}",
+        "low": f"{low:.0f}",
+        "high": f"{high:.0f}",
+    }
     if hrv.band is Band.BELOW:
         if rhr is not None and rhr.elevated:
             return [
                 Factor(
                     "hrv_low_rhr_high",
                     Action.REST,
-                    f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is below your normal range "
-                    f"({band_text}) and resting HR is up {rhr.elevation_bpm or 0:.0f} bpm "
-                    f"for {rhr.elevated_mornings} mornings",
+                    # Elevated takes 2+ mornings (RHR_ELEVATED_MORNINGS): the count is always plural.
+                    N_(
+                        "HRV 7-day average {hrv} ms is below your normal range ({low}–{high} ms) and resting HR is "
+                        "up {up} bpm for {n} mornings"
+                    ),
                     numbers | {"rhr_elevation_bpm": round(rhr.elevation_bpm or 0.0, 1)},
+                    values | {"up": f"{rhr.elevation_bpm or 0:.0f}", "n": f"{rhr.elevated_mornings}"},
                 )
             ]
         return [
             Factor(
                 "hrv_low",
                 Action.ACTIVE_RECOVERY,
-                f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is below your normal range ({band_text})",
+                N_("HRV 7-day average {hrv} ms is below your normal range ({low}–{high} ms)"),
                 numbers,
+                values,
             )
         ]
     if hrv.acute_dip and hrv.today_rmssd_ms is not None:
@@ -151,20 +196,19 @@ def _hrv_factors(hrv: HrvStatus, rhr: RestingHrStatus | None) -> list[Factor]:
             Factor(
                 "hrv_acute_dip",
                 Action.MODIFY,
-                f"this morning's HRV {hrv.today_rmssd_ms:.0f} ms is low, but your 7-day average "
-                f"{hrv.baseline_rmssd_ms:.0f} ms is within range ({band_text})",
+                N_(
+                    "this morning's HRV {today} ms is low, but your 7-day average {hrv} ms is within range "
+                    "({low}–{high} ms)"
+                ),
                 numbers,
+                values | {"today": f"{hrv.today_rmssd_ms:.0f}"},
             )
         ]
-    where = "above" if hrv.band is Band.ABOVE else "within"
-    return [
-        Factor(
-            "hrv_ok",
-            Action.PROCEED,
-            f"HRV 7-day average {hrv.baseline_rmssd_ms:.0f} ms is {where} your normal range ({band_text})",
-            numbers,
-        )
-    ]
+    if hrv.band is Band.ABOVE:
+        message = N_("HRV 7-day average {hrv} ms is above your normal range ({low}–{high} ms)")
+    else:
+        message = N_("HRV 7-day average {hrv} ms is within your normal range ({low}–{high} ms)")
+    return [Factor("hrv_ok", Action.PROCEED, message, numbers, values)]
 
 
 def _rhr_factors(rhr: RestingHrStatus, hrv_low: bool) -> list[Factor]:
@@ -176,14 +220,23 @@ def _rhr_factors(rhr: RestingHrStatus, hrv_low: bool) -> list[Factor]:
             Factor(
                 "rhr_elevated",
                 Action.ACTIVE_RECOVERY,
-                f"resting HR {rhr.today_bpm or 0:.0f} bpm is {rhr.elevation_bpm or 0:.0f} bpm above "
-                f"your 60-day average for {rhr.elevated_mornings} mornings",
+                # Elevated takes 2+ mornings (RHR_ELEVATED_MORNINGS): the count is always plural.
+                N_("resting HR {today} bpm is {up} bpm above your 60-day average for {n} mornings"),
                 numbers,
+                {
+                    "today": f"{rhr.today_bpm or 0:.0f}",
+                    "up": f"{rhr.elevation_bpm or 0:.0f}",
+                    "n": f"{rhr.elevated_mornings}",
+                },
             )
         ]
     if rhr.elevated:
         return []
-    return [Factor("rhr_ok", Action.PROCEED, f"resting HR {rhr.mean_7d_bpm:.0f} bpm is normal", numbers)]
+    return [
+        Factor(
+            "rhr_ok", Action.PROCEED, N_("resting HR {rhr} bpm is normal"), numbers, {"rhr": f"{rhr.mean_7d_bpm:.0f}"}
+        )
+    ]
 
 
 def _form_factors(form: FormStatus) -> list[Factor]:
@@ -194,8 +247,9 @@ def _form_factors(form: FormStatus) -> list[Factor]:
             Factor(
                 "tsb_overload",
                 Action.REDUCE_INTENSITY,
-                f"form (TSB) is {form.tsb:.0f}, below {TSB_OVERLOAD:.0f}: fatigue is well above fitness",
+                N_("form (TSB) is {tsb}, below {limit}: fatigue is well above fitness"),
                 numbers,
+                {"tsb": f"{form.tsb:.0f}", "limit": f"{TSB_OVERLOAD:.0f}"},
             )
         )
     else:
@@ -203,8 +257,9 @@ def _form_factors(form: FormStatus) -> list[Factor]:
             Factor(
                 "tsb_ok",
                 Action.PROCEED,
-                f"form (TSB) is {form.tsb:+.0f} (fitness {form.ctl:.0f}, fatigue {form.atl:.0f})",
+                N_("form (TSB) is {tsb} (fitness {ctl}, fatigue {atl})"),
                 numbers,
+                {"tsb": f"{form.tsb:+.0f}", "ctl": f"{form.ctl:.0f}", "atl": f"{form.atl:.0f}"},
             )
         )
     if form.ramp_per_week is not None and form.ramp_per_week > RAMP_LIMIT_PER_WEEK:
@@ -212,8 +267,9 @@ def _form_factors(form: FormStatus) -> list[Factor]:
             Factor(
                 "ramp_high",
                 Action.MODIFY,
-                f"fitness rose {form.ramp_per_week:.1f} points this week, above {RAMP_LIMIT_PER_WEEK:.0f}: hold volume",
+                N_("fitness rose {ramp} points this week, above {limit}: hold volume"),
                 {"ramp_per_week": round(form.ramp_per_week, 1)},
+                {"ramp": float(form.ramp_per_week), "limit": f"{RAMP_LIMIT_PER_WEEK:.0f}"},
             )
         )
     return factors
@@ -228,8 +284,9 @@ def _sleep_factors(sleep: SleepStatus) -> list[Factor]:
             Factor(
                 "short_night",
                 Action.REDUCE_INTENSITY,
-                f"you slept {sleep.last_night_h:.1f} h last night: skip maximal efforts",
+                N_("you slept {hours} h last night: skip maximal efforts"),
                 numbers,
+                {"hours": float(sleep.last_night_h)},
             )
         ]
     if sleep.in_debt:
@@ -237,27 +294,31 @@ def _sleep_factors(sleep: SleepStatus) -> list[Factor]:
             Factor(
                 "sleep_debt",
                 Action.REDUCE_INTENSITY,
-                f"your short nights add up to {sleep.debt_7d_h:.1f} h under 8 h over 7 nights: cap intensity at tempo",
+                N_("your short nights add up to {debt} h under 8 h over 7 nights: cap intensity at tempo"),
                 numbers,
+                {"debt": float(sleep.debt_7d_h)},
             )
         ]
     if sleep.last_night_h is None:
         return []
-    return [Factor("sleep_ok", Action.PROCEED, f"you slept {sleep.last_night_h:.1f} h", numbers)]
+    return [
+        Factor("sleep_ok", Action.PROCEED, N_("you slept {hours} h"), numbers, {"hours": float(sleep.last_night_h)})
+    ]
 
 
 def _missing(inputs: ReadinessInputs) -> list[str]:
+    """The signals missing, as English messages (`Suggestion.missing` translates them)."""
     missing = []
     if inputs.form is None:
-        missing.append("training history (workouts with a load)")
+        missing.append(N_("training history (workouts with a load)"))
     if inputs.hrv is None:
-        missing.append("HRV (at least 3 of the last 7 mornings and 14 of the last 60)")
+        missing.append(N_("HRV (at least 3 of the last 7 mornings and 14 of the last 60)"))
     elif inputs.hrv.today_rmssd_ms is None:
-        missing.append("this morning's HRV")
+        missing.append(N_("this morning's HRV"))
     if inputs.resting_hr is None:
-        missing.append("resting heart rate (at least 14 of the last 60 mornings)")
+        missing.append(N_("resting heart rate (at least 14 of the last 60 mornings)"))
     if inputs.sleep is None or inputs.sleep.last_night_h is None:
-        missing.append("last night's sleep")
+        missing.append(N_("last night's sleep"))
     return missing
 
 
@@ -266,10 +327,18 @@ def _check_in_factors(inputs: ReadinessInputs) -> list[Factor]:
     factors = []
     if inputs.feel is not None and inputs.feel <= 2:
         factors.append(
-            Factor("feel_low", Action.MODIFY, f"you said you feel {inputs.feel}/5 this morning", {"feel": inputs.feel})
+            Factor(
+                "feel_low",
+                Action.MODIFY,
+                N_("you said you feel {feel}/5 this morning"),
+                {"feel": inputs.feel},
+                {"feel": f"{inputs.feel}"},
+            )
         )
     if inputs.soreness is not None and inputs.soreness >= 2:
-        factors.append(Factor("very_sore", Action.MODIFY, "you said you are very sore", {"soreness": inputs.soreness}))
+        factors.append(
+            Factor("very_sore", Action.MODIFY, N_("you said you are very sore"), {"soreness": inputs.soreness})
+        )
     return factors
 
 
@@ -283,7 +352,7 @@ def suggest(inputs: ReadinessInputs) -> Suggestion | None:
         return None
     factors: list[Factor] = []
     if inputs.illness:
-        factors.append(Factor("illness", Action.REST, "you reported feeling ill"))
+        factors.append(Factor("illness", Action.REST, N_("you reported feeling ill")))
     factors.extend(_check_in_factors(inputs))
     hrv_low = inputs.hrv is not None and inputs.hrv.band is Band.BELOW
     if inputs.hrv is not None:
@@ -298,15 +367,13 @@ def suggest(inputs: ReadinessInputs) -> Suggestion | None:
     # Stable sort: most restrictive first, the order of the rules above within a level.
     factors.sort(key=lambda f: -_SEVERITY[f.action])
     action = factors[0].action if factors else Action.PROCEED
-    deciding = [f for f in factors if f.action is action]
     missing = _missing(inputs)
     return Suggestion(
         action=action,
-        reason="; ".join(f.text for f in deciding),
         confidence=_confidence(action, inputs, missing),
         alternatives=list(_ALTERNATIVES[action]),
         factors=factors,
-        missing=missing,
+        gaps=missing,
     )
 
 

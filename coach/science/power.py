@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.science.sampling import FloatArray, stretch_index
+from coach.science.wording import N_, Wording
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -225,6 +226,12 @@ MAX_PLAUSIBLE_IF_OVER_AN_HOUR = 1.05
 
 
 def ftp_plausibility_warning(*, tss: float, duration_s: float, best_20min_w: float | None, ftp_w: float) -> str | None:
+    """`ftp_plausibility` as an English sentence, else ``None``."""
+    wording = ftp_plausibility(tss=tss, duration_s=duration_s, best_20min_w=best_20min_w, ftp_w=ftp_w)
+    return wording.english() if wording is not None else None
+
+
+def ftp_plausibility(*, tss: float, duration_s: float, best_20min_w: float | None, ftp_w: float) -> Wording | None:
     """A one-sentence warning when the ride says the FTP setting is too low, else ``None``.
 
     Two tests, for rides of at least 20 minutes: more than 150 TSS per hour (IF above ≈1.22 throughout), or a
@@ -235,23 +242,30 @@ def ftp_plausibility_warning(*, tss: float, duration_s: float, best_20min_w: flo
         return None
     tss_per_hour = tss / (duration_s / SECONDS_PER_HOUR)
     if tss_per_hour > MAX_PLAUSIBLE_TSS_PER_HOUR:
-        return (
-            f"FTP probably set too low: {tss_per_hour:.0f} TSS per hour is more than a rider can sustain "
-            f"(above {MAX_PLAUSIBLE_TSS_PER_HOUR:.0f} is implausible), so this ride's IF and TSS are "
-            "overstated."
+        return Wording(
+            N_(
+                "FTP probably set too low: {tss_per_hour} TSS per hour is more than a rider can sustain "
+                "(above {limit} is implausible), so this ride's IF and TSS are overstated."
+            ),
+            {"tss_per_hour": (tss_per_hour, 0), "limit": (MAX_PLAUSIBLE_TSS_PER_HOUR, 0)},
         )
     # FTP is by definition about the power held for an hour (IF 1.0), so an IF above 1.05 over more than an
     # hour says the FTP setting is below the rider's real one.
     intensity = math.sqrt(tss_per_hour / 100.0)
     if duration_s > SECONDS_PER_HOUR and intensity > MAX_PLAUSIBLE_IF_OVER_AN_HOUR:
-        return (
-            f"FTP probably set too low: IF {intensity:.2f} for {duration_s / SECONDS_PER_HOUR:.1f} h, while FTP is "
-            "about what a rider holds for an hour (IF 1.0); raise it with /settings ftp and the load reads right."
+        return Wording(
+            N_(
+                "FTP probably set too low: IF {intensity} for {hours} h, while FTP is about what a rider holds "
+                "for an hour (IF 1.0); raise it with /settings ftp and the load reads right."
+            ),
+            {"intensity": (intensity, 2), "hours": (duration_s / SECONDS_PER_HOUR, 1)},
         )
     if best_20min_w is not None and best_20min_w > MAX_PLAUSIBLE_20MIN_FRACTION_OF_FTP * ftp_w:
-        return (
-            f"FTP probably set too low: {best_20min_w:.0f} W held for 20 minutes is "
-            f"{100 * best_20min_w / ftp_w:.0f} % of the {ftp_w:.0f} W FTP, while a best 20 minutes is "
-            "about 105 % of FTP."
+        return Wording(
+            N_(
+                "FTP probably set too low: {watts} W held for 20 minutes is {percent} % of the {ftp} W FTP, "
+                "while a best 20 minutes is about 105 % of FTP."
+            ),
+            {"watts": (best_20min_w, 0), "percent": (100 * best_20min_w / ftp_w, 0), "ftp": (ftp_w, 0)},
         )
     return None

@@ -25,6 +25,7 @@ from enum import StrEnum
 import numpy as np
 
 from coach.science.curve import CP_MAX_DURATION_S, CP_MIN_DURATION_S, FTP_FRACTION_OF_20MIN, FTP_TEST_DURATION_S
+from coach.science.wording import N_
 
 # Only efforts of the last 90 days count: fitness changes over a block (science.md §1.5: a 42–90-day window).
 RECENT_DAYS = 90
@@ -115,7 +116,7 @@ class CriticalSpeedEstimate:
 class LthrEstimate:
     lthr_bpm: float
     effort: BestEffort  # the sustained effort it comes from
-    rule: str  # "best 60 min" or "95 % of best 20 min"
+    rule: str  # "best 60 min" or "95 % of best 20 min" (English; shown with ``coach.i18n.t(rule)``)
 
 
 def best_efforts(curves: Sequence[DatedCurve], *, recent_days: int = RECENT_DAYS) -> dict[int, BestEffort]:
@@ -209,9 +210,9 @@ def estimate_lthr(curves: Sequence[DatedCurve], *, recent_days: int = RECENT_DAY
     best = best_efforts(curves, recent_days=recent_days)
     candidates: list[LthrEstimate] = []
     if (hour := best.get(LTHR_LONG_DURATION_S)) is not None:
-        candidates.append(LthrEstimate(hour.value, hour, "best 60 min"))
+        candidates.append(LthrEstimate(hour.value, hour, N_("best 60 min")))
     if (twenty := best.get(FTP_TEST_DURATION_S)) is not None:
-        candidates.append(LthrEstimate(LTHR_FRACTION_OF_20MIN_HR * twenty.value, twenty, "95 % of best 20 min"))
+        candidates.append(LthrEstimate(LTHR_FRACTION_OF_20MIN_HR * twenty.value, twenty, N_("95 % of best 20 min")))
     return max(candidates, key=lambda c: c.lthr_bpm, default=None)
 
 

@@ -9,26 +9,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coach.science.wording import N_
+
 # Coggan 7-zone model, % FTP (GoldenCheetah `Zones.cpp` initial_zone_default {0,55,75,90,105,120,150};
 # sweatpy `POWER_ZONES_THRESHOLD`). The Wahoo ELEMNT reference file stores exactly these for FTP 220 W.
 POWER_ZONE_FRACTIONS_OF_FTP = (0.55, 0.75, 0.90, 1.05, 1.20, 1.50)
+# Zone names are English (`Zone.name`); where one is shown, it is said with ``coach.i18n.t(zone.name)``.
 POWER_ZONE_NAMES = (
-    "Active recovery",
-    "Endurance",
-    "Tempo",
-    "Lactate threshold",
-    "VO2max",
-    "Anaerobic capacity",
-    "Neuromuscular",
+    N_("Active recovery"),
+    N_("Endurance"),
+    N_("Tempo"),
+    N_("Lactate threshold"),
+    N_("VO2max"),
+    N_("Anaerobic capacity"),
+    N_("Neuromuscular"),
 )
 
 # Coggan heart-rate zones, % LTHR (GoldenCheetah `HrZones`; sweatpy `HEART_RATE_ZONES`).
 HR_ZONE_FRACTIONS_OF_LTHR = (0.68, 0.83, 0.94, 1.05)
-HR_ZONE_NAMES_LTHR = ("Active recovery", "Endurance", "Tempo", "Threshold", "VO2max")
+HR_ZONE_NAMES_LTHR = (N_("Active recovery"), N_("Endurance"), N_("Tempo"), N_("Threshold"), N_("VO2max"))
 
 # Consumer default (Garmin): 50–60–70–80–90 % of max HR. Below 50 % is no zone.
 HR_ZONE_FRACTIONS_OF_MAX = (0.50, 0.60, 0.70, 0.80, 0.90)
-HR_ZONE_NAMES_MAX = ("Very light", "Light", "Moderate", "Hard", "Maximum")
+HR_ZONE_NAMES_MAX = (N_("Very light"), N_("Light"), N_("Moderate"), N_("Hard"), N_("Maximum"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coach import i18n
 from coach.readiness import Action, FormStatus, ReadinessInputs, suggest
 from coach.science.recovery import Band, HrvStatus, RestingHrStatus, SleepStatus
 
@@ -106,3 +107,14 @@ def test_warming_up_history_lowers_confidence() -> None:
     settled, young = suggest(inputs()), suggest(inputs(form=form(days=20)))
     assert settled is not None and young is not None
     assert young.confidence < settled.confidence
+
+
+def test_the_reason_is_worded_when_it_is_read() -> None:
+    # Assessed once (a batch of briefs), read in each athlete's language: the decimals follow the reader.
+    s = suggest(inputs(sleep=sleep(last=5.5)))
+    assert s is not None
+    assert "you slept 5.5 h last night" in s.reason
+    with i18n.use("de"):
+        assert "5,5 h" in s.reason
+        assert "5,5 h" in s.factors[0].text
+    assert s.to_json()["reason"] == s.reason

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coach import charts, demo, history
+from coach import charts, demo, history, i18n
 from db.models import DailyMetric, User, Workout
 from tests.reports.pngs import assert_readable_png
 
@@ -29,6 +29,17 @@ def test_fitness_chart_of_the_demo_athlete(demo_rows: tuple[list[Workout], list[
     assert series is not None and len(series.days) == history.FITNESS_DAYS
     assert series.days[-1] == TODAY - timedelta(days=1)
     assert_readable_png(charts.fitness_png(series))
+    for language in ("de", "es", "fr"):  # labels and the date axis in the athlete's language
+        with i18n.use(language):
+            assert_readable_png(charts.fitness_png(series))
+
+
+def test_chart_dates_are_in_the_athlete_language() -> None:
+    day = date(2026, 12, 7)
+    x = float(charts._x([day])[0])
+    assert charts._day_label(x) == "07 Dec"
+    with i18n.use("de"):
+        assert charts._day_label(x) == "07. Dez."
 
 
 def test_fitness_chart_with_a_projection_and_an_event() -> None:
