@@ -456,3 +456,31 @@ def days_asked(text: str) -> str:
     if _WEEK.search(t) and not _TOMORROW.search(t):
         return "this week"
     return "tomorrow"
+
+
+_VERY = _words(
+    r"very",
+    r"really",
+    r"so",
+    r"super",
+    r"extremely",
+    r"badly",
+    r"sehr",
+    r"total",
+    r"voll",
+    r"extrem",
+    r"richtig",
+    r"muy",
+    r"mucho",
+    r"muchas",
+    r"tantas",
+    r"tres",
+    r"vraiment",
+    r"trop",
+    r"grosses?",
+)
+
+
+def very(text: str) -> bool:
+    """Whether the message stresses it ("very sore", "sehr schwer", "muy cargadas", "très lourdes")."""
+    return bool(_VERY.search(_clean(text)))
