@@ -173,3 +173,21 @@ def test_no_chat_text_names_an_environment_variable() -> None:
         with i18n.use(language):
             for text in (texts_llm.needs_key_notice(), texts_llm.gemini_down_notice(), texts_llm.budget_spent()):
                 assert "GEMINI" not in text and "_KEY" not in text
+
+
+@pytest.mark.parametrize(
+    ("english", "german"),
+    [
+        ("how should I train today?", "Wie soll ich heute trainieren?"),
+        ("what should I do tomorrow?", "Was soll ich morgen machen?"),
+        ("how much should I ride this week?", "Wie viel soll ich diese Woche fahren?"),
+    ],
+)
+async def test_german_questions_get_the_same_answers_as_english_ones(
+    harness: Harness, english: str, german: str
+) -> None:
+    await _demo(harness, HANS)
+    await harness.ask(HANS, "Pizza?")  # the one-off notice comes with this answer
+    asked_in_english = [r.text for r in await harness.ask(HANS, english)]
+    asked_in_german = [r.text for r in await harness.ask(HANS, german)]
+    assert asked_in_german == asked_in_english
