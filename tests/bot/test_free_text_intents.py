@@ -23,9 +23,16 @@ from tests.bot.conftest import NOW, Harness
 ANN = LocalBotApi.user(4242, "Ann")
 HANS = LocalBotApi.user(4343, "Hans", language_code="de")
 ATHLETES = [pytest.param(ANN, "en", id="en"), pytest.param(HANS, "de", id="de")]
+ROSA = LocalBotApi.user(4444, "Rosa", language_code="es")
+LEA = LocalBotApi.user(4545, "Léa", language_code="fr-FR")
 
 QUESTIONS = {
-    "illness": {"en": "I have a fever, can I ride?", "de": "Ich habe Fieber, kann ich fahren?"},
+    "illness": {
+        "en": "I have a fever, can I ride?",
+        "de": "Ich habe Fieber, kann ich fahren?",
+        "es": "Tengo fiebre, ¿puedo rodar?",
+        "fr": "J'ai de la fièvre, je peux rouler ?",
+    },
     "sore": {"en": "my legs are sore", "de": "Meine Beine sind schwer"},
     "very_sore": {"en": "my legs are really sore", "de": "Ich habe sehr starken Muskelkater"},
     "slept": {"en": "I slept badly", "de": "Ich habe schlecht geschlafen"},
@@ -60,7 +67,9 @@ def _in(language: str, render: Any, *args: Any, **kwargs: Any) -> str:
         return str(render(*args, **kwargs))
 
 
-@pytest.mark.parametrize(("tg_user", "language"), ATHLETES)
+@pytest.mark.parametrize(
+    ("tg_user", "language"), [*ATHLETES, pytest.param(ROSA, "es", id="es"), pytest.param(LEA, "fr", id="fr")]
+)
 async def test_illness_in_a_message_is_an_illness_check_in_and_a_hard_veto(
     harness: Harness, tg_user: dict[str, Any], language: str
 ) -> None:
