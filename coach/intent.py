@@ -113,6 +113,26 @@ _ILLNESS = _words(
     r"toux",
 )
 
+# "I'm not sick any more", "kein Fieber", "ya no estoy enfermo", "je ne suis plus malade": well again.
+_WELL_AGAIN = _words(
+    r"(?:not|no longer|no more|not feeling) (?:sick|ill|unwell)",
+    r"(?:no|without a) (?:fever|temperature)",
+    r"fever (?:is|has) gone",
+    r"over (?:my|the) (?:cold|flu|illness)",
+    r"recovered",
+    r"(?:healthy|well) again",
+    r"nicht (?:mehr )?krank",
+    r"kein fieber",
+    r"fieber ist weg",
+    r"wieder gesund",
+    r"(?:ya no|no) estoy enferm[oa]",
+    r"sin fiebre",
+    r"ya (?:estoy|me encuentro) bien",
+    r"(?:ne suis|suis) (?:plus|pas) malade",
+    r"(?:plus|pas) de fievre",
+    r"gueri(?:e)?",
+)
+
 _SORE_LEGS = re.compile(
     r"\b(?:legs?|quads?|hamstrings?|calves|muscles?)\b.*\b(?:sore|heavy|dead|tired|aching|ache|achy|hurt|hurts|"
     r"stiff|toast|trashed|fried|cooked)\b"
@@ -420,7 +440,7 @@ def classify(text: str) -> Intent:
         return Intent.GREETING
     t = _clean(text)
     # What the athlete reports about themselves comes first: it changes today's answer.
-    if _ILLNESS.search(t):
+    if _ILLNESS.search(t) and not _WELL_AGAIN.search(t):
         return Intent.ILLNESS
     if _SORE_LEGS.search(t):
         return Intent.SORE_LEGS

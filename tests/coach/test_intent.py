@@ -175,3 +175,18 @@ def test_near_misses(text: str, intent: Intent) -> None:
 )
 def test_the_days_asked_about_in_each_language(text: str, days: str) -> None:
     assert days_asked(text) == days
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not sick any more, can I train today?",
+        "no fever now, should I ride today?",
+        "Ich bin nicht mehr krank, soll ich heute trainieren?",
+        "Kein Fieber mehr, kann ich heute fahren?",
+        "Ya no estoy enfermo, ¿puedo entrenar hoy?",
+        "Je ne suis plus malade, je peux rouler aujourd'hui ?",
+    ],
+)
+def test_well_again_is_not_an_illness(text: str) -> None:
+    assert classify(text) is Intent.TODAY
