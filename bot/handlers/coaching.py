@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 
@@ -14,21 +15,22 @@ from bot.handlers.common import asking_user, reply
 from bot.texts import llm as texts_llm
 from bot.texts import plan as texts_plan
 from bot.texts import plan_week as texts_plan_week
-from coach import demo, plan_ahead, plans
-from coach.daily import Assessment, assess_today
-from coach.intent import Intent, classify
+from coach import demo, plan_adapt, plan_ahead, plans
+from coach.daily import Assessment, assess_today, local_today
+from coach.intent import Intent, classify, days_asked, very
 from coach.llm import answer as llm_answer
 from coach.llm import daily
 from coach.plan_ahead import Ahead
 from coach.plans import PlanView, TodayPlan
-from db.repositories import notices
+from db.models import Race, User
+from db.repositories import checkins, notices, races
 
 NEEDS_KEY = "needs_gemini_key"
 GEMINI_DOWN = "gemini_down"
 
 
 async def _notice(ctx: AppContext, user_id: str) -> str | None:
-    """Say once that free-form answers need a key (or, once a day, that Gemini is down)."""
+    """Say once that free-text coaching by the model is off (or, once a day, that Gemini is down)."""
     kind, every = (NEEDS_KEY, None) if ctx.llm is None else (GEMINI_DOWN, timedelta(days=1))
     async with ctx.sessions.begin() as session:
         show = await notices.claim(session, user_id=user_id, kind=kind, now=ctx.clock(), every=every)
@@ -38,13 +40,51 @@ async def _notice(ctx: AppContext, user_id: str) -> str | None:
 
 
 def _rules_answer(
-    intent: Intent, assessment: Assessment, plan: TodayPlan | None, ahead: PlanView | None, days: Ahead | None
+    intent: Intent,
+    assessment: Assessment,
+    plan: TodayPlan | None,
+    ahead: PlanView | None,
+    days: Ahead | None,
+    race: Race | None = None,
 ) -> str:
     if intent is Intent.PLAN and days is not None:
         return texts_plan_week.days_ahead(days)  # the days asked about, with each morning's projected form
     if intent is Intent.PLAN:
         return texts_plan.plan_view(ahead) if ahead is not None else texts_plan.no_plan_yet()
-    return texts_plan.today(assessment, plan) if intent is Intent.TODAY else texts.cannot_answer_yet()
+    if intent is Intent.RACE:
+        if race is None:
+            return texts_llm.no_race()
+        week = ahead.weeks[0] if ahead is not None and ahead.weeks else None
+        return texts_llm.next_race(
+            race,
+            today=assessment.today,
+            phase=week.phase if week is not None else None,
+            recovery=week.recovery if week is not None else False,
+        )
+    if intent is Intent.REST:
+        action = assessment.suggestion.action if assessment.suggestion is not None else None
+        return f"{texts_llm.rest_verdict(action)}\n\n{texts_plan.today(assessment, plan)}"
+    if intent in (Intent.TODAY, Intent.ILLNESS, Intent.SORE_LEGS, Intent.SLEPT_BADLY):
+        return texts_plan.today(assessment, plan)
+    return texts_llm.cannot_answer()
+
+
+async def _note(session: AsyncSession, user: User, intent: Intent, question: str, now: datetime) -> str | None:
+    """What the athlete told about themselves, recorded in today's check-in as the brief's buttons do."""
+    day = local_today(user, now)
+    if intent is Intent.ILLNESS:
+        await checkins.record(session, user_id=user.id, day=day, illness=True)
+        adapted = await plan_adapt.illness(session, user, day=day)  # intensity leaves the next days of the plan
+        return texts_llm.illness_noted(adapted.changed)
+    if intent is Intent.SORE_LEGS:
+        stored = await checkins.get(session, user_id=user.id, day=day)
+        earlier = stored.soreness if stored is not None and stored.soreness is not None else 0
+        soreness = max(2 if very(question) else 1, earlier)  # a later message never makes it milder
+        await checkins.record(session, user_id=user.id, day=day, soreness=soreness)
+        return texts_llm.sore_legs_noted(soreness >= 2)
+    if intent is Intent.SLEPT_BADLY:  # the check-in has no place for sleep: the devices' nights count
+        return texts_llm.slept_badly_noted()
+    return None
 
 
 async def _with_notice(ctx: AppContext, user_id: str, html: str) -> str:
@@ -97,7 +137,8 @@ async def load_demo(update: Update, context: Context) -> None:
 
 
 async def free_text(update: Update, context: Context) -> None:
-    """Greetings and help from the rules; everything else to Gemini when there is a key, else the rules."""
+    """Greetings and help from the rules; what the athlete reports about themselves goes into today's check-in;
+    everything else to Gemini when there is a key, else the rules."""
     message = update.effective_message
     assert message is not None and message.text is not None
     intent = classify(message.text)
@@ -111,16 +152,25 @@ async def free_text(update: Update, context: Context) -> None:
     ctx = app_context(context)
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
+        note = await _note(session, user, intent, message.text, ctx.clock())
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
         plan = await plans.today(session, user, assessment=assessment)
         ahead = await plans.show(session, user, now=ctx.clock(), build_if_missing=False)
         days = None
         # Tomorrow gets its own answer (its steps, tomorrow morning's form); the weeks get the plan's view.
-        if intent is Intent.PLAN and plan_ahead.horizon(message.text) is plan_ahead.Horizon.TOMORROW:
-            days = await plan_ahead.ahead(session, user, question=message.text, assessment=assessment, now=ctx.clock())
+        asked = days_asked(message.text)  # in English words, whatever the language of the question
+        if intent is Intent.PLAN and plan_ahead.horizon(asked) is plan_ahead.Horizon.TOMORROW:
+            days = await plan_ahead.ahead(session, user, question=asked, assessment=assessment, now=ctx.clock())
+        race = None
+        if intent is Intent.RACE:
+            upcoming = await races.upcoming(session, user_id=user.id, today=assessment.today, limit=1)
+            race = upcoming[0] if upcoming else None
         user_id = user.id
+    if note is not None:
+        await reply(update, note)
     if ctx.llm is None:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead, days)))
+        answer = _rules_answer(intent, assessment, plan, ahead, days, race)
+        await reply(update, await _with_notice(ctx, user_id, answer))
         return
     chat = update.effective_chat
     assert chat is not None
@@ -142,4 +192,6 @@ async def free_text(update: Update, context: Context) -> None:
         rules = f"\n\n{texts_plan.today(assessment, plan)}" if intent is Intent.TODAY else ""
         await reply(update, texts_llm.budget_spent() + rules)
     else:
-        await reply(update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead, days)))
+        await reply(
+            update, await _with_notice(ctx, user_id, _rules_answer(intent, assessment, plan, ahead, days, race))
+        )

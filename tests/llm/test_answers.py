@@ -194,7 +194,8 @@ async def test_without_a_key_the_rules_answer_and_the_notice_comes_once(
         first = (await harness.ask(ANN, "what's the capital of Peru?"))[0].text
         second = (await harness.ask(ANN, "what's the capital of Peru?"))[0].text
         today = (await harness.ask(ANN, "/today"))[0].text
-    assert "I can't answer that one yet" in first and "need a Gemini key" in first
+    assert "I can't answer that one yet" in first and "AI model isn't switched on" in first
+    assert "GEMINI_API_KEY" not in first
     assert "I can't answer that one yet" in second and "Gemini" not in second
     assert today.startswith("<b>Today (") and "Gemini" not in today
 
