@@ -71,8 +71,8 @@ async def settings(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     args = context.args or []
-    if args and args[0].lower() == "timezone":
-        await asyncio.to_thread(places.warm_up)
+    if len(args) > 1 and args[0].lower() == "timezone":
+        await asyncio.to_thread(places.lookup, " ".join(args[1:]))  # off the event loop; the parser reuses it
     out = None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)

@@ -245,8 +245,10 @@ def _set(user: User, step: str, raw: str) -> str:
 async def _try_set(turn: Turn, step: str, op: str, raw: str) -> str:
     """Store one answer, or nothing: the change is rolled back to a savepoint if anything rejects it."""
     if step == "timezone":
-        # The gazetteer loads once per process (about a second); keep it off the event loop.
-        await asyncio.to_thread(places.warm_up)
+        # The gazetteer loads once per process (seconds), and a miss searches 186,000 names for near ones:
+        # both in a worker thread, so the event loop keeps answering other chats; the parser below reuses the
+        # remembered answer.
+        await asyncio.to_thread(places.lookup, raw)
     async with turn.session.begin_nested():
         if op == "clear":
             clear_setting(turn.user, step)
