@@ -13,8 +13,9 @@ from coach.i18n import N_, t, tn
 CONFIRM = N_("Write them to my calendar")
 REMOVE = N_("Remove what Coach Watts wrote")
 KEEP = N_("Keep them")
-# Stored on the connection and logged when Intervals.icu refuses the grant: English, like every stored error.
-REFUSED = "Intervals.icu refused to let me write your calendar; please reconnect."
+# Stored on the connection and logged when Intervals.icu refuses the grant: English, like every stored error;
+# /status translates it where it shows it.
+REFUSED = N_("Intervals.icu refused to let me write your calendar; please reconnect.")
 
 
 def offer() -> str:

@@ -278,7 +278,8 @@ def status(connections: Sequence[Connection], tz: str, connectable: Sequence[str
         )
         lines.append(f"\n<b>{esc(c.label)}</b>{how} — {state}\n{since}")
         if c.error:
-            lines.append(t("problem: {problem}", problem=esc(c.error)))
+            # Stored in English; a stored sentence the catalogs know is shown in the athlete's language.
+            lines.append(t("problem: {problem}", problem=esc(t(c.error))))
     return "\n".join(lines)
 
 
