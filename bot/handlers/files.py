@@ -27,7 +27,7 @@ async def document(update: Update, context: Context) -> None:
         await reply(update, texts_fit.not_a_fit_file(doc.file_name))
         return
     if doc.file_size is not None and doc.file_size > MAX_FIT_BYTES:
-        await reply(update, texts_fit.fit_refused(str(FitTooLarge(doc.file_size, MAX_FIT_BYTES))))
+        await reply(update, texts_fit.fit_refused(FitTooLarge(doc.file_size, MAX_FIT_BYTES).said()))
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
@@ -46,7 +46,7 @@ async def document(update: Update, context: Context) -> None:
         results = await import_fit(ctx.sessions, data, user=user)
     except FitImportError as err:
         logger.info("FIT file refused: %s", type(err).__name__)
-        await reply(update, texts_fit.fit_refused(str(err)))
+        await reply(update, texts_fit.fit_refused(err.said()))
         return
     tz = ZoneInfo(user.timezone)
     await reply(update, texts_fit.fit_file_imported(results, tz=tz))

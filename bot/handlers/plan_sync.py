@@ -19,6 +19,7 @@ from bot.handlers.common import asking_user, reply
 from bot.texts import calendar as texts_calendar
 from coach import calendar_events
 from coach.daily import local_today
+from coach.i18n import t
 from db.models import CallbackAction, User
 from db.repositories import actions, calendar_sync, integrations, users
 from integrations.errors import ProviderAuthError, ProviderError
@@ -50,7 +51,7 @@ async def offer_button(
         return None
     ctx = app_context(context)
     button = await buttons.issue(
-        session, texts_calendar.OFFER, user_id=user.id, chat_id=chat_id, kind=OFFER, now=ctx.clock(), ttl=BUTTON_TTL
+        session, texts_calendar.offer(), user_id=user.id, chat_id=chat_id, kind=OFFER, now=ctx.clock(), ttl=BUTTON_TTL
     )
     return InlineKeyboardMarkup([[button]])
 
@@ -73,7 +74,7 @@ async def send_preview(update: Update, context: Context, user_id: str | None = N
             if events:
                 button = await buttons.issue(
                     session,
-                    texts_calendar.CONFIRM,
+                    t(texts_calendar.CONFIRM),
                     user_id=user.id,
                     chat_id=chat.id,
                     kind=CONFIRM,
@@ -100,7 +101,7 @@ async def stop(update: Update, context: Context) -> None:
             row = [
                 await buttons.issue(
                     session,
-                    label,
+                    t(label),
                     user_id=user.id,
                     chat_id=chat.id,
                     kind=REMOVE,

@@ -6,84 +6,118 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.texts import duration, esc
+from coach import i18n
 from coach.calendar_events import WINDOW_DAYS, PlannedEvent
+from coach.i18n import N_, t, tn
 
-OFFER = f"Send the next {WINDOW_DAYS} days to Intervals.icu"
-CONFIRM = "Write them to my calendar"
-REMOVE = "Remove what Coach Watts wrote"
-KEEP = "Keep them"
-REFUSED = "Intervals.icu refused to let me write your calendar; please reconnect."
+CONFIRM = N_("Write them to my calendar")
+REMOVE = N_("Remove what Coach Watts wrote")
+KEEP = N_("Keep them")
+# Stored on the connection and logged when Intervals.icu refuses the grant: English, like every stored error;
+# /status translates it where it shows it.
+REFUSED = N_("Intervals.icu refused to let me write your calendar; please reconnect.")
+
+
+def offer() -> str:
+    """The button under /plan that opens the preview."""
+    return t("Send the next {days} days to Intervals.icu", days=WINDOW_DAYS)
 
 
 def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return i18n.when(day, "%a %-d %b")
 
 
 def preview(events: Sequence[PlannedEvent], *, first: date, last: date) -> str:
     if not events:
-        return (
-            f"Your plan has no sessions from {_day(first)} to {_day(last)}, so there is nothing to write. "
-            "/plan builds or shows it."
+        return t(
+            "Your plan has no sessions from {first} to {last}, so there is nothing to write. /plan builds or shows it.",
+            first=_day(first),
+            last=_day(last),
         )
-    lines = [f"<b>This goes to your Intervals.icu calendar</b> ({_day(first)} – {_day(last)}):", ""]
+    lines = [
+        t(
+            "<b>This goes to your Intervals.icu calendar</b> ({first} – {last}):",
+            first=_day(first),
+            last=_day(last),
+        ),
+        "",
+    ]
     for event in events:
-        lines.append(f"{_day(event.day)}: {esc(event.name)} — {duration(event.duration_s)}, load {event.load}")
+        lines.append(
+            t(
+                "{day}: {name} — {duration}, load {load}",
+                day=_day(event.day),
+                name=esc(event.name),
+                duration=duration(event.duration_s),
+                load=event.load,
+            )
+        )
     lines += [
         "",
-        "Each is a structured workout (targets in % of your thresholds), so Intervals.icu sends it on to your "
-        "Garmin, Wahoo or Zwift. When the plan changes, I update these events; your own events are never touched.",
+        t(
+            "Each is a structured workout (targets in % of your thresholds), so Intervals.icu sends it on to your "
+            "Garmin, Wahoo or Zwift. When the plan changes, I update these events; your own events are never "
+            "touched."
+        ),
     ]
     return "\n".join(lines)
 
 
 def not_connected() -> str:
-    return "Connect Intervals.icu first (/connect intervals); then /plan sync sends your sessions to its calendar."
+    return t("Connect Intervals.icu first (/connect intervals); then /plan sync sends your sessions to its calendar.")
 
 
 def needs_reconnect() -> str:
-    return "Intervals.icu no longer accepts my access. Reconnect it with /connect intervals, then try /plan sync."
+    return t("Intervals.icu no longer accepts my access. Reconnect it with /connect intervals, then try /plan sync.")
 
 
 def confirmed(written: int | None) -> str:
     if written is None:
-        return "Calendar sync is on: your sessions are on their way to Intervals.icu."
-    return (
-        f"Calendar sync is on: {written} event{'s' if written != 1 else ''} written to Intervals.icu. "
-        "I keep them in step with your plan; /plan stop ends it."
+        return t("Calendar sync is on: your sessions are on their way to Intervals.icu.")
+    return tn(
+        "Calendar sync is on: {n} event written to Intervals.icu. I keep them in step with your plan; "
+        "/plan stop ends it.",
+        "Calendar sync is on: {n} events written to Intervals.icu. I keep them in step with your plan; "
+        "/plan stop ends it.",
+        written,
     )
 
 
 def write_failed() -> str:
-    return "Calendar sync is on, but Intervals.icu did not take the sessions yet; I'll keep trying."
+    return t("Calendar sync is on, but Intervals.icu did not take the sessions yet; I'll keep trying.")
 
 
 def stopped(was_on: bool) -> str:
     if not was_on:
-        return "Calendar sync is not on. /plan sync starts it."
-    return "Calendar sync stopped: I won't write to your Intervals.icu calendar any more. Remove what I wrote?"
+        return t("Calendar sync is not on. /plan sync starts it.")
+    return t("Calendar sync stopped: I won't write to your Intervals.icu calendar any more. Remove what I wrote?")
 
 
 def removed(count: int) -> str:
-    return f"Removed {count} event{'s' if count != 1 else ''} I had written. Your own events are as they were."
+    return tn(
+        "Removed {n} event I had written. Your own events are as they were.",
+        "Removed {n} events I had written. Your own events are as they were.",
+        count,
+    )
 
 
 def kept() -> str:
-    return "The events stay on your calendar as they are."
+    return t("The events stay on your calendar as they are.")
 
 
 def remove_failed() -> str:
-    return "Intervals.icu did not let me remove the events just now; they stay as they are, and I write no more."
+    return t("Intervals.icu did not let me remove the events just now; they stay as they are, and I write no more.")
 
 
 def parked() -> str:
-    return (
+    return t(
         "⚠️ I could not update your Intervals.icu calendar after several tries, so it may not match your plan. "
         "I'll try again at the next change of your plan; /plan sync sends it again now."
     )
 
 
 def usage() -> str:
-    return (
+    return t(
         "“/plan” takes nothing, <code>sync</code> (send the next 14 days to Intervals.icu) or <code>stop</code> "
         "(stop writing to it)."
     )

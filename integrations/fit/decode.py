@@ -39,6 +39,7 @@ from typing import Any, cast
 import fitdecode  # ships no type information (see the mypy override in pyproject.toml)
 from garmin_fit_sdk import Decoder, Stream, hr_mesg_utils
 
+from coach.i18n import N_
 from integrations.fit.errors import FitCorrupt, FitTruncated
 
 Message = dict[str, Any]
@@ -112,8 +113,8 @@ def _fitdecode_frames(data: bytes) -> Iterator[Any]:
     except fitdecode.FitEOFError as err:
         raise FitTruncated() from err
     except fitdecode.FitHeaderError as err:
-        raise FitCorrupt("The file is not a FIT file, or its header is damaged.") from err
+        raise FitCorrupt(N_("The file is not a FIT file, or its header is damaged.")) from err
     except fitdecode.FitCRCError as err:
-        raise FitCorrupt("The FIT file fails its checksum, so it was damaged after it was recorded.") from err
+        raise FitCorrupt(N_("The FIT file fails its checksum, so it was damaged after it was recorded.")) from err
     except _DECODER_FAILURES as err:
         raise FitCorrupt() from err

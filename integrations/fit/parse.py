@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from coach.i18n import N_
 from coach.science.sampling import FloatArray, IntArray, hold_on_grid, timer_grid
 from integrations.fit.conventions import ACCUMULATED_SHORTFALL, Convention, RecordSpan, convention_for
 from integrations.fit.decode import Message, Messages, decode
@@ -156,7 +157,7 @@ def parse_activities(data: bytes, *, max_bytes: int = MAX_FIT_BYTES) -> tuple[Fi
     if len(data) > max_bytes:
         raise FitTooLarge(len(data), max_bytes)
     if not data:
-        raise FitTruncated("The file is empty, so there is no activity in it.")
+        raise FitTruncated(N_("The file is empty, so there is no activity in it."))
     return activities_from_messages(decode(data))
 
 
@@ -251,7 +252,7 @@ def _activity(
     events = [(t, kind) for t, kind in timer_events if begin_s <= t < end_s]
     segments = _timer_segments(events, record_s, session)
     if sum(stop - start for start, stop in segments) > MAX_TIMER_S:
-        raise FitCorrupt("The file's timer runs for more than a week, so its timestamps cannot be trusted.")
+        raise FitCorrupt(N_("The file's timer runs for more than a week, so its timestamps cannot be trusted."))
     grid_s, segment_id = timer_grid(segments)
     if record_s.size == 0 or grid_s.size == 0:
         return None

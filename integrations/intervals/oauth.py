@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 
+from coach.i18n import N_
 from integrations.oauth.provider import OAuthProvider
 
 PROVIDER = OAuthProvider(
@@ -23,8 +24,8 @@ PROVIDER = OAuthProvider(
     scopes=("ACTIVITY:READ", "WELLNESS:READ", "SETTINGS:READ", "CALENDAR:WRITE"),
     scope_separator=",",
     refreshes=False,
-    reads="activities with power and training load, and wellness (HRV, resting heart rate, sleep)",
-    writes="the planned workouts you send it from /plan to your calendar (never events you made)",
+    reads=N_("activities with power and training load, and wellness (HRV, resting heart rate, sleep)"),
+    writes=N_("the planned workouts you send it from /plan to your calendar (never events you made)"),
 )
 
 PROFILE_PATH = "{api}/athlete/0"

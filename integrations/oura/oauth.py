@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from coach.i18n import N_
 from integrations.oauth.provider import OAuthProvider
 
 PROVIDER = OAuthProvider(
@@ -17,7 +18,7 @@ PROVIDER = OAuthProvider(
     authorize_url="{oauth}/oauth/authorize",
     token_url="{api}/oauth/token",  # noqa: S106 - a URL template, not a secret
     scopes=("personal", "daily", "heartrate", "workout", "spo2Daily"),
-    reads="readiness, HRV, resting heart rate, sleep, SpO2 and workouts",
+    reads=N_("readiness, HRV, resting heart rate, sleep, SpO2 and workouts"),
 )
 
 PROFILE_PATH = "{api}/v2/usercollection/personal_info"

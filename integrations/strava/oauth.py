@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from coach.i18n import N_
 from integrations.oauth.provider import OAuthProvider
 
 PROVIDER = OAuthProvider(
@@ -18,7 +19,7 @@ PROVIDER = OAuthProvider(
     scopes=("read", "activity:read_all"),
     scope_separator=",",
     authorize_params={"approval_prompt": "auto"},
-    reads="rides, runs and other activities",
+    reads=N_("rides, runs and other activities"),
 )
 
 PROFILE_PATH = "{api}/athlete"

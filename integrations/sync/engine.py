@@ -41,6 +41,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from coach.i18n import N_, t
 from db.models import Integration, User
 from db.repositories import curves as curve_rows
 from db.repositories import integrations, sync_state
@@ -317,6 +318,13 @@ class SyncEngine:
         if provider in CURVE_PROVIDERS:
             ctx.curves = CurveBudget(now=now, stored=stored_curves)
         outcome = SyncOutcome()
+        # Each error twice: in English for the database and the logs, in the athlete's language for the chat.
+        shown: list[str] = []
+
+        def failed(message: str, **values: str) -> None:
+            outcome.errors.append(message.format(provider=state.label, **values))
+            shown.append(t(message, provider=state.label, **values))
+
         nights: set[date] = set()
         workouts: set[str] = set()
         for stream in STREAMS[provider]:
@@ -327,20 +335,22 @@ class SyncEngine:
                 )  # fmt: skip
             except ProviderNotFound:
                 outcome.errors.append(retired_endpoint_message(provider, stream.endpoint))
+                shown.append(retired_endpoint_message(provider, stream.endpoint, translated=True))
                 break
             except ProviderAuthError as err:
                 outcome.errors.append(str(err))
+                shown.append(str(err))
                 break
             except ProviderRateLimited as err:
-                outcome.errors.append(f"{state.label} asked us to slow down; the import continues at the next sync.")
+                failed(N_("{provider} asked us to slow down; the import continues at the next sync."))
                 logger.warning("%s rate limit for %s: %s", provider, user_id, err)
                 break
             except ProviderError as err:
-                outcome.errors.append(f"{state.label} could not be read ({err}); I'll try again later.")
+                failed(N_("{provider} could not be read ({error}); I'll try again later."), error=str(err))
                 break
             except Exception:  # a bug or the database gone for good: never leave the connection SYNCING
                 logger.exception("sync of %s for %s stopped", provider, user_id)
-                outcome.errors.append(f"The {state.label} sync stopped unexpectedly; I'll try again later.")
+                failed(N_("The {provider} sync stopped unexpectedly; I'll try again later."))
                 break
 
         async def finish() -> str:
@@ -354,7 +364,7 @@ class SyncEngine:
 
         status = await self._db(finish)
         error = " ".join(outcome.errors) or None
-        state.done, state.status, state.error = True, status, error
+        state.done, state.status, state.error = True, status, " ".join(shown) or None
         await progress(replace(state))
         if error:
             logger.warning("sync of %s for %s failed: %s", provider, user_id, error)

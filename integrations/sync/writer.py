@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coach.i18n import N_, t
 from db.errors import InvalidValue
 from db.repositories import sync_state, workouts
 from integrations.records import Batch, MetricRecord, WorkoutRecord
@@ -140,12 +141,16 @@ async def finish_sync(session: AsyncSession, *, integration_id: str, outcome: Sy
     return sync_state.SUCCESS
 
 
-def retired_endpoint_message(provider: str, endpoint: str, status: int = 404) -> str:
-    name = PROVIDER_NAMES.get(provider, provider)
-    return (
-        f"{name} answered {status} for {endpoint}: the endpoint has been retired or moved, so nothing was "
-        f"synced; the {name} integration needs an update."
-    )
+RETIRED_ENDPOINT = N_(
+    "{provider} answered {status} for {endpoint}: the endpoint has been retired or moved, so nothing was "
+    "synced; the {provider} integration needs an update."
+)
+
+
+def retired_endpoint_message(provider: str, endpoint: str, status: int = 404, *, translated: bool = False) -> str:
+    """English for the database and logs; ``translated``: in the athlete's language, for the chat."""
+    values = {"provider": PROVIDER_NAMES.get(provider, provider), "status": status, "endpoint": endpoint}
+    return t(RETIRED_ENDPOINT, **values) if translated else RETIRED_ENDPOINT.format(**values)
 
 
 async def retired_endpoint(

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from coach.i18n import N_
 from integrations.oauth.provider import OAuthProvider
 
 PROVIDER = OAuthProvider(
@@ -26,7 +27,7 @@ PROVIDER = OAuthProvider(
         "offline",
     ),
     refresh_params={"scope": "offline"},
-    reads="recovery, HRV, resting heart rate, sleep, strain and workouts",
+    reads=N_("recovery, HRV, resting heart rate, sleep, strain and workouts"),
 )
 
 PROFILE_PATH = "{api}/v2/user/profile/basic"

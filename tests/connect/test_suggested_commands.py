@@ -32,7 +32,7 @@ UNITS = {"km", "mi"}
 # Suggestions built from a provider's name or label, and how each is rendered for every provider.
 TEMPLATED = {
     "/connect {escape(label.lower())}": lambda: [pages.denied(spec.label, bot_url=None) for spec in OAUTH.values()],
-    "/disconnect {esc(provider)}": lambda: [
+    "/disconnect {command}": lambda: [
         texts_connect.connected(spec.label, None, provider=name) for name, spec in OAUTH.items()
     ],
     "/disconnect {esc(c.provider)}": lambda: [texts_connect.disconnect_usage(_connections())],
@@ -63,7 +63,7 @@ def suggested_commands() -> list[str]:
                 assert command in TEMPLATED, f"{source.name}: render {command!r} in TEMPLATED"
                 continue
             found.add(command)
-        if source.parent.name == "texts":
+        if source.parent.name == "texts":  # the bot/texts package
             found |= {f"/{name}" for name in BARE.findall(code) if name not in UNITS}
     for render in TEMPLATED.values():
         for html in render():
