@@ -26,6 +26,7 @@ from telegram import InlineKeyboardButton, Update
 
 from bot import texts
 from bot.context import Context, app_context
+from coach import i18n
 from db.models import CallbackAction
 from db.repositories import actions, users
 
@@ -116,4 +117,5 @@ async def _claim(update: Update, context: Context) -> CallbackAction | None:
         user = await users.get_by_telegram_id(session, telegram_user_id=query.from_user.id)
         if user is None:
             return None
+        i18n.activate_for(user)  # the button's handler answers in the athlete's language
         return await actions.claim(session, action_id=action_id, user_id=user.id, chat_id=chat.id, now=ctx.clock())

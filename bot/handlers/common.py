@@ -40,12 +40,20 @@ async def link(session: AsyncSession, update: Update) -> users.LinkResult:
 async def activate_language(update: object, context: Context) -> None:
     """Before any handler: answer in the athlete's chosen language, else their Telegram app's, else English.
 
-    One indexed read per update; a handler that links the user (`asking_user`) settles it again.
+    Typed text (not a command) and button taps read the athlete before anything is said (the dialog check,
+    `bot.buttons`), and set the language there: for them the Telegram app's language is all that is needed
+    here. Anything else (commands, locations, files) costs one indexed read, so a command that answers
+    without linking the user still speaks the chosen language.
     """
     if not isinstance(update, Update) or update.effective_user is None:
         return
     tg_user = update.effective_user
     i18n.activate(i18n.choose(None, tg_user.language_code))
+    message = update.message
+    if update.callback_query is not None or (
+        message is not None and message.text is not None and not message.text.startswith("/")
+    ):
+        return
     async with app_context(context).sessions.begin() as session:
         user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
         if user is not None:
@@ -54,7 +62,7 @@ async def activate_language(update: object, context: Context) -> None:
 
 def speak_to(user: User) -> None:
     """Answer the rest of this update in ``user``'s language and distance unit."""
-    i18n.activate(i18n.choose(user.language, user.telegram_language), imperial=user.distance_unit == "mi")
+    i18n.activate_for(user)
 
 
 def language_code(code: str | None) -> str | None:

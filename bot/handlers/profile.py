@@ -315,6 +315,7 @@ async def on_text(update: Update, context: Context) -> None:
         user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
         if user is None:
             return
+        speak_to(user)  # what follows (an answer here, or the coach's reply) is in the athlete's language
         state = await dialogs.current(session, user_id=user.id, now=now, lock=True)
         if state is None or state.flow not in ASKING or not _plausible_answer(state.step, text):
             return

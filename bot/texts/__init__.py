@@ -190,14 +190,6 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-def cannot_answer_yet() -> str:
-    return t(
-        "I can't answer that one yet. Today I can tell you how to train today from your training load, "
-        "HRV, resting heart rate and sleep — ask <i>how should I train today?</i> or use /today. "
-        "/help lists everything else."
-    )
-
-
 def greeting(first_name: str | None) -> str:
     return t("Hi {name}! Ask me <i>how should I train today?</i>", name=_name(first_name))
 

@@ -140,7 +140,10 @@ def fit_imported(summary: WorkoutSummary, impact: LoadImpact | None, *, duplicat
         lines.append(
             t("• Load {load} ({method})", load=format(summary.load, ".0f"), method=t(_METHOD[summary.load_method]))
         )
-    if summary.plausibility:
+    if summary.plausibility_wording is not None:
+        wording = summary.plausibility_wording
+        lines += ["", f"⚠️ {esc(t(wording.message, **wording.fields(i18n.number)))}"]
+    elif summary.plausibility:
         lines += ["", f"⚠️ {esc(summary.plausibility)}"]
     if impact is not None and not duplicate:
         lines += [

@@ -87,6 +87,11 @@ def speaking_to(athlete: Speaker) -> AbstractContextManager[None]:
     return use(choose(athlete.language, athlete.telegram_language), imperial=athlete.distance_unit == "mi")
 
 
+def activate_for(athlete: Speaker) -> None:
+    """Speak ``athlete``'s language and units for the rest of the current task."""
+    activate(choose(athlete.language, athlete.telegram_language), imperial=athlete.distance_unit == "mi")
+
+
 def activate(language: str | None, *, imperial: bool | None = None) -> None:
     """Speak ``language`` for the rest of the current task (one update's handler)."""
     _language.set(supported(language) or DEFAULT)

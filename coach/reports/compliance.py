@@ -16,6 +16,7 @@ from typing import Any
 from coach import i18n
 from coach.i18n import t, tn
 from coach.reports.words import whole
+from coach.workouts.library import stored_title_text
 from db.models import PlannedWorkout
 
 
@@ -24,6 +25,7 @@ class Missed:
     day: date
     title: str
     skipped: bool  # the athlete chose rest (else the day passed with nothing done)
+    kind: str = ""  # the session's kind: its library title is said in the athlete's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ def compliance(rows: Sequence[PlannedWorkout], *, today: date, done_tss: float) 
     if not rows:
         return None
     missed = tuple(
-        Missed(r.date, r.title, r.status == "skipped")
+        Missed(r.date, r.title, r.status == "skipped", r.kind)
         for r in rows
         if r.status in ("missed", "skipped") or (r.status == "planned" and r.date < today)
     )
@@ -89,9 +91,9 @@ def lines(c: Compliance) -> list[str]:
     for m in c.missed:
         day = i18n.when(m.day, "%a %d %b")
         if m.skipped:
-            out.append("- " + t("Skipped: {title} ({day})", title=m.title, day=day))
+            out.append("- " + t("Skipped: {title} ({day})", title=stored_title_text(m.title, m.kind), day=day))
         else:
-            out.append("- " + t("Missed: {title} ({day})", title=m.title, day=day))
+            out.append("- " + t("Missed: {title} ({day})", title=stored_title_text(m.title, m.kind), day=day))
     if c.ahead:
         out.append("- " + tn("Still to do today: {n} session", "Still to do today: {n} sessions", c.ahead))
     return out

@@ -54,6 +54,7 @@ def summary_json(summary: WorkoutSummary) -> dict[str, Any]:
     """The summary with ISO-8601 times and plain strings: what ``--json`` prints and ``rawJson`` keeps."""
     values = _plain(dataclasses.asdict(summary))
     assert isinstance(values, dict)
+    values.pop("plausibility_wording")  # the English sentence is kept as "plausibility"
     return values
 
 

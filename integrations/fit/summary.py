@@ -18,6 +18,7 @@ from coach.science.curve import CURVE_DURATIONS_S, mean_max_at
 from coach.science.heart_rate import HeartRateProfile
 from coach.science.load import LoadMethod, training_load
 from coach.science.sampling import FloatArray
+from coach.science.wording import Wording
 from integrations.fit.conventions import MOVING_SPEED_M_S, AveragePower, Convention
 from integrations.fit.parse import MAX_FIT_BYTES, DeviceSummary, FitActivity, parse_activities
 
@@ -95,10 +96,14 @@ class WorkoutSummary:
     pool_length_m: float | None  # pool swims
     pool_lengths: int | None  # active lengths swum
     curves: WorkoutCurves
+    # The warning as a message and its numbers, for the reply in the athlete's language; not stored
+    # (``plausibility`` is the English sentence kept with the workout).
+    plausibility_wording: Wording | None = dataclasses.field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (laps as a list of dicts), e.g. for a JSON column."""
         values = dataclasses.asdict(self)
+        values.pop("plausibility_wording")
         values["laps"] = list(values["laps"])
         return values
 
@@ -182,7 +187,7 @@ def summarize_activity(
     average_w = _average_power(activity, convention)
     ftp = resolve_ftp(ftp_w=ftp_w, user_ftp_w=user_ftp_w, file_ftp_w=activity.threshold_power_w)
 
-    factor = tss = plausibility = None
+    factor = tss = plausibility = wording = None
     if normalized_w is not None and ftp is not None:
         duration_s = power.tss_duration_s(watts, dropouts=dropouts)
         factor = power.intensity_factor(normalized_w, ftp)
@@ -190,9 +195,8 @@ def summarize_activity(
         best_20min_w = power.best_mean_power(
             watts, power.BEST_20MIN_WINDOW_S, segment_id=window_stretches, dropouts=dropouts
         )
-        plausibility = power.ftp_plausibility_warning(
-            tss=tss, duration_s=duration_s, best_20min_w=best_20min_w, ftp_w=ftp
-        )
+        wording = power.ftp_plausibility(tss=tss, duration_s=duration_s, best_20min_w=best_20min_w, ftp_w=ftp)
+        plausibility = wording.english() if wording is not None else None
 
     beats = activity.heart_rate_bpm
     hrss = heart_rate.hrss(beats, profile=profile)
@@ -223,6 +227,7 @@ def summarize_activity(
         load=load.value,
         load_method=load.method,
         plausibility=plausibility,
+        plausibility_wording=wording,
         laps=tuple(
             LapSummary(
                 start_time=lap.start_time,

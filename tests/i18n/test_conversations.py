@@ -198,11 +198,12 @@ class Conversation:
             assert user is not None
             return user
 
-    async def week(self) -> list[Sent]:
+    async def report(self, command: str) -> list[Sent]:
+        """A command that starts a report (/week, /race): everything sent until the report is delivered."""
         chat_id = int(self.who["id"])
-        await self.harness.api.send_text(self.who, "/week")
+        await self.harness.api.send_text(self.who, command)
         first = await self.harness.api.next_reply(chat_id, wait_s=15)
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(90):
             while not await self._reports_done():  # noqa: ASYNC110 - the report's state lives in PostgreSQL
                 await asyncio.sleep(0.05)
         await report_jobs.jobs_of(self.harness.app).wait()
@@ -222,7 +223,7 @@ async def _converse(harness: Harness, language: str) -> Conversation:
     user = await talk.user()
     assert user.ftp == 265 and user.timezone == "Europe/Berlin"
     await talk.say("/demo")
-    await talk.say("/race Gran Fondo 2027-01-17 A 120")
+    await talk.report("/race Gran Fondo 2027-01-17 A 120")
     today = await talk.say("/today")
 
     # The numbers are the rules' own, written as the language writes them.
@@ -240,7 +241,7 @@ async def _converse(harness: Harness, language: str) -> Conversation:
             async with harness.sessions() as session:
                 check_in = await session.scalar(select(CheckIn).where(CheckIn.user_id == user.id))
             assert check_in is not None and check_in.illness is True
-    await talk.week()
+    await talk.report("/week")
     await talk.say("/help")
     return talk
 
