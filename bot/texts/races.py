@@ -22,6 +22,8 @@ DELETE_BUTTON = N_("🗑 Delete")
 def _distance(race: Race) -> str:
     if race.distance is None:
         return ""
+    if i18n.imperial():  # an athlete on miles reads the distance in miles (stored in km, as typed)
+        return t(", {distance}", distance=i18n.distance(race.distance * 1000))
     shown = f"{race.distance:g}"  # as typed: 120, 42.195
     if "e" not in shown:
         shown = i18n.number(race.distance, len(shown.partition(".")[2]))
