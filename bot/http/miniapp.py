@@ -124,11 +124,14 @@ async def _owner_language(deps: HttpDeps, link_id: str) -> str | None:
 
 
 def _opener_language(opener: User | None, who: WebAppUser) -> str:
-    """The opener's choice with us, else the language their Telegram app has now, else the one it had."""
-    app = who.language_code if i18n.supported(who.language_code) else None
-    if opener is None:
-        return i18n.choose(None, app)
-    return i18n.choose(opener.language, app or opener.telegram_language)
+    """The opener's choice with us, else the language their Telegram app has now (or had when they last
+    wrote to the bot), else the one spoken so far (their browser's)."""
+    return (
+        i18n.supported(opener.language if opener else None)
+        or i18n.supported(who.language_code)
+        or i18n.supported(opener.telegram_language if opener else None)
+        or i18n.current()
+    )
 
 
 async def page(request: Request) -> Response:
