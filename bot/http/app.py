@@ -24,9 +24,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot import telegram_webhook
-from bot.http import miniapp, oauth, observability, pages
+from bot.http import languages, miniapp, oauth, observability, pages
 from bot.http.deps import HttpDeps, page
 from bot.http.limits import BODY_READ_TIMEOUT_S, BodyLimits
+from coach import i18n
 from integrations.sync import webhooks
 
 # Longest matching prefix wins. Each is also enforced by the route's own `limits.read_body`.
@@ -39,7 +40,8 @@ BODY_LIMITS: tuple[tuple[str, int], ...] = (
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return page(pages.not_found(), 404)
+    with i18n.use(languages.of_browser(request)):
+        return page(pages.not_found(), 404)
 
 
 def build_http_app(

@@ -7,7 +7,8 @@ Telegram signs ``initData`` with a key derived from the bot token::
 
 where ``data_check_string`` is every received field except ``hash``, as ``key=value``, sorted by key and
 joined with ``\\n``. A valid hash proves the ``user`` field came from Telegram for this bot; ``auth_date``
-bounds how old the proof may be.
+bounds how old the proof may be. The ``user`` field also carries the language of the person's Telegram app
+(``language_code``, an IETF tag such as ``de`` or ``pt-br``), used when they chose none with us.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class InitDataRejected(Exception):
 class WebAppUser:
     telegram_id: int
     first_name: str | None
+    language_code: str | None = None
 
 
 def _secret(bot_token: str) -> bytes:
@@ -71,4 +73,9 @@ def verify(init_data: str, *, bot_token: str, now: datetime, max_age: timedelta)
     if now - signed_at > max_age or signed_at - now > timedelta(minutes=1):
         raise InitDataRejected("stale")
     name = user.get("first_name")
-    return WebAppUser(telegram_id=telegram_id, first_name=name if isinstance(name, str) else None)
+    language = user.get("language_code")
+    return WebAppUser(
+        telegram_id=telegram_id,
+        first_name=name if isinstance(name, str) else None,
+        language_code=language if isinstance(language, str) else None,
+    )

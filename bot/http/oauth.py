@@ -4,6 +4,9 @@ Every refusal is a 4xx page that says what to do next, stores nothing and sends 
 refusals are logged as security events with the reason only (never the state, code or any token). The
 page never redirects anywhere named by the request (no open redirect). A state bound to a browser
 (`bot.http.miniapp`) needs that browser's cookie; every answer clears the cookie, it serves one flow.
+
+The page and the chat message speak the language of the athlete the state was issued to (looked up before
+the state is used up); without a state of ours, the browser's (`bot.http.languages`).
 """
 
 from __future__ import annotations
@@ -11,17 +14,20 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from telegram.error import TelegramError
 
-from bot.http import pages
-from bot.http.deps import deps_of, page
+from bot.http import languages, pages
+from bot.http.deps import HttpDeps, deps_of, page
 from bot.http.miniapp import BROWSER_COOKIE
 from bot.texts import connect as texts_connect
+from coach import i18n
 from db import storable
+from db.models import OAuthState, User
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
-from integrations.oauth.state import Rejection, StateRejected
+from integrations.oauth.state import Rejection, StateRejected, hash_state
 
 logger = logging.getLogger(__name__)
 
@@ -64,18 +70,42 @@ async def callback(request: Request) -> Response:
     return response
 
 
+async def _owner_language(deps: HttpDeps, state: str | None) -> str | None:
+    """The language of the athlete ``state`` was issued to, if it is a state of ours (expired or not)."""
+    if not state:
+        return None
+    async with deps.sessions() as session:
+        row = (
+            await session.execute(
+                select(User.language, User.telegram_language)
+                .join(OAuthState, OAuthState.user_id == User.id)
+                .where(OAuthState.state_hash == hash_state(state))
+            )
+        ).first()
+    return i18n.choose(row.language, row.telegram_language) if row is not None else None
+
+
 async def _callback(request: Request) -> Response:
     deps = deps_of(request)
-    connector = deps.connector
     provider = request.path_params["provider"]
-    if not connector.is_known(provider):
-        return page(pages.not_found(), 404)
-    label = connector.label(provider)
+    if not deps.connector.is_known(provider):
+        with i18n.use(languages.of_browser(request)):
+            return page(pages.not_found(), 404)
     try:
         params = _params(request)
     except storable.NotStorable as err:
         logger.warning("security: %s OAuth callback refused (%s)", provider, err)
-        return page(pages.link_expired(bot_url=deps.bot_url), 400)
+        with i18n.use(languages.of_browser(request)):
+            return page(pages.link_expired(bot_url=deps.bot_url), 400)
+    language = await _owner_language(deps, params.get("state")) or languages.of_browser(request)
+    with i18n.use(language):
+        return await _finish(request, provider, params)
+
+
+async def _finish(request: Request, provider: str, params: dict[str, str]) -> Response:
+    deps = deps_of(request)
+    connector = deps.connector
+    label = connector.label(provider)
     try:
         connected = await connector.finish(
             provider=provider, params=params, browser=request.cookies.get(BROWSER_COOKIE)

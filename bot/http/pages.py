@@ -1,14 +1,18 @@
 """The few pages a person sees in a browser: small, readable, and saying what to do next.
 
 Pure functions returning HTML; every value passes through `html.escape`. No scripts, no external assets.
+They speak the current language (`coach.i18n.use`, chosen by the caller), and say which one in ``<html lang>``.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from coach import i18n
+from coach.i18n import t
+
 _PAGE = """<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -32,27 +36,38 @@ a.button {{ display: inline-block; padding: .6rem 1rem; background: #2481cc; col
 def _page(title: str, paragraphs: list[str], bot_url: str | None) -> str:
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     if bot_url:
-        body += f'\n<p><a class="button" href="{escape(bot_url)}">Back to Coach Watts</a></p>'
-    return _PAGE.format(title=escape(title), body=body)
+        back = t("Back to Coach Watts")
+        body += f'\n<p><a class="button" href="{escape(bot_url)}">{back}</a></p>'
+    return _PAGE.format(lang=i18n.current(), title=escape(title), body=body)
 
 
 def connected(label: str, *, bot_url: str | None) -> str:
     return _page(
-        f"{label} is connected",
+        t("{provider} is connected", provider=label),
         [
-            f"Coach Watts can now read your {escape(label)} data. I've sent you a message in Telegram.",
-            "You can close this page.",
+            t(
+                "Coach Watts can now read your {provider} data. I've sent you a message in Telegram.",
+                provider=escape(label),
+            ),
+            t("You can close this page."),
         ],
         bot_url,
     )
 
 
 def denied(label: str, *, bot_url: str | None) -> str:
+    command = f"/connect {escape(label.lower())}"
     return _page(
-        f"{label} was not connected",
+        t("{provider} was not connected", provider=label),
         [
-            f"You declined access at {escape(label)}, so nothing was connected and nothing was stored.",
-            f"If that was a mistake, send <b>/connect {escape(label.lower())}</b> in the chat to try again.",
+            t(
+                "You declined access at {provider}, so nothing was connected and nothing was stored.",
+                provider=escape(label),
+            ),
+            t(
+                "If that was a mistake, send <b>{command}</b> in the chat to try again.",
+                command=command,
+            ),
         ],
         bot_url,
     )
@@ -60,10 +75,10 @@ def denied(label: str, *, bot_url: str | None) -> str:
 
 def link_expired(*, bot_url: str | None) -> str:
     return _page(
-        "This link has expired",
+        t("This link has expired"),
         [
-            "Connect links work once and only for 10 minutes, and this one is used up or too old.",
-            "Nothing was connected. Send <b>/connect</b> in the chat for a fresh link.",
+            t("Connect links work once and only for 10 minutes, and this one is used up or too old."),
+            t("Nothing was connected. Send <b>/connect</b> in the chat for a fresh link."),
         ],
         bot_url,
     )
@@ -71,11 +86,14 @@ def link_expired(*, bot_url: str | None) -> str:
 
 def other_browser(label: str, *, bot_url: str | None) -> str:
     return _page(
-        f"{label} was not connected",
+        t("{provider} was not connected", provider=label),
         [
-            f"This {escape(label)} link was opened in another browser than the one it was made for, "
-            "so nothing was connected and the link no longer works.",
-            "To connect your own account, send <b>/connect</b> in the chat and open the button there.",
+            t(
+                "This {provider} link was opened in another browser than the one it was made for, "
+                "so nothing was connected and the link no longer works.",
+                provider=escape(label),
+            ),
+            t("To connect your own account, send <b>/connect</b> in the chat and open the button there."),
         ],
         bot_url,
     )
@@ -83,10 +101,13 @@ def other_browser(label: str, *, bot_url: str | None) -> str:
 
 def failed(label: str, *, bot_url: str | None) -> str:
     return _page(
-        f"{label} could not be connected",
+        t("{provider} could not be connected", provider=label),
         [
-            f"{escape(label)} did not give Coach Watts a working access, so nothing was connected.",
-            "This is usually temporary. Send <b>/connect</b> in the chat to try again in a few minutes.",
+            t(
+                "{provider} did not give Coach Watts a working access, so nothing was connected.",
+                provider=escape(label),
+            ),
+            t("This is usually temporary. Send <b>/connect</b> in the chat to try again in a few minutes."),
         ],
         bot_url,
     )
@@ -94,10 +115,11 @@ def failed(label: str, *, bot_url: str | None) -> str:
 
 def connect_page(script: str) -> str:
     """The Mini App page: Telegram's script tells us who opened it; ours asks the server where to go."""
-    html = _page("Connecting…", ['<span id="msg">Checking it\'s you…</span>'], None)
+    checking = t("Checking it's you…")
+    html = _page(t("Connecting…"), [f'<span id="msg">{checking}</span>'], None)
     tags = f'<script src="https://telegram.org/js/telegram-web-app.js"></script>\n<script>{script}</script>\n'
     return html.replace("</body>", tags + "</body>")
 
 
 def not_found() -> str:
-    return _page("Not found", ["There is nothing here. Coach Watts lives in Telegram."], None)
+    return _page(t("Not found"), [t("There is nothing here. Coach Watts lives in Telegram.")], None)
