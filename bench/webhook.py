@@ -220,6 +220,15 @@ async def run(users: int, messages: int, rate: float) -> bool:
         f"{len(updates) / answered_s:.0f} updates/s processed (target >= {TARGET_PROCESSED_PER_S:.0f})"
     )
     print(f"  updates lost: {lost + short}   answered twice: {extra}")
+    for chat in sorted(c for c in chats if replies.get(c, 0) != expected[c])[:5]:
+        got = [
+            str(params.get("text", ""))[:60]
+            for method, params in api.calls
+            if method == "sendMessage" and int(params["chat_id"]) == chat
+        ]
+        print(
+            f"    chat {chat} (conversation {chat % len(TEXTS)}): {replies.get(chat, 0)} of {expected[chat]} replies: {got}"
+        )
     processed_ok = len(updates) / answered_s >= TARGET_PROCESSED_PER_S
     return lost + short == 0 and extra == 0 and p95 < TARGET_P95_S and processed_ok
 
