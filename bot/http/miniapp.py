@@ -18,6 +18,7 @@ redirect back to us.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import re
@@ -35,6 +36,7 @@ from bot.http.deps import SECURITY_HEADERS, deps_of
 from bot.http.initdata import InitDataRejected, verify
 from bot.http.limits import read_body
 from bot.texts import connect as texts_connect
+from coach import i18n
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import NotAvailable
@@ -124,13 +126,16 @@ async def open_link(request: Request) -> Response:
         # Spend the link either way: a forwarded link must not work for its owner afterwards either.
         claimed = await actions.claim(session, action_id=link_id, user_id=link.user_id, chat_id=owner_chat, now=now)
         owner_id = link.user_id
+        owner = await users.get(session, user_id=owner_id)
     if claimed is None:
         return _answer(400, message=expired)
     label = deps.connector.label(provider)
     if forwarded:
         logger.warning("security: a %s connect link was opened by another Telegram account", provider)
+        with i18n.speaking_to(owner) if owner is not None else contextlib.nullcontext():
+            warning = texts_connect.link_opened_by_someone_else(label)  # to the owner, in their language
         try:
-            await deps.notify(owner_chat, texts_connect.link_opened_by_someone_else(label))
+            await deps.notify(owner_chat, warning)
         except TelegramError:
             logger.warning("could not warn the owner of a forwarded connect link", exc_info=True)
         return _answer(

@@ -8,7 +8,9 @@ page never redirects anywhere named by the request (no open redirect). A state b
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -19,17 +21,25 @@ from bot.http import pages
 from bot.http.deps import deps_of, page
 from bot.http.miniapp import BROWSER_COOKIE
 from bot.texts import connect as texts_connect
+from coach import i18n
 from db import storable
+from db.repositories import users
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
 from integrations.oauth.state import Rejection, StateRejected
 
 logger = logging.getLogger(__name__)
 
 
-async def _tell(request: Request, chat_id: int | None, html: str) -> None:
+async def _tell(request: Request, chat_id: int | None, say: Callable[[], str]) -> None:
+    """Send the message ``say`` writes, in the language of the athlete whose chat it is (no update to ask)."""
     deps = deps_of(request)
     if chat_id is None:
         return
+    async with deps.sessions() as session:
+        # A private chat's id is its athlete's Telegram id.
+        athlete = await users.get_by_telegram_id(session, telegram_user_id=chat_id)
+    with i18n.speaking_to(athlete) if athlete is not None else contextlib.nullcontext():
+        html = say()
     try:
         await deps.notify(chat_id, html)
     except TelegramError:
@@ -90,15 +100,15 @@ async def _callback(request: Request) -> Response:
         return page(pages.not_found(), 404)
     except AccessDenied as err:
         logger.info("%s access declined by the user", provider)
-        await _tell(request, err.chat_id, texts_connect.declined(label))
+        await _tell(request, err.chat_id, lambda: texts_connect.declined(label))
         return page(pages.denied(label, bot_url=deps.bot_url), 403)
     except ConnectFailed as err:
         logger.warning("connecting %s failed: %s", provider, err.cause)
-        await _tell(request, err.chat_id, texts_connect.connect_failed(label))
+        await _tell(request, err.chat_id, lambda: texts_connect.connect_failed(label))
         return page(pages.failed(label, bot_url=deps.bot_url), 502)
     await _tell(
         request,
         connected.chat_id,
-        texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
+        lambda: texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
     )
     return page(pages.connected(label, bot_url=deps.bot_url), 200)
