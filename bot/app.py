@@ -13,6 +13,8 @@ from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 from bot.ratelimit import PacedRateLimiter, SharedPace
 from bot.update_order import ChatOrderedProcessor
+from coach import i18n
+from coach.i18n import t
 
 # Channel posts only to answer a command there with the hint to talk privately.
 ALLOWED_UPDATES = ["message", "callback_query", "channel_post"]
@@ -24,8 +26,17 @@ MESSAGES_PER_SECOND = 30
 PACED_PER_SECOND = 29.5
 
 
+def command_menu(language: str) -> list[BotCommand]:
+    """The command menu with its descriptions in ``language``."""
+    with i18n.use(language):
+        return [BotCommand(name, t(desc)) for name, desc in texts.COMMANDS]
+
+
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
-    await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+    """The menu in each language we speak, shown by Telegram to apps set to it; English for every other app."""
+    await app.bot.set_my_commands(command_menu(i18n.DEFAULT))
+    for language in i18n.LANGUAGES:
+        await app.bot.set_my_commands(command_menu(language), language_code=language)
 
 
 @asynccontextmanager

@@ -27,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import calendar as texts_calendar
-from coach import calendar_events
+from coach import calendar_events, i18n
 from coach.daily import local_today
 from db.repositories import calendar_sync, integrations, users
 from db.repositories.inbox import MAX_ATTEMPTS
@@ -151,7 +151,8 @@ class CalendarJobs:
                 await calendar_sync.settle(session, user_id=user_id, now=self.clock(), error=reason)
                 return Outcome(user_id, SETTLED, error=reason)
             today = local_today(user, self.clock())
-            planned = await calendar_events.planned_events(session, user, today=today)
+            with i18n.speaking_to(user):  # the events' names in the athlete's calendar, in their language
+                planned = await calendar_events.planned_events(session, user, today=today)
         first, last = calendar_events.window(today)
         events = [_event(p) for p in planned]
         try:
@@ -196,8 +197,10 @@ class CalendarJobs:
                 user = await users.get(session, user_id=user_id)
                 first = await calendar_sync.mark_reported(session, user_id=user_id, now=self.clock())
             if first and user is not None and user.telegram_chat_id is not None:
+                with i18n.speaking_to(user):
+                    notice = texts_calendar.parked()
                 try:
-                    await self.notify(user.telegram_chat_id, texts_calendar.parked())
+                    await self.notify(user.telegram_chat_id, notice)
                 except Exception:
                     logger.warning("could not tell user %s that the calendar write failed", user_id, exc_info=True)
 

@@ -29,7 +29,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.handlers import plan_week as plan_week_buttons
 from bot.texts import plan_week as texts_plan_week
-from coach import plan_adapt, plan_week
+from coach import i18n, plan_adapt, plan_week
 from db.models import User
 from db.repositories import briefs, plans, sync_state, users
 
@@ -122,16 +122,16 @@ class PlanJobs:
             user = await users.get(session, user_id=user_id)
             if user is None or user.telegram_chat_id is None:
                 return 0
-            week = await plan_week.week_view(session, user, start=start)
-            if week is None:
-                return 0
-            chat_id = user.telegram_chat_id
-            markup = await plan_week_buttons.keyboard(session, user, chat_id=chat_id, start=start, now=self.clock())
+            with i18n.speaking_to(user):  # an unasked message: in the athlete's language and units
+                week = await plan_week.week_view(session, user, start=start)
+                if week is None:
+                    return 0
+                chat_id = user.telegram_chat_id
+                markup = await plan_week_buttons.keyboard(session, user, chat_id=chat_id, start=start, now=self.clock())
+                text = texts_plan_week.weekly_message(week)
         # The buttons are committed before the message that carries them exists.
         try:
-            await self.bot.send_message(
-                chat_id, texts_plan_week.weekly_message(week), parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         except Forbidden:
             # Blocked: Telegram refuses every message from now on; no more unasked ones (as for the brief).
             async with self.sessions.begin() as session:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from telegram.ext import Application
 from bot import telegram_html
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.texts import reports as texts_reports
-from coach import charts
+from coach import charts, i18n
 from coach.llm.narrate import ReportNarrator
 from coach.reports import TITLES, ReportType
 from coach.reports import service as reports
@@ -115,6 +116,16 @@ class ReportJobs:
                 return  # someone else holds it, or it is finished
             if job.attempts > reports.MAX_ATTEMPTS:
                 await reports.fail(session, report_id=report_id, error=f"gave up after {reports.MAX_ATTEMPTS} attempts")
+        # Resumed after a restart, a report has no update to take the language from: the athlete's own.
+        with await self._voice(job.user_id):
+            await self._run(job, report_id, resumed=resumed)
+
+    async def _voice(self, user_id: str) -> AbstractContextManager[None]:
+        async with self.ctx.sessions() as session:
+            user = await session.get(User, user_id)
+        return i18n.speaking_to(user) if user is not None else contextlib.nullcontext()
+
+    async def _run(self, job: reports.Claimed, report_id: str, *, resumed: bool) -> None:
         title = TITLES[job.type]
         if job.attempts > reports.MAX_ATTEMPTS:
             await self._say(job.chat_id, texts_reports.report_failed(title))

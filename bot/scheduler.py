@@ -39,7 +39,8 @@ from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
 from bot.ratelimit import retry_after
 from bot.texts import brief as texts_brief
-from coach.brief import compose, compose_many, missing_signals, plan_day
+from coach import i18n
+from coach.brief import Brief, compose, compose_many, missing_signals, plan_day
 from db.models import User
 from db.repositories import briefs, users
 
@@ -308,14 +309,18 @@ class BriefScheduler:
                 else:
                     ready.append((claim, user))
             now = ctx.clock()
-            # Each brief is composed for the local date it was claimed for (it may be over by now).
-            composed = await compose_many(
-                session,
-                [u for _, u in ready],
-                now=now,
-                band_sd=ctx.settings.hrv_band_sd,
-                local_dates={u.id: c.local_date for c, u in ready},
-            )
+            # Each brief is composed for the local date it was claimed for (it may be over by now), and in its
+            # athlete's language and units: one batch per language.
+            composed: dict[str, Brief] = {}
+            for (language, miles), group in _by_voice([u for _, u in ready]).items():
+                with i18n.use(language, imperial=miles):
+                    composed |= await compose_many(
+                        session,
+                        group,
+                        now=now,
+                        band_sd=ctx.settings.hrv_band_sd,
+                        local_dates={c.user_id: c.local_date for c, _ in ready},
+                    )
             markups = await self.keyboards(
                 session, items=[(u, c.chat_id, composed[u.id]) for c, u in ready if c.chat_id is not None], now=now
             )
@@ -326,7 +331,12 @@ class BriefScheduler:
                 now=now,
                 lease=self.sending_lease,
             )
-        return [(c, texts_brief.morning_brief(composed[u.id]), markups.get(u.id)) for c, u in ready if c.id in ours]
+        prepared = []
+        for c, u in ready:
+            if c.id in ours:
+                with i18n.speaking_to(u):
+                    prepared.append((c, texts_brief.morning_brief(composed[u.id]), markups.get(u.id)))
+        return prepared
 
     async def _skip(self, session: AsyncSession, claim: briefs.Claim) -> None:
         metrics.BRIEFS.labels(briefs.SKIPPED).inc()
@@ -397,7 +407,11 @@ class BriefScheduler:
                 await self._skip(session, claim)
                 return None
             now = ctx.clock()
-            brief = await compose(session, user, now=now, band_sd=ctx.settings.hrv_band_sd, local_date=claim.local_date)
+            with i18n.speaking_to(user):
+                brief = await compose(
+                    session, user, now=now, band_sd=ctx.settings.hrv_band_sd, local_date=claim.local_date
+                )
+                text = texts_brief.morning_brief(brief)
             markup = (await self.keyboards(session, items=[(user, claim.chat_id, brief)], now=now))[user.id]
             if not await briefs.start_sending(
                 session,
@@ -409,7 +423,7 @@ class BriefScheduler:
             ):
                 # Our claim ran out and another process took the row over: it is theirs now.
                 raise _NotOurs
-        return texts_brief.morning_brief(brief), markup
+        return text, markup
 
     async def _finish(
         self,
@@ -443,3 +457,12 @@ class BriefScheduler:
 
 class _NotOurs(Exception):
     pass
+
+
+def _by_voice(athletes: list[User]) -> dict[tuple[str, bool], list[User]]:
+    """The athletes by the language and the unit (miles?) their brief is written in."""
+    groups: dict[tuple[str, bool], list[User]] = {}
+    for athlete in athletes:
+        voice = (i18n.choose(athlete.language, athlete.telegram_language), athlete.distance_unit == "mi")
+        groups.setdefault(voice, []).append(athlete)
+    return groups

@@ -9,6 +9,7 @@ engine keeps them single-flight per connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.texts import sync as texts_sync
+from coach import i18n
 from db.repositories import users
 from integrations.sync.engine import Progress, SyncEngine, SyncResult
 
@@ -101,6 +103,13 @@ class ChatSyncs:
         return task
 
     async def _run(self, user_id: str, chat_id: int | None, providers: Sequence[str] | None) -> list[SyncResult]:
+        # Started by a provider's redirect as often as by an update: the progress speaks the athlete's language.
+        async with self._sessions() as session:
+            user = await users.get(session, user_id=user_id)
+        with i18n.speaking_to(user) if user is not None else contextlib.nullcontext():
+            return await self._sync(user_id, chat_id, providers)
+
+    async def _sync(self, user_id: str, chat_id: int | None, providers: Sequence[str] | None) -> list[SyncResult]:
         reporter = ChatProgress(self._bot, chat_id) if chat_id is not None else None
         try:
             results = await self.engine.sync_user(

@@ -117,6 +117,8 @@ class LocalBotApi:
         self.token = token
         self.bot_user = bot_user or BOT_USER
         self.commands: list[JsonDict] = []
+        # The menu for each language_code it was set for ("" is the default menu, the one `commands` holds).
+        self.menus: dict[str, list[JsonDict]] = {}
         self.webhook: JsonDict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self.webhook_secret: str | None = None
         self.calls: list[tuple[str, JsonDict]] = []
@@ -221,11 +223,15 @@ class LocalBotApi:
         return self.webhook | {"pending_update_count": len(self._updates)}
 
     async def _set_my_commands(self, params: JsonDict) -> bool:
-        self.commands = list(params.get("commands") or [])
+        language = str(params.get("language_code") or "")
+        self.menus[language] = list(params.get("commands") or [])
+        if not language:
+            self.commands = self.menus[language]
         return True
 
     async def _get_my_commands(self, params: JsonDict) -> list[JsonDict]:
-        return self.commands
+        # As Telegram: a language without its own menu gets the default one.
+        return self.menus.get(str(params.get("language_code") or ""), self.commands)
 
     async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
         offset = int(params.get("offset") or 0)

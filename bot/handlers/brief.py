@@ -14,7 +14,7 @@ from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.texts import brief as texts_brief
 from bot.texts import plan as texts_plan
-from coach import plan_adapt, plans
+from coach import i18n, plan_adapt, plans
 from coach.brief import Brief, compose
 from coach.daily import assess_today
 from coach.planning.model import SessionStatus
@@ -94,9 +94,10 @@ async def keyboards(
     ids = iter(await actions.issue_many(session, actions=specs, now=now, ttl=BUTTON_TTL))
     out = {}
     for user, _, brief in items:
-        choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in choices_for(brief)]
-        rows = [choices] if choices else []
-        out[user.id] = InlineKeyboardMarkup([*rows, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
+        with i18n.speaking_to(user):  # the scheduler sends a batch of athletes' briefs
+            choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in choices_for(brief)]
+            rows = [choices] if choices else []
+            out[user.id] = InlineKeyboardMarkup([*rows, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
     return out
 
 

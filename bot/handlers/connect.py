@@ -18,6 +18,7 @@ from bot.context import AppContext, Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.http import miniapp
 from bot.texts import connect as texts_connect
+from coach import i18n
 from db.models import CallbackAction
 from db.repositories import actions, users
 from integrations.connect import ConnectFailed, Connector, NotAvailable, provider_named
@@ -256,12 +257,9 @@ class ReconnectNotifier:
                 ttl=RECONNECT_TTL,
                 single_use=False,
             )
+        with i18n.speaking_to(user):  # a sync found it, not an update: in the athlete's language
+            text, markup = texts_connect.reconnect_needed(label), texts_connect.reconnect_keyboard(label, action_id)
         try:
-            await self._bot.send_message(
-                chat_id,
-                texts_connect.reconnect_needed(label),
-                parse_mode=ParseMode.HTML,
-                reply_markup=texts_connect.reconnect_keyboard(label, action_id),
-            )
+            await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         except TelegramError:
             logger.warning("could not tell user %s that %s needs reconnecting", user_id, provider, exc_info=True)

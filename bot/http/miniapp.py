@@ -195,7 +195,7 @@ async def _open_link(request: Request) -> Response:
         logger.warning("security: a %s connect link was opened by another Telegram account", provider)
         try:
             with i18n.use(i18n.choose(owner.language, owner.telegram_language) if owner else None):
-                warning = texts_connect.link_opened_by_someone_else(label)
+                warning = texts_connect.link_opened_by_someone_else(label)  # to the owner, in their language
             await deps.notify(owner_chat, warning)
         except TelegramError:
             logger.warning("could not warn the owner of a forwarded connect link", exc_info=True)

@@ -11,7 +11,9 @@ the state is used up); without a state of ours, the browser's (`bot.http.languag
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -26,16 +28,23 @@ from bot.texts import connect as texts_connect
 from coach import i18n
 from db import storable
 from db.models import OAuthState, User
+from db.repositories import users
 from integrations.connect import AccessDenied, ConnectFailed, NotAvailable
 from integrations.oauth.state import Rejection, StateRejected, hash_state
 
 logger = logging.getLogger(__name__)
 
 
-async def _tell(request: Request, chat_id: int | None, html: str) -> None:
+async def _tell(request: Request, chat_id: int | None, say: Callable[[], str]) -> None:
+    """Send the message ``say`` writes, in the language of the athlete whose chat it is (no update to ask)."""
     deps = deps_of(request)
     if chat_id is None:
         return
+    async with deps.sessions() as session:
+        # A private chat's id is its athlete's Telegram id.
+        athlete = await users.get_by_telegram_id(session, telegram_user_id=chat_id)
+    with i18n.speaking_to(athlete) if athlete is not None else contextlib.nullcontext():
+        html = say()
     try:
         await deps.notify(chat_id, html)
     except TelegramError:
@@ -120,15 +129,15 @@ async def _finish(request: Request, provider: str, params: dict[str, str]) -> Re
         return page(pages.not_found(), 404)
     except AccessDenied as err:
         logger.info("%s access declined by the user", provider)
-        await _tell(request, err.chat_id, texts_connect.declined(label))
+        await _tell(request, err.chat_id, lambda: texts_connect.declined(label))
         return page(pages.denied(label, bot_url=deps.bot_url), 403)
     except ConnectFailed as err:
         logger.warning("connecting %s failed: %s", provider, err.cause)
-        await _tell(request, err.chat_id, texts_connect.connect_failed(label))
+        await _tell(request, err.chat_id, lambda: texts_connect.connect_failed(label))
         return page(pages.failed(label, bot_url=deps.bot_url), 502)
     await _tell(
         request,
         connected.chat_id,
-        texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
+        lambda: texts_connect.connected(connected.label, connected.profile.display_name, provider=connected.provider),
     )
     return page(pages.connected(label, bot_url=deps.bot_url), 200)
