@@ -17,6 +17,7 @@ from bot.texts import plan as texts_plan
 from coach import i18n, plan_adapt, plans
 from coach.brief import Brief, compose
 from coach.daily import assess_today
+from coach.i18n import t
 from coach.planning.model import SessionStatus
 from coach.profile import apply_setting
 from coach.readiness import Action
@@ -95,9 +96,10 @@ async def keyboards(
     out = {}
     for user, _, brief in items:
         with i18n.speaking_to(user):  # the scheduler sends a batch of athletes' briefs
-            choices = [buttons.button(texts_brief.CHOICE_BUTTONS[c], next(ids)) for c in choices_for(brief)]
+            choices = [buttons.button(t(texts_brief.CHOICE_BUTTONS[c]), next(ids)) for c in choices_for(brief)]
             rows = [choices] if choices else []
-            out[user.id] = InlineKeyboardMarkup([*rows, [buttons.button(texts_brief.CHECK_IN_BUTTON, next(ids))]])
+            check_in = buttons.button(t(texts_brief.CHECK_IN_BUTTON), next(ids))
+            out[user.id] = InlineKeyboardMarkup([*rows, [check_in]])
     return out
 
 
@@ -139,7 +141,7 @@ async def _headline_today(session: AsyncSession, user_id: str, day: date, ctx: A
     assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
     if assessment.today != day or assessment.suggestion is None:
         return None
-    return texts.ACTION_HEADLINES[assessment.suggestion.action]
+    return t(texts.ACTION_HEADLINES[assessment.suggestion.action])
 
 
 @buttons.on(CHOICE)
@@ -187,7 +189,11 @@ async def on_feel(update: Update, context: Context, action: CallbackAction) -> N
         await actions.revoke(session, user_id=action.user_id, kind=FEEL)
         await checkins.record(session, user_id=action.user_id, day=_day(action), feel=feel)
         markup = await _step_keyboard(
-            session, action, SORENESS, {k: v.capitalize() for k, v in texts_brief.SORENESS_LABELS.items()}, ctx.clock()
+            session,
+            action,
+            SORENESS,
+            {k: texts_brief.first_upper(t(v)) for k, v in texts_brief.SORENESS_LABELS.items()},
+            ctx.clock(),
         )
     await _edit(update, texts_brief.ask_soreness(feel), markup)
 
@@ -198,7 +204,7 @@ async def on_soreness(update: Update, context: Context, action: CallbackAction) 
     async with ctx.sessions.begin() as session:
         await actions.revoke(session, user_id=action.user_id, kind=SORENESS)
         await checkins.record(session, user_id=action.user_id, day=_day(action), soreness=int(action.payload["value"]))
-        options: dict[object, str] = {str(k).lower(): v for k, v in texts_brief.ILLNESS_BUTTONS.items()}
+        options: dict[object, str] = {str(k).lower(): t(v) for k, v in texts_brief.ILLNESS_BUTTONS.items()}
         markup = await _step_keyboard(session, action, ILLNESS, options, ctx.clock())
     await _edit(update, texts_brief.ask_illness(), markup)
 

@@ -14,6 +14,7 @@ from bot.handlers.common import asking_user, reply
 from bot.texts import plan_week as texts_plan_week
 from coach import plan_week
 from coach.daily import local_today
+from coach.i18n import t
 from db.models import CallbackAction, User
 from db.repositories import actions, users
 
@@ -29,7 +30,7 @@ async def keyboard(
     row = [
         await buttons.issue(
             session,
-            label,
+            t(label),
             user_id=user.id,
             chat_id=chat_id,
             kind=WEEK,

@@ -14,7 +14,7 @@ from bot import buttons
 from bot.context import Context, app_context
 from bot.handlers.common import asking_user, reply
 from bot.texts import workouts as tw
-from coach import session_files
+from coach import i18n, session_files
 from coach.workouts.render import FormatUnavailable
 from db.models import CallbackAction
 
@@ -52,7 +52,7 @@ async def day_buttons(
     return [
         await buttons.issue(
             session,
-            f"📥 {day:%a %d}",
+            f"📥 {i18n.when(day, '%a %d')}",
             user_id=user_id,
             chat_id=chat_id,
             kind=FILE_BUTTON,
