@@ -118,6 +118,9 @@ async def _post_all(base_url: str, deliveries: list[dict[str, Any]], rate: float
     """
     latencies: list[float] = []
     semaphore = asyncio.Semaphore(CONCURRENCY)
+    # Telegram sends one chat's updates one after another: the next only once the previous was acknowledged
+    # (different chats' at once). A chat's deliveries here wait for each other the same way.
+    chats: dict[int, asyncio.Lock] = {}
     limits = httpx.Limits(max_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
         began = time.perf_counter()
@@ -126,7 +129,8 @@ async def _post_all(base_url: str, deliveries: list[dict[str, Any]], rate: float
             due = began + i / rate if rate else None
             if due is not None:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            async with semaphore:
+            chat = chats.setdefault(int(update["message"]["chat"]["id"]), asyncio.Lock())
+            async with chat, semaphore:
                 started = time.perf_counter() if due is None else due
                 response = await client.post("/webhooks/telegram", json=update, headers={SECRET_HEADER: SECRET})
                 latencies.append(time.perf_counter() - started)

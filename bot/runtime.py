@@ -65,7 +65,7 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
         server = await asyncio.to_thread(embedded.start, settings.data_dir)
         url, is_embedded = server.url(), True
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=settings.database_pool_size)
     except ValueError as err:
         raise DatabaseUnavailable(str(err)) from err
     try:

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     environment: Environment = Field(default=Environment.DEVELOPMENT, alias="COACH_ENV")
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="COACH_DATA_DIR")
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
+    # Connections each process keeps open. Fewer than the updates being handled at once (8 webhook workers,
+    # the acknowledgements, the brief sender) made every busy moment open and close extra connections — a
+    # server process forked per transaction; 10 more may open for a burst.
+    database_pool_size: int = Field(default=20, ge=1, le=200, alias="DATABASE_POOL_SIZE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
 

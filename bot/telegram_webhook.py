@@ -23,6 +23,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,13 @@ KEEP_PROCESSED = timedelta(days=2)
 # Telegram's largest update (a message with a 4096-character text, entities, a reply and a keyboard) is
 # well under 1 MiB; the secret header is checked before any of the body is read.
 MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    update_id: int
+    payload: dict[str, Any]  # as stored (a typed credential sealed)
+    update: Update  # as received (what the handlers read)
 
 
 def _chat_key(update: Update) -> int:
@@ -109,7 +117,9 @@ class TelegramWebhook:
         self._clock = clock
         self._lease = lease
         self._sweep_every_s = sweep_every_s  # None: only explicit `sweep()` calls (tests that drive it)
-        self._queues: list[asyncio.Queue[int]] = [asyncio.Queue() for _ in range(workers)]
+        # A received update goes to its chat's worker as it was stored (taken for its first attempt) and as
+        # parsed, so the worker neither claims nor parses it again.
+        self._queues: list[asyncio.Queue[_Received]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
 
     def route(self) -> Route:
@@ -155,20 +165,22 @@ class TelegramWebhook:
         # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
         sealed = typed_credentials.seal_update(payload, self._vault)
         async with self._sessions.begin() as session:
-            new = await telegram_updates.store(session, update_id=update_id, payload=sealed, now=self._clock())
+            new = await telegram_updates.store(
+                session, update_id=update_id, payload=sealed, now=self._clock(), taken=True
+            )
         if new:
-            self._queues[_chat_key(update) % len(self._queues)].put_nowait(update_id)
+            self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(update_id, sealed, update))
         return Response(status_code=200)
 
     # ----------------------------------------------------------------- processing
 
-    async def _work(self, queue: asyncio.Queue[int]) -> None:
+    async def _work(self, queue: asyncio.Queue[_Received]) -> None:
         while True:
-            update_id = await queue.get()
+            received = await queue.get()
             try:
-                await self.process(update_id)
+                await self._handle(received.update_id, received.payload, received.update)
             except Exception:  # one bad update must not stop the worker; the sweep retries it
-                logger.exception("webhook update %s failed; it stays stored for the next sweep", update_id)
+                logger.exception("webhook update %s failed; it stays stored for the next sweep", received.update_id)
             finally:
                 queue.task_done()
 
@@ -178,8 +190,14 @@ class TelegramWebhook:
             payload = await telegram_updates.claim(session, update_id=update_id, now=self._clock(), lease=self._lease)
         if payload is None:
             return False
+        await self._handle(update_id, payload, None)
+        return True
+
+    async def _handle(self, update_id: int, payload: dict[str, Any], update: Update | None) -> None:
+        """Handle an update this process has taken (``payload`` as stored; ``update`` when already parsed)."""
         try:
-            update = Update.de_json(typed_credentials.open_update(payload, self._vault), self._app.bot)
+            if update is None:
+                update = Update.de_json(typed_credentials.open_update(payload, self._vault), self._app.bot)
             # Handler errors go to the application's error handler (an apology to the user) and do not raise.
             async with metrics.observe_update(update):
                 await self._app.process_update(update)
@@ -194,7 +212,6 @@ class TelegramWebhook:
         kept = typed_credentials.redact_update(payload) if typed_credentials.sealed_paths(payload) else None
         async with self._sessions.begin() as session:
             await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock(), payload=kept)
-        return True
 
     async def sweep(self) -> int:
         """Process stranded updates (a crashed process's, or ones stored while no worker ran); returns how many."""

@@ -21,11 +21,18 @@ from db.models import TelegramUpdate
 from db.repositories import inbox
 
 
-async def store(session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime) -> bool:
-    """Keep the update; False when this ``update_id`` was stored before (a redelivery)."""
+async def store(
+    session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime, taken: bool = False
+) -> bool:
+    """Keep the update; False when this ``update_id`` was stored before (a redelivery).
+
+    ``taken``: stored already claimed for its first attempt by the process that received it (it handles the
+    update from memory, saving the claim's round trip); a sweep takes it only once that claim's lease is over.
+    """
+    claim = {"claimedAt": now, "attempts": 1} if taken else {}
     statement = (
         insert(TelegramUpdate)
-        .values(updateId=update_id, payload=payload, receivedAt=now)
+        .values(updateId=update_id, payload=payload, receivedAt=now, **claim)
         .on_conflict_do_nothing(index_elements=["updateId"])
         .returning(TelegramUpdate.update_id)
     )
