@@ -118,7 +118,13 @@ class _Reason:
         if suggestion is None:
             return ""  # the field's default: no sentence given
         given: str = suggestion.__dict__.get(self._name, "")
-        return given or "; ".join(f.text for f in suggestion.factors if f.action is suggestion.action)
+        if given:
+            return given
+        reasons = [f.text for f in suggestion.factors if f.action is suggestion.action]
+        said = reasons[0] if reasons else ""
+        for reason in reasons[1:]:
+            said = t("{reasons}; {reason}", reasons=said, reason=reason)  # French spaces its semicolon
+        return said
 
     def __set__(self, suggestion: Suggestion, value: str) -> None:
         suggestion.__dict__[self._name] = value
