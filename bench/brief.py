@@ -65,7 +65,9 @@ from db.repositories import briefs
 TOKEN = "1000000000:bench-token-not-a-secret"
 ZONE = "Europe/Berlin"
 FIRST_CHAT = 20_000_000
-TARGET_SHARE = 0.95
+# Our pace is 28.5/s (95 % of Telegram's 30, the margin keeps a late send out of the next second) and the
+# blocked users' turns deliver nothing (2 %): 93 % is the ceiling, 91 % the target.
+TARGET_SHARE = 0.91
 TARGET_COMPOSE_PER_S = 500.0
 # Composing a brief must cost the same whatever the history's length: a year against four weeks.
 HISTORIES = (4, 52)

@@ -20,10 +20,11 @@ from coach.i18n import t
 ALLOWED_UPDATES = ["message", "callback_query", "channel_post"]
 # Telegram's broadcast limit for one bot (Bots FAQ): about 30 messages a second across all chats.
 MESSAGES_PER_SECOND = 30
-# We pace a little under it: network jitter must not put a 31st message into any one second, because a
-# 429 stops every send for its retry_after. With the pace's quarter-interval tolerance, 29.5/s still puts
-# at most 30 sends into any one second (bot/ratelimit.py).
-PACED_PER_SECOND = 29.5
+# We pace under it: a 31st message in any one second is refused with a 429 that stops every send for its
+# retry_after. The turns (bot/ratelimit.py) may start a quarter interval early and be used up to a quarter
+# interval late, so any second holds at most 30 of them at 28.5/s; the rest of the margin absorbs what
+# happens between a turn and Telegram (the request's way out of a busy process, the network).
+PACED_PER_SECOND = 28.5
 
 
 def command_menu(language: str) -> list[BotCommand]:

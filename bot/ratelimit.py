@@ -63,12 +63,16 @@ def _chat_number(chat_id: object) -> int | None:
         return None
 
 
+# Turns a send may leave unused because it woke too late for them (`SharedPace.acquire`).
+MAX_LATE_TURNS = 2
+
+
 class _Pace:
     """Evenly spaced turns (GCRA): one every ``1/per_second`` s, in arrival order, none during a flood wait.
 
     A turn may start up to a quarter interval early (GCRA's tolerance τ), which absorbs event-loop lateness:
-    any window of length L then holds at most floor((L + τ) · per_second) + 1 turns — 30 in one second at
-    29.5/s. Half an interval would allow a 31st at that pace.
+    any window of length L then holds at most floor((L + τ) · per_second) + 1 turns — 29 in one second at
+    28.5/s.
 
     A flood wait (`hold_until`) is part of the pace rather than a gate in front of it: the request first in
     line sleeps until the wait is over and goes at once, the others keep their order behind it. No turn is
@@ -159,6 +163,9 @@ class SharedPace:
         self._chat_burst = chat_burst
         self._interval = 1.0 / per_second
         self._tolerance = self._interval / 4
+        # How late a turn may still be used: with the early tolerance, any second then holds at most
+        # floor((1 + tolerance + late) · per_second) + 1 turns, 30 at 28.5/s.
+        self._late = self._interval / 4
         self._fallback = LocalPace(per_second)
 
     async def acquire(self, chat_id: int | None) -> None:
@@ -168,8 +175,11 @@ class SharedPace:
             key = str(chat_id)
             chat_interval = GROUP_INTERVAL_S if chat_id < 0 else CHAT_INTERVAL_S
             chat_tolerance = chat_interval * (self._chat_burst - 1)
+        loop = asyncio.get_running_loop()
+        late_turns = 0
         while True:
             try:
+                asked = loop.time()
                 async with self._engine.connect() as conn:
                     wait, turn = (
                         await conn.execute(
@@ -192,7 +202,15 @@ class SharedPace:
                     continue
                 if wait <= 0:
                     return  # the turn is now: the statement that gave it already weighed the flood wait
+                # The database's clock gave the wait at about the middle of the round trip.
+                due = (asked + loop.time()) / 2 + wait
                 await asyncio.sleep(wait)
+                if loop.time() - due > self._late and late_turns < MAX_LATE_TURNS:
+                    # Woken too late (a busy process): sending now would put this message into the seconds
+                    # of later turns, and a few late ones together past Telegram's 30. The turn is left
+                    # unused and a new one taken (a process late every time sends on its third).
+                    late_turns += 1
+                    continue
                 # Another process may have been refused while we waited: its flood wait holds us too.
                 if await self._flood_left() <= 0:
                     return

@@ -113,9 +113,7 @@ def session_section(plan: TodayPlan) -> str:
                 )
             )
         elif plan.adapted_for:
-            lines.append(
-                t("<b>Today's session: {title}</b> (changed from the plan at your choice)", title=esc(session.title))
-            )
+            lines.append(_changed(plan.adapted_for, esc(session.title)))
         else:
             lines.append(t("<b>Today's session: {title}</b>", title=esc(session.title)))
         lines.append(esc(session.summary))
@@ -261,3 +259,14 @@ def plan_view(view: PlanView) -> str:
         lines.append(note)
     lines.append(t("/today shows today's session step by step; /races changes your races."))
     return "\n".join(lines).strip()
+
+
+def _changed(reason: str, title: str) -> str:
+    """Today's session when the plan's own rules changed it (`coach.plan_adapt`), or the athlete did."""
+    if reason == "illness":
+        return t("<b>Today's session: {title}</b> (changed from the plan: you reported being ill)", title=title)
+    if reason == "veto":
+        return t("<b>Today's session: {title}</b> (changed from the plan: your recovery signals said so)", title=title)
+    if reason == "rebalance":
+        return t("<b>Today's session: {title}</b> (moved here when your week was rebalanced)", title=title)
+    return t("<b>Today's session: {title}</b> (changed from the plan at your choice)", title=title)

@@ -74,7 +74,7 @@ async def test_three_processes_send_3000_briefs_within_telegrams_limits(
 ) -> None:
     local, url = api
     await _athletes(sessions)
-    # A tick sends what its process claimed: a third of 3,000 at the shared 29.5/s is about 100 s.
+    # A tick sends what its process claimed: a third of 3,000 at the shared 28.5/s is about 105 s.
     workers = [Worker(database_url, url, reply_timeout_s=900) for _ in range(PROCESSES)]
     await asyncio.gather(*(w.start() for w in workers))
     try:

@@ -11,6 +11,7 @@ import itertools
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,7 +21,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from bot.asgi_server import BackgroundServer
-from bot.telegram_webhook import SECRET_HEADER, TelegramWebhook
+from bot.context import utc_now
+from bot.telegram_webhook import LEASE, SECRET_HEADER, TelegramWebhook
 from db.models import TelegramUpdate
 from tests.connect.conftest import ANN, ConnectHarness
 from tests.integrations.test_tokens_at_rest import _dump
@@ -125,7 +127,16 @@ async def test_a_stored_update_holds_the_key_sealed_until_it_is_processed(webhoo
         row = await session.get(TelegramUpdate, update["update_id"])
         assert row is not None and row.processed_at is None
         assert key not in str(row.payload) and "cw1:" in str(row.payload)
-    assert await webhook.receiver.process(update["update_id"])
+    # The receiving process had taken it for its first attempt; once that lease is over, a sweep takes it.
+    after_lease = TelegramWebhook(
+        h.app,
+        h.sessions,
+        secret=SECRET,
+        clock=lambda: utc_now() + LEASE + timedelta(seconds=1),
+        sweep_every_s=None,
+        vault=h.vault,
+    )
+    assert await after_lease.process(update["update_id"])
     await h.api.drain(ANN["id"], quiet=0.3, wait_s=15)
     connected = await h.integration(await h.user_id(ANN["id"]), "intervals")
     assert connected is not None and connected.external_user_id == "i721"

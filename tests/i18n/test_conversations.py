@@ -244,6 +244,12 @@ async def _converse(harness: Harness, language: str) -> Conversation:
             async with harness.sessions() as session:
                 check_in = await session.scalar(select(CheckIn).where(CheckIn.user_id == user.id))
             assert check_in is not None and check_in.illness is True
+            # Today's session changed for the illness, and says why (not "at your choice").
+            with i18n.use(language):
+                why = i18n.t(
+                    "<b>Today's session: {title}</b> (changed from the plan: you reported being ill)", title=""
+                )
+            assert why.split("</b>")[1] in "\n".join(talk.replies[-2:])
     await talk.report("/week")
     await talk.say("/help")
     return talk
