@@ -423,7 +423,7 @@ def _show_plan_setting(user: User, name: str, value: object) -> str:
     if name == "powermeter":
         return _yes_no(bool(value))
     if name == "pace" and isinstance(value, int):
-        return availability.format_pace(value)
+        return availability.format_pace(value, imperial=user.distance_unit == "mi")  # the athlete's unit
     if name == "days" and isinstance(value, list):
         return training_days(value)
     if name == "hours" and isinstance(value, float):
