@@ -21,16 +21,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.jobs.runner import JobRunner, Kind
 from bot.texts import calendar as texts_calendar
 from coach import calendar_events, i18n
 from coach.daily import local_today
 from db.repositories import calendar_sync, integrations, users
 from db.repositories.inbox import MAX_ATTEMPTS
+from db.repositories.jobs import Taken
 from integrations.errors import ProviderAuthError, ProviderError
 from integrations.intervals.calendar import CalendarChanges, CalendarEvent, CalendarWriter
 from integrations.intervals.client import IntervalsClient
@@ -39,6 +39,7 @@ from integrations.sync.engine import SyncEngine
 logger = logging.getLogger(__name__)
 
 PROVIDER = "intervals"
+ADVANCE = "calendar.advance"
 POLL_S = 15  # a plan change reaches the calendar within a poll and a run: well under a minute
 LEASE = timedelta(minutes=5)  # longer than a run with all its retries; a dead worker's row returns after it
 BATCH = 20
@@ -90,22 +91,16 @@ class CalendarJobs:
         self.notify = notify
         self.clock = clock
 
-    def install(self, scheduler: AsyncIOScheduler) -> None:
-        scheduler.add_job(
-            self._poll, IntervalTrigger(seconds=POLL_S), id="calendar-writes", max_instances=1, coalesce=True
-        )
+    def install(self, runner: JobRunner) -> None:
+        """Poll the calendar inbox every `POLL_S`; move every athlete's window on once an hour (the job queue)."""
+        runner.poll("calendar-writes", POLL_S, self.run_due)
         # The window moves a day at local midnight: an athlete whose last run is over 12 hours old is run again.
-        scheduler.add_job(
-            self._advance, CronTrigger(minute=41, timezone=UTC), id="calendar-window", max_instances=1, coalesce=True
+        runner.every(
+            Kind(ADVANCE, self._advance, max_attempts=3, first_retry=timedelta(minutes=1)),
+            CronTrigger(minute=41, timezone=UTC),
         )
 
-    async def _poll(self) -> None:
-        try:
-            await self.run_due()
-        except Exception:
-            logger.exception("the calendar job failed; its rows are taken again after the lease")
-
-    async def _advance(self) -> None:
+    async def _advance(self, _job: Taken | None = None) -> None:
         now = self.clock()
         async with self.sessions.begin() as session:
             count = await calendar_sync.request_stale(session, done_before=now - timedelta(hours=12), now=now)

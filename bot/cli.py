@@ -1,4 +1,4 @@
-"""The ``coach-watts`` command: run, chat, migrate, demo, import-fit, rotate-keys.
+"""The ``coach-watts`` command: run, chat, migrate, demo, import-fit, sync, jobs, backup, restore, rotate-keys.
 
 Every subcommand builds `Settings` once, opens the database (embedded unless ``DATABASE_URL`` is set)
 and ends with one clear sentence and a non-zero exit when something outside the program is wrong.
@@ -23,22 +23,26 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import backups, housekeeping
+from bot import backups
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.backups import RestoreRefused
+from bot.calendar_jobs import CalendarJobs
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
 from bot.context import AppContext, utc_now
 from bot.fit_import import FitImport, import_fit
 from bot.http.deps import HttpDeps
+from bot.jobs import housekeeping
+from bot.jobs.plan import PlanJobs
+from bot.jobs.reconcile import Reconciler
+from bot.jobs.runner import JobRunner
 from bot.logs import configure as configure_logging
-from bot.plan_jobs import PlanJobs
 from bot.runtime import open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
 from bot.serve import attach, attach_calendar, attach_sync, build_connector, build_http_app, provider_webhooks
 from bot.settings import PROVIDERS, Settings
-from bot.sync_jobs import Reconciler
+from bot.sync_chat import ChatSyncs
 from bot.telegram_webhook import TelegramWebhook
 from bot.texts import fit as texts_fit
 from bot.texts import sync as texts_sync
@@ -47,6 +51,7 @@ from db.backup import BackupError
 from db.errors import DatabaseUnavailable
 from db.models import User
 from db.repositories import daily_loads, metrics, users, workouts
+from db.repositories import jobs as jobs_repo
 from integrations.fit import MAX_FIT_BYTES, FitImportError, FitTooLarge
 from integrations.fit.store import summary_json
 from integrations.sync.engine import FAILED, SyncEngine
@@ -114,19 +119,12 @@ async def _run(settings: Settings) -> None:
                 scheduler = BriefScheduler(app, ctx, request_sync=syncs.request_sync)
                 settle_heap()
                 scheduler.start()
-                Reconciler(
-                    syncs.engine,
-                    ctx.sessions,
-                    days=settings.sync_reconcile_days,
-                    hour=settings.sync_reconcile_hour,
-                    clock=ctx.clock,
-                ).install(scheduler.aps)
-                housekeeping.install(scheduler.aps, ctx.sessions, clock=ctx.clock)
-                PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(scheduler.aps)
-                calendar.install(scheduler.aps)
+                jobs = background_jobs(ctx, app, syncs, calendar)
+                await jobs.start()
                 try:
                     await stop.wait()
                 finally:
+                    await jobs.stop()
                     await scheduler.stop()
                     await hooks.inbox.stop()
                     await syncs.stop()
@@ -140,6 +138,23 @@ async def _run(settings: Settings) -> None:
         finally:
             await syncs.engine.aclose()
             await connector.aclose()
+
+
+def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs, calendar: CalendarJobs) -> JobRunner:  # type: ignore[type-arg]
+    """This process's job runner with every kind and schedule declared (start it; every process runs one)."""
+    settings = ctx.settings
+    job_runner = JobRunner(ctx.sessions, clock=ctx.clock)
+    Reconciler(
+        syncs.engine,
+        ctx.sessions,
+        days=settings.sync_reconcile_days,
+        hour=settings.sync_reconcile_hour,
+        clock=ctx.clock,
+    ).install(job_runner)
+    housekeeping.install(job_runner, ctx.sessions, clock=ctx.clock)
+    PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(job_runner)
+    calendar.install(job_runner)
+    return job_runner
 
 
 def _webhook_secret(settings: Settings) -> str | None:
@@ -425,7 +440,35 @@ async def _recompute_loads(settings: Settings, *, who: str | None) -> None:
     print(f"Recomputed the daily training load of {len(ids)} athlete(s): {total} day(s) with sessions.")
 
 
-# --------------------------------------------------------------------------- entry point
+# --------------------------------------------------------------------------- jobs
+
+
+async def _jobs(settings: Settings, *, retry: int | None) -> int:
+    """The job queue for an operator: due and dead jobs per kind, the dead letters; or send one back (``retry``)."""
+    async with open_database(settings) as database:
+        now = utc_now()
+        if retry is not None:
+            async with database.sessions.begin() as session:
+                if not await jobs_repo.retry_dead(session, job_id=retry, now=now):
+                    raise UsageError(f"No dead job has id {retry}; `coach-watts jobs` lists them.")
+            print(f"Job {retry} is queued again with all its attempts.")
+            return 0
+        async with database.sessions() as session:
+            depths = await jobs_repo.depths(session, now=now)
+            dead = await jobs_repo.dead_jobs(session)
+    if not depths:
+        print("The job queue is empty.")
+    for kind in depths:
+        print(
+            f"{kind.kind}: {kind.due} due (oldest {kind.oldest_due_age_s:.0f} s), {kind.running} running, "
+            f"{kind.dead} dead"
+        )
+    for job in dead:
+        when = job.finished_at.isoformat(timespec="seconds") if job.finished_at else "?"
+        print(f"dead {job.id} {job.kind} {job.key} after {job.attempts} attempt(s) at {when}: {job.last_error}")
+    if dead:
+        print("Send one back to the queue with `coach-watts jobs --retry ID`.")
+    return 0
 
 
 # --------------------------------------------------------------------------- backup, restore
@@ -471,6 +514,8 @@ def _parser() -> argparse.ArgumentParser:
         "recompute-loads", help="rebuild the stored per-day training load from the workouts (repair)"
     )
     loads_cmd.add_argument("--user", metavar="ID", help="only this user (user id or Telegram id)")
+    jobs_cmd = sub.add_parser("jobs", help="show the job queue and its dead letters; --retry ID sends one back")
+    jobs_cmd.add_argument("--retry", type=int, metavar="ID", help="queue a dead job again with all its attempts")
     rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored provider token under the active key")
     rotate.add_argument("--new-key", action="store_true", help="only print a new key for TOKEN_ENCRYPTION_KEYS")
     return parser
@@ -516,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sync": lambda: _sync(settings, who=args.user, provider=args.provider, days=args.days),
         "recompute-loads": lambda: _recompute_loads(settings, who=args.user),
         "backup": lambda: _backup(settings, to=args.to),
+        "jobs": lambda: _jobs(settings, retry=args.retry),
         "restore": lambda: _restore(settings, args.source, force=args.force),
     }
     try:

@@ -29,6 +29,10 @@ BRIEF_DELAY_SECONDS = Histogram(
     "Time from a brief's due instant to its sending",
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600, 7200),
 )
+JOBS_RUN = Counter(
+    "coach_watts_jobs", "Background job attempts by kind and outcome: done, retry, dead", ["kind", "outcome"]
+)
+JOBS_DEAD = Counter("coach_watts_jobs_dead", "Background jobs that ended dead (dead letters), by kind", ["kind"])
 TELEGRAM_RATE_LIMITED = Counter("coach_watts_telegram_rate_limited", "429 answers (flood waits) from the Bot API")
 
 

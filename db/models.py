@@ -701,7 +701,7 @@ class ProviderEvent(Base):
 
     The payload is the person's data (a wellness comment, a workout), so the row belongs to the athlete
     (``userId``: exported with them, deleted with them); an event for an athlete we do not know is not
-    stored at all, and processed events are purged after a week (`bot.housekeeping`).
+    stored at all, and processed events are purged after a week (`bot.jobs.housekeeping`).
     """
 
     __tablename__ = "ProviderEvent"
@@ -726,15 +726,43 @@ class ProviderEvent(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
-class SyncClaim(Base):
-    """Who runs a periodic sync job (reconciliation) for a period: the first insert wins, others skip it."""
+class Job(Base):
+    """One unit of background work in the durable job queue (`db.repositories.jobs`, run by `bot.jobs`).
 
-    __tablename__ = "SyncClaim"
+    A job is **queued** until ``runAt``, then taken by one process (**running**, held until ``leaseUntil``,
+    which the process extends while it works), and ends **done** or, after its last attempt, **dead** — the
+    dead-letter state: kept with its ``lastError`` for an operator (``coach-watts jobs``), never retried by
+    itself. ``(kind, key)`` is unique: enqueueing a key that exists is a no-op, which is how a periodic slot
+    ("housekeeping" at 14:41) runs once whichever process enqueued it first, and how "close this athlete's
+    Tuesday" happens once. ``lockKey`` names what must not be worked on twice at once ("user:…",
+    "connection:…"): of the jobs sharing a lock key, at most one is running in all processes together.
+    """
 
-    job: Mapped[str] = mapped_column(Text, primary_key=True)
-    period: Mapped[str] = mapped_column(Text, primary_key=True)
-    owner: Mapped[str] = mapped_column(Text)
-    claimed_at: Mapped[datetime] = mapped_column("claimedAt", TZ_TIMESTAMP, server_default=func.now())
+    __tablename__ = "Job"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        CheckConstraint("state IN ('queued', 'running', 'done', 'dead')", name="state_values"),
+        CheckConstraint('"maxAttempts" >= 1', name="max_attempts_positive"),
+        Index(None, "runAt", postgresql_where=text("state = 'queued'")),
+        Index(None, "lockKey", postgresql_where=text("state = 'running'")),
+        Index(None, "leaseUntil", postgresql_where=text("state = 'running'")),
+        Index(None, "finishedAt", postgresql_where=text("state IN ('done', 'dead')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    lock_key: Mapped[str | None] = mapped_column("lockKey", Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
+    state: Mapped[str] = mapped_column(Text, server_default=text("'queued'"), default="queued")
+    run_at: Mapped[datetime] = mapped_column("runAt", TZ_TIMESTAMP, server_default=func.now())
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    max_attempts: Mapped[int] = mapped_column("maxAttempts", Integer, server_default=text("5"), default=5)
+    owner: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None] = mapped_column("leaseUntil", TZ_TIMESTAMP)
+    last_error: Mapped[str | None] = mapped_column("lastError", Text)
+    created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column("finishedAt", TZ_TIMESTAMP)
 
 
 class TelegramPace(Base):

@@ -30,6 +30,9 @@ QUEUE_WAITING = Gauge("coach_watts_queue_waiting", "Unfinished rows of a durable
 QUEUE_OLDEST_AGE = Gauge(
     "coach_watts_queue_oldest_age_seconds", "Age of the oldest unfinished row of a durable work queue", ["queue"]
 )
+QUEUE_DEAD = Gauge(
+    "coach_watts_queue_dead", "Jobs given up on after their last attempt and kept (dead letters)", ["queue"]
+)
 QUEUE_READ_FAILURES = Gauge("coach_watts_queue_read_failed", "1 when the last scrape could not read the queues")
 
 
@@ -66,4 +69,5 @@ async def metrics(request: Request) -> Response:
         for depth in depths:
             QUEUE_WAITING.labels(depth.name).set(depth.waiting)
             QUEUE_OLDEST_AGE.labels(depth.name).set(depth.oldest_age_s)
+            QUEUE_DEAD.labels(depth.name).set(depth.dead)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,8 @@
 
 Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
 stored in webhook mode, provider webhook events, report requests not yet delivered, and morning briefs not
-yet sent. The queries use the same indexed columns the workers claim by.
+yet sent; and the job queue, one queue per kind (``jobs.<kind>``: due jobs, and the dead letters kept). The
+queries use the same indexed columns the workers claim by.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.repositories import jobs
+
 
 @dataclass(frozen=True, slots=True)
 class QueueDepth:
     name: str
     waiting: int
     oldest_age_s: float  # 0 when nothing waits
+    dead: int = 0  # given up on and kept for an operator (the job queue's dead letters)
 
 
 _QUERIES = {
@@ -37,4 +41,8 @@ async def depths(session: AsyncSession, *, now: datetime) -> list[QueueDepth]:
         count, oldest = (await session.execute(text(query))).one()
         age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
         out.append(QueueDepth(name=name, waiting=int(count), oldest_age_s=age))
+    for kind in await jobs.depths(session, now=now):
+        out.append(
+            QueueDepth(name=f"jobs.{kind.kind}", waiting=kind.due, oldest_age_s=kind.oldest_due_age_s, dead=kind.dead)
+        )
     return out

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Integration, SyncClaim, SyncCursor, SyncPending
+from db.models import Integration, SyncCursor, SyncPending
 
 SYNCING = "SYNCING"
 SUCCESS = "SUCCESS"
@@ -136,30 +136,3 @@ async def lock_user(session: AsyncSession, *, user_id: str, scope: str) -> None:
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{scope}:{user_id}"}
     )
-
-
-async def claim_job(session: AsyncSession, *, job: str, period: str, owner: str) -> bool:
-    """Take ``job`` for ``period`` (e.g. the daily reconciliation for a UTC date); False if another process has it."""
-    stmt = insert(SyncClaim).values(job=job, period=period, owner=owner).on_conflict_do_nothing()
-    result = await session.execute(stmt.returning(SyncClaim.owner))
-    return result.first() is not None
-
-
-async def claim_jobs(session: AsyncSession, *, claims: Sequence[tuple[str, str]], owner: str) -> set[tuple[str, str]]:
-    """Take many (job, period) claims in one statement; the ones this call won (others had them already)."""
-    if not claims:
-        return set()
-    stmt = (
-        insert(SyncClaim)
-        .values([{"job": job, "period": period, "owner": owner} for job, period in sorted(set(claims))])
-        .on_conflict_do_nothing()
-        .returning(SyncClaim.job, SyncClaim.period)
-    )
-    return {(job, period) for job, period in (await session.execute(stmt)).all()}
-
-
-async def purge_claims(session: AsyncSession, *, prefix: str, before: datetime) -> int:
-    """Delete the claims of jobs named ``prefix…`` taken before ``before``; their periods are long past."""
-    stmt = delete(SyncClaim).where(SyncClaim.job.startswith(prefix, autoescape=True), SyncClaim.claimed_at < before)
-    result = await session.execute(stmt)
-    return int(result.rowcount)  # type: ignore[attr-defined]

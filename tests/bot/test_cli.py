@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console.repl import CONSOLE_USER_ID
+from db.repositories import jobs
+from db.repositories.jobs import NewJob
 
 
 def _run(
@@ -78,3 +83,29 @@ def test_demo_command_is_idempotent(database_url: str) -> None:
     second = _run(["demo", "--telegram-id", str(CONSOLE_USER_ID)], {"DATABASE_URL": database_url})
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert "Demo athlete loaded for Telegram user 1000000001" in first.stdout
+
+
+async def test_jobs_lists_the_dead_letters_and_sends_one_back(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await jobs.enqueue(session, [NewJob("sync.connection", "2026-12-07:u1:whoop")], now=datetime.now(UTC))
+        (taken,) = await jobs.take(
+            session, owner="p", now=datetime.now(UTC), lease=timedelta(minutes=1), limit=1, kinds=["sync.connection"]
+        )
+        await jobs.fail(
+            session, job_id=taken.id, owner="p", now=datetime.now(UTC), error="ProviderError: 500", retry_at=None
+        )
+    env = {"DATABASE_URL": database_url}
+    listed = await asyncio.to_thread(_run, ["jobs"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert "sync.connection: 0 due (oldest 0 s), 0 running, 1 dead" in listed.stdout
+    assert f"dead {taken.id} sync.connection 2026-12-07:u1:whoop after 1 attempt(s)" in listed.stdout
+    assert "ProviderError: 500" in listed.stdout
+    retried = await asyncio.to_thread(_run, ["jobs", "--retry", str(taken.id)], env)
+    assert retried.returncode == 0 and f"Job {taken.id} is queued again" in retried.stdout
+    again = await asyncio.to_thread(_run, ["jobs", "--retry", str(taken.id)], env)
+    assert again.returncode == 2 and f"No dead job has id {taken.id}" in again.stderr
+    async with sessions() as session:
+        row = await jobs.get(session, kind="sync.connection", key="2026-12-07:u1:whoop")
+    assert row is not None and (row.state, row.attempts) == ("queued", 0)

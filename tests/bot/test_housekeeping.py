@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.housekeeping import purge_expired
+from bot.jobs.housekeeping import purge_expired
 from db.models import CallbackAction, TelegramPace
 from db.repositories import actions, users
 

@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.console.botapi import ApiError, LocalBotApi
-from bot.plan_jobs import PlanJobs
+from bot.jobs.plan import CHECK, DAY_JOB, PlanJobs
+from bot.jobs.runner import JobRunner
 from bot.texts.plan_week import ACCEPT, EASIER
 from coach.plan_week import recovery_target
-from db.models import PlannedWorkout, SyncClaim, User
+from db.models import Job, PlannedWorkout, User
 from db.repositories import plans, users
+from db.repositories.jobs import DONE, QUEUED, NewJob
 from tests.bot.conftest import NOW, Harness
 
 ANN = LocalBotApi.user(4242, "Ann")
@@ -27,6 +29,21 @@ async def _rows(harness: Harness, user_id: str) -> dict[str, tuple[date, str, st
     return {r.id: (r.date, r.status, r.key, r.planned_tss, r.adapted_for) for r in rows}
 
 
+async def _processes(harness: Harness, at: datetime, count: int = 1) -> list[tuple[int, int]]:
+    """``count`` processes each run the plan's check at ``at`` on the job queue: (days closed, messages sent)
+    by each. The check's slot is enqueued by all of them, as their schedules do, and runs once."""
+
+    async def one() -> tuple[int, int]:
+        runner = JobRunner(harness.sessions, clock=lambda: at)
+        plan = PlanJobs(harness.app.bot, harness.sessions, clock=lambda: at)
+        plan.install(runner)
+        await runner.enqueue([NewJob(kind=CHECK, key=at.isoformat())])
+        await runner.run_due()
+        return plan.closed, plan.sent
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
 async def _user_id(harness: Harness) -> str:
     async with harness.sessions() as session:
         user = await users.get_by_telegram_id(session, telegram_user_id=4242)
@@ -37,18 +54,18 @@ async def _user_id(harness: Harness) -> str:
 async def test_the_weekly_message_goes_once_and_easier_makes_a_recovery_week(harness: Harness) -> None:
     await harness.ask(ANN, "/demo")
     user_id = await _user_id(harness)
-    saturday = [PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING - timedelta(days=1))]
-    assert (await saturday[0].run())[1] == 0  # not Sunday evening yet
-    sunday_early = PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING - timedelta(hours=1))
-    assert (await sunday_early.run())[1] == 0
+    ((_, sent),) = await _processes(harness, SUNDAY_EVENING - timedelta(days=1))
+    assert sent == 0  # not Sunday evening yet
+    ((_, sent),) = await _processes(harness, SUNDAY_EVENING - timedelta(hours=1))
+    assert sent == 0
 
-    processes = [PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING) for _ in range(3)]
-    results = await asyncio.gather(*(p.run() for p in processes))
+    results = await _processes(harness, SUNDAY_EVENING, count=3)
     assert sum(sent for _, sent in results) == 1
     (message,) = await harness.api.drain(ANN["id"], quiet=0.3)
     assert f"Next week from {NEXT_MONDAY:%a %d %b}" in message.text
     assert [b["text"] for b in message.buttons] == [ACCEPT, EASIER]
-    assert sum(sent for _, sent in await asyncio.gather(*(p.run() for p in processes))) == 0  # once per Sunday
+    later = await _processes(harness, SUNDAY_EVENING + timedelta(minutes=10), count=3)
+    assert sum(sent for _, sent in later) == 0  # once per Sunday
 
     before = await _rows(harness, user_id)
     async with harness.sessions() as session:
@@ -107,20 +124,15 @@ async def test_the_daily_close_marks_unmatched_days_missed_once(harness: Harness
     after_midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(
         minutes=20
     )
-    async with harness.sessions.begin() as session:  # a claim of long ago, and this day's reconciliation
-        session.add(
-            SyncClaim(job=f"plan-day:{user_id}", period="2026-11-01", owner="gone", claimed_at=NOW - timedelta(days=24))
-        )
-        session.add(SyncClaim(job="reconcile", period="2026-11-01", owner="gone", claimed_at=NOW - timedelta(days=24)))
-    processes = [PlanJobs(harness.app.bot, harness.sessions, clock=lambda: after_midnight) for _ in range(2)]
-    results = await asyncio.gather(*(p.run() for p in processes))
+    results = await _processes(harness, after_midnight, count=2)
     assert sum(closed for closed, _ in results) == 1
+    again = await _processes(harness, after_midnight + timedelta(minutes=10), count=2)
+    assert sum(closed for closed, _ in again) == 0  # the day's job exists: once per day
     async with harness.sessions() as session:
-        claims = {(c.job, c.period) for c in (await session.scalars(select(SyncClaim))).all()}
-    assert claims == {
-        (f"plan-day:{user_id}", (NOW.date() + timedelta(days=1)).isoformat()),
-        ("reconcile", "2026-11-01"),
-    }
+        closes = (await session.scalars(select(Job).where(Job.kind == DAY_JOB))).all()
+    assert [(j.key, j.state, j.attempts) for j in closes] == [
+        (f"{user_id}:{(NOW.date() + timedelta(days=1)).isoformat()}", DONE, 1)
+    ]
     async with harness.sessions() as session:
         row = await session.get(PlannedWorkout, today_row.id)
     assert row is not None and row.status in ("missed", "done")  # the demo rides nothing that day
@@ -135,12 +147,12 @@ async def test_a_blocked_athlete_gets_no_weekly_message_and_is_marked_inactive(h
         return ApiError(403, "Forbidden: bot was blocked by the user") if params["chat_id"] == ANN["id"] else None
 
     harness.api.faults["sendMessage"] = blocked
-    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: SUNDAY_EVENING).run() == (1, 0)
+    assert await _processes(harness, SUNDAY_EVENING) == [(1, 0)]
     async with harness.sessions() as session:
         user = await session.get(User, user_id)
     assert user is not None and user.active is False
     later = SUNDAY_EVENING + timedelta(days=7)
-    assert await PlanJobs(harness.app.bot, harness.sessions, clock=lambda: later).run() == (0, 0)  # not tried again
+    assert await _processes(harness, later) == [(0, 0)]  # not tried again
 
 
 async def test_one_athletes_failure_does_not_stop_the_others(harness: Harness) -> None:
@@ -152,7 +164,9 @@ async def test_one_athletes_failure_does_not_stop_the_others(harness: Harness) -
         for row in await plans.sessions_between(session, user_id=ann_id, start=NOW.date(), end=NOW.date()):
             row.steps = [{"duration_s": 0}]
     after_midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    closed, _ = await PlanJobs(
-        harness.app.bot, harness.sessions, clock=lambda: after_midnight + timedelta(hours=1)
-    ).run()
+    ((closed, _),) = await _processes(harness, after_midnight + timedelta(hours=1))
     assert closed == 1  # Bob's day was closed all the same
+    async with harness.sessions() as session:  # Ann's close is retried later, with backoff
+        ann = await session.scalar(select(Job).where(Job.kind == DAY_JOB, Job.key.startswith(ann_id)))
+    assert ann is not None and (ann.state, ann.attempts) == (QUEUED, 1)
+    assert ann.last_error is not None and ann.run_at > after_midnight + timedelta(hours=1)

@@ -27,6 +27,9 @@ FAMILIES = {
     "coach_watts_telegram_rate_limited": "Telegram 429s",
     "coach_watts_queue_waiting": "queue depth",
     "coach_watts_queue_oldest_age_seconds": "queue age",
+    "coach_watts_queue_dead": "dead letters of the job queue",
+    "coach_watts_jobs": "job attempts by outcome",
+    "coach_watts_jobs_dead": "jobs that ended dead",
     "coach_watts_gemini_requests": "Gemini calls",
     "coach_watts_gemini_tokens": "Gemini tokens",
     "coach_watts_gemini_failures": "Gemini failures",
@@ -83,6 +86,12 @@ async def test_metrics_name_every_family_and_read_the_queues(connect_harness: Co
                 "VALUES (990001, '{}'::jsonb, now() - interval '90 seconds')"
             )
         )
+        await session.execute(
+            text(
+                'INSERT INTO "Job" (kind, key, state, attempts, "finishedAt", "lastError") '
+                "VALUES ('test.metrics', 'poison', 'dead', 5, now(), 'ValueError: unreadable')"
+            )
+        )
     try:
         async with httpx.AsyncClient(base_url=connect_harness.http_url) as http:
             response = await http.get("/metrics")
@@ -95,9 +104,11 @@ async def test_metrics_name_every_family_and_read_the_queues(connect_harness: Co
         assert samples[("coach_watts_queue_waiting", (("queue", "telegram_updates"),))] == 1.0
         assert samples[("coach_watts_queue_oldest_age_seconds", (("queue", "telegram_updates"),))] >= 90.0
         assert samples[("coach_watts_queue_waiting", (("queue", "provider_events"),))] == 0.0
+        assert samples[("coach_watts_queue_dead", (("queue", "jobs.test.metrics"),))] == 1.0
     finally:
         async with connect_harness.sessions.begin() as session:
             await session.execute(text('DELETE FROM "TelegramUpdate" WHERE "updateId" = 990001'))
+            await session.execute(text("DELETE FROM \"Job\" WHERE kind = 'test.metrics'"))
 
 
 async def _no_notify(chat_id: int, html: str) -> None:

@@ -1,11 +1,17 @@
-"""The daily re-pull: once per day whichever process wins, and it brings back what a lost webhook missed."""
+"""The daily re-pull: once per day and connection on the job queue, whatever the number of processes, and it
+brings back what a lost webhook missed."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.sync_jobs import Reconciler
+from sqlalchemy import select
+
+from bot.jobs.reconcile import CHECK, CONNECTION, Reconciler
+from bot.jobs.runner import JobRunner
+from db.models import DailyMetric, Job
+from db.repositories.jobs import DONE, NewJob
 from integrations.sync.engine import SUCCESS
 from tests.fakes.providers.data import strava_activities, whoop_days
 from tests.sync.conftest import SyncHarness
@@ -26,23 +32,33 @@ async def test_one_process_reconciles_per_day_and_recovers_what_webhooks_missed(
     h.stores["strava"].put("activity", late | {"id": 77})
     days["cycle"][0]["score"]["strain"] = 19.5
     noon = datetime.now(UTC).replace(hour=12)
-    one, two = (Reconciler(engine, h.sessions, days=3, hour=4, clock=lambda: noon) for _ in range(2))
 
-    ran = await asyncio.gather(one.run(), two.run())
+    async def processes(at: datetime, count: int) -> None:
+        """``count`` processes each run the hourly check's slot at ``at`` (it runs once) and what it queued."""
 
-    assert sorted(r is None for r in ran) == [False, True]  # one process did it, the other skipped
-    (results,) = [r for r in ran if r is not None]
-    assert {(r.provider, r.status) for r in results} == {("strava", SUCCESS), ("whoop", SUCCESS)}
+        async def one() -> None:
+            runner = JobRunner(h.sessions, clock=lambda: at)
+            Reconciler(engine, h.sessions, days=3, hour=4, clock=lambda: at).install(runner)
+            await runner.enqueue([NewJob(kind=CHECK, key=at.isoformat())])
+            await runner.run_due()
+
+        await asyncio.gather(*(one() for _ in range(count)))
+
+    async def repulls() -> list[tuple[str, str, int]]:
+        async with h.sessions() as session:
+            rows = (await session.scalars(select(Job).where(Job.kind == CONNECTION).order_by(Job.key))).all()
+        return [(r.key, r.state, r.attempts) for r in rows]
+
+    await processes(noon, count=2)
+
+    day = noon.date().isoformat()
+    assert await repulls() == [(f"{day}:{ann}:strava", DONE, 1), (f"{day}:{ann}:whoop", DONE, 1)]
     assert await h.workouts(ann) == before + 1
     async with h.sessions() as session:
-        from sqlalchemy import select
-
-        from db.models import DailyMetric
-
         strains = (await session.scalars(select(DailyMetric.strain_score).where(DailyMetric.user_id == ann))).all()
     assert 19.5 in strains
     # Later the same day nobody runs it again; before the hour nobody runs it at all.
-    assert await one.run() is None
-    early = Reconciler(engine, h.sessions, days=3, hour=4, clock=lambda: noon.replace(hour=2) + timedelta(days=1))
-    assert await early.run() is None
+    await processes(noon + timedelta(hours=1), count=2)
+    await processes(noon.replace(hour=2) + timedelta(days=1), count=1)
+    assert await repulls() == [(f"{day}:{ann}:strava", DONE, 1), (f"{day}:{ann}:whoop", DONE, 1)]
     await engine.aclose()

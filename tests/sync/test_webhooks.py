@@ -18,8 +18,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from bot.asgi_server import BackgroundServer
-from bot.housekeeping import purge_expired
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
+from bot.jobs.housekeeping import purge_expired
 from db.export import export_user
 from db.models import ProviderEvent, User, Workout
 from db.repositories import provider_events

@@ -5,8 +5,9 @@ changes no behaviour; it keeps the tables — and the ``/settings`` and brief bu
 from growing without end. Provider webhook events processed (or parked) more than
 `provider_events.KEEP_PROCESSED` ago are deleted too: their payloads are the athletes' data, and once
 handled they only served to recognise a redelivery. The send pace's per-chat rows are deleted once an hour
-has passed since their last turn (they hold a chat id and nothing a later send needs). Every process may run
-it; the deletes are idempotent.
+has passed since their last turn (they hold a chat id and nothing a later send needs), and finished jobs of
+the queue once their keys can no longer come back (`bot.jobs.runner.KEEP_DONE`, dead ones after
+`KEEP_DEAD`). It runs once an hour on the job queue; the deletes are idempotent, so a retry is harmless.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import actions, integrations, pace, provider_events
+from bot.jobs.runner import KEEP_DEAD, KEEP_DONE, JobRunner, Kind
+from db.repositories import actions, integrations, jobs, pace, provider_events
+from db.repositories.jobs import Taken
 
 logger = logging.getLogger(__name__)
+
+KIND = "housekeeping"
 
 PACE_KEEP = timedelta(hours=1)
 
@@ -33,18 +37,15 @@ async def purge_expired(sessions: async_sessionmaker[AsyncSession], *, now: date
         states = await integrations.purge_expired_states(session, now=now)
         events = await provider_events.purge_processed(session, before=now - provider_events.KEEP_PROCESSED)
         await pace.purge_idle(session, before=now - PACE_KEEP)
+        await jobs.purge(session, done_before=now - KEEP_DONE, dead_before=now - KEEP_DEAD)
     return buttons, states, events
 
 
-def install(
-    scheduler: AsyncIOScheduler, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]
-) -> None:
-    async def job() -> None:
-        try:
-            buttons, states, events = await purge_expired(sessions, now=clock())
-        except Exception:  # a failed clean-up (database restarting) is retried next hour
-            logger.exception("housekeeping failed")
-            return
+def install(runner: JobRunner, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]) -> None:
+    """Every hour at minute 41; a failed run (the database restarting) is tried again a minute later."""
+
+    async def job(_job: Taken) -> None:
+        buttons, states, events = await purge_expired(sessions, now=clock())
         logger.info(
             "housekeeping: %d expired buttons, %d OAuth states and %d processed provider events deleted",
             buttons,
@@ -52,4 +53,6 @@ def install(
             events,
         )
 
-    scheduler.add_job(job, CronTrigger(minute=41, timezone=UTC), id="housekeeping", max_instances=1, coalesce=True)
+    runner.every(
+        Kind(KIND, job, max_attempts=3, first_retry=timedelta(minutes=1)), CronTrigger(minute=41, timezone=UTC)
+    )

@@ -1,0 +1,306 @@
+"""The one mechanism that runs background jobs: the durable queue of `db.repositories.jobs`, worked by every process.
+
+A **kind** names a handler and its policy: how many attempts, the backoff between them, the lease. A
+**schedule** enqueues one job of its kind per slot of a cron trigger; every process computes the same slots
+and the queue's unique (kind, key) keeps one, so a periodic job runs once per slot whichever processes are up
+(a slot missed while every process was down is not made up: the next one runs). Each process:
+
+- polls for due jobs (``poll_s``; at once after this process enqueued something) and runs up to
+  ``concurrency`` at a time, each in its own task;
+- extends the lease of what it runs (a heartbeat every third of the lease), so a long job is never taken twice
+  while its process lives, and a dead process's jobs come back after one lease (`sweep`, every ``sweep_s``);
+- after a failure, queues the job again after ``Kind.retry_in(attempts)``; after the last attempt — or a
+  `GiveUp` — the job is **dead**: kept for an operator (``coach-watts jobs``), logged as a WARNING, counted in
+  ``coach_watts_jobs_dead``, never retried by itself.
+
+A handler must therefore be safe to run again after a failure (all of ours read what is already done before
+doing it); a job that must never run twice — an unasked message — has one attempt: a crash leaves it dead, not
+sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.metrics import JOBS_DEAD, JOBS_RUN
+from db.repositories import jobs
+from db.repositories.jobs import NewJob, Taken
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Taken], Awaitable[None]]
+
+KEEP_DONE = timedelta(days=8)  # longer than any look-back that relies on a finished key (the plan's week)
+KEEP_DEAD = timedelta(days=30)
+
+
+class GiveUp(Exception):
+    """Raised by a handler for a failure that no retry can mend: the job goes dead at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    handler: Handler
+    max_attempts: int = 5
+    first_retry: timedelta = timedelta(seconds=30)
+    last_retry: timedelta = timedelta(minutes=30)
+    lease: timedelta = timedelta(minutes=5)
+
+    def retry_in(self, attempts: int) -> timedelta:
+        """Backoff after the ``attempts``-th failure: first_retry, doubled each time, at most last_retry."""
+        wait: timedelta = self.first_retry * 2 ** max(attempts - 1, 0)
+        return min(wait, self.last_retry)
+
+
+@dataclass(slots=True)
+class Schedule:
+    kind: str
+    trigger: CronTrigger
+    next_fire: datetime | None = field(default=None)
+
+    def due_slot(self, now: datetime) -> datetime | None:
+        """The latest slot at or before ``now`` not yet returned (missed ones coalesce into it); None if none."""
+        if self.next_fire is None:
+            self.next_fire = self.trigger.get_next_fire_time(None, now)
+            return None
+        slot = None
+        while self.next_fire is not None and self.next_fire <= now:
+            slot = self.next_fire
+            self.next_fire = self.trigger.get_next_fire_time(slot, now)
+            if self.next_fire is not None and self.next_fire <= slot:  # never loop on one instant
+                self.next_fire = self.trigger.get_next_fire_time(slot, slot + timedelta(microseconds=1))
+        return slot
+
+
+def slot_key(slot: datetime) -> str:
+    return slot.astimezone(UTC).isoformat(timespec="minutes")
+
+
+class JobRunner:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime],
+        owner: str | None = None,
+        poll_s: float = 1.0,
+        concurrency: int = 4,
+        sweep_s: float = 30.0,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        # Unique per process and start, so a restarted process never takes its predecessor's jobs for its own.
+        self.owner = owner or f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.poll_s = poll_s
+        self.concurrency = concurrency
+        self.sweep_s = sweep_s
+        self.kinds: dict[str, Kind] = {}
+        self.schedules: list[Schedule] = []
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._last_sweep: datetime | None = None
+        self._polls: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._poll_tasks: list[asyncio.Task[None]] = []
+
+    # ----------------------------------------------------------------- declaring work
+
+    def register(self, kind: Kind) -> None:
+        if kind.name in self.kinds:
+            raise ValueError(f"job kind {kind.name!r} is registered twice")
+        self.kinds[kind.name] = kind
+
+    def every(self, kind: Kind, trigger: CronTrigger) -> None:
+        """Run ``kind`` once per slot of ``trigger`` (its job's key is the slot, in UTC)."""
+        self.register(kind)
+        schedule = Schedule(kind.name, trigger)
+        schedule.due_slot(self.clock())  # the first slot is the next one from now
+        self.schedules.append(schedule)
+
+    def poll(self, name: str, every_s: float, check: Callable[[], Awaitable[object]]) -> None:
+        """Call ``check`` every ``every_s`` seconds in this process, for a queue that is a table of its own
+        (the calendar writes of "CalendarSync"): its rows are the durable state, so the poll needs none."""
+        self._polls.append((name, every_s, check))
+
+    async def enqueue(self, new: Sequence[NewJob]) -> list[tuple[str, str]]:
+        """Queue jobs in a transaction of their own; the (kind, key) pairs that were new. Wakes this process."""
+        async with self.sessions.begin() as session:
+            added = await jobs.enqueue(session, new, now=self.clock())
+        if added:
+            self._wake.set()
+        return added
+
+    def wake(self) -> None:
+        """Look for due jobs now (after a caller enqueued some in its own transaction)."""
+        self._wake.set()
+
+    # ----------------------------------------------------------------- running
+
+    async def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
+            self._poll_tasks = [
+                asyncio.create_task(self._poll_loop(name, every_s, check), name=f"poll-{name}")
+                for name, every_s, check in self._polls
+            ]
+
+    async def stop(self) -> None:
+        """Stop taking jobs; jobs still running are cancelled and given back at once (their attempt not counted)."""
+        for task in [*self._poll_tasks, *([self._loop_task] if self._loop_task is not None else [])]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loop_task = None
+        self._poll_tasks = []
+        running = dict(self._running)
+        for task in running.values():
+            task.cancel()
+        for task in running.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if running:
+            try:
+                async with self.sessions.begin() as session:
+                    await jobs.release(session, job_ids=list(running), owner=self.owner, now=self.clock())
+            except Exception:  # the lease gives them back anyway
+                logger.warning("could not give back %d running jobs at shutdown", len(running), exc_info=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due(wait=False)
+            except Exception:  # the database restarting: the next poll tries again
+                logger.exception("the job runner's poll failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+
+    @staticmethod
+    async def _poll_loop(name: str, every_s: float, check: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            try:
+                await check()
+            except Exception:  # its rows stay pending: the next poll takes them
+                logger.exception("the %s poll failed", name)
+            await asyncio.sleep(every_s)
+
+    async def run_due(self, *, wait: bool = True) -> int:
+        """One pass: enqueue due schedule slots, sweep when due, take what is due and start it; the number started.
+
+        With ``wait`` (tests, one-shot commands) it then waits for every job it started, and goes on until
+        nothing due is left.
+        """
+        started = 0
+        while True:
+            now = self.clock()
+            slots = [
+                NewJob(kind=s.kind, key=slot_key(slot), run_at=slot, max_attempts=self.kinds[s.kind].max_attempts)
+                for s in self.schedules
+                if (slot := s.due_slot(now)) is not None
+            ]
+            async with self.sessions.begin() as session:
+                if slots:
+                    await jobs.enqueue(session, slots, now=now)
+                if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self.sweep_s:
+                    self._last_sweep = now
+                    _, died = await jobs.sweep(session, now=now)
+                    for gone in died:
+                        self._report_dead(gone.kind, gone.key, gone.attempts, gone.error)
+            taken = await self._take(now)
+            for job in taken:
+                self._running[job.id] = asyncio.create_task(self._run(job), name=f"job-{job.kind}-{job.id}")
+            started += len(taken)
+            if not wait:
+                return started
+            if self._running:
+                await asyncio.gather(*self._running.values(), return_exceptions=True)
+            elif not taken:
+                return started
+
+    async def _take(self, now: datetime) -> list[Taken]:
+        free = self.concurrency - len(self._running)
+        if free <= 0 or not self.kinds:
+            return []
+        default = timedelta(minutes=5)
+        async with self.sessions.begin() as session:
+            return await jobs.take(
+                session,
+                owner=self.owner,
+                now=now,
+                lease=default,
+                limit=free,
+                kinds=list(self.kinds),
+                leases={k.name: k.lease for k in self.kinds.values() if k.lease != default},
+            )
+
+    async def _run(self, job: Taken) -> None:
+        kind = self.kinds[job.kind]
+        heartbeat = asyncio.create_task(self._heartbeat(job, kind.lease))
+        try:
+            try:
+                await kind.handler(job)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - any failure of a handler is its job's failure, recorded below
+            error = f"{type(err).__name__}: {err}"
+            now = self.clock()
+            retry_at = None if isinstance(err, GiveUp) else now + kind.retry_in(job.attempts)
+            async with self.sessions.begin() as session:
+                state = await jobs.fail(
+                    session, job_id=job.id, owner=self.owner, now=now, error=error, retry_at=retry_at
+                )
+            if state == jobs.DEAD:
+                JOBS_RUN.labels(job.kind, "dead").inc()
+                self._report_dead(job.kind, job.key, job.attempts, error)
+            else:
+                JOBS_RUN.labels(job.kind, "retry").inc()
+                logger.info(
+                    "job %s %s failed (attempt %d of %d), retried later: %s",
+                    job.kind,
+                    job.key,
+                    job.attempts,
+                    job.max_attempts,
+                    type(err).__name__,
+                )
+        else:
+            async with self.sessions.begin() as session:
+                await jobs.complete(session, job_id=job.id, owner=self.owner, now=self.clock())
+            JOBS_RUN.labels(job.kind, "done").inc()
+        finally:
+            self._running.pop(job.id, None)
+
+    async def _heartbeat(self, job: Taken, lease: timedelta) -> None:
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            try:
+                async with self.sessions.begin() as session:
+                    await jobs.extend(session, ids=[job.id], owner=self.owner, until=self.clock() + lease)
+            except Exception:  # one missed beat is covered by the rest of the lease
+                logger.warning("could not extend the lease of job %s %s", job.kind, job.key, exc_info=True)
+
+    @staticmethod
+    def _report_dead(kind: str, key: str, attempts: int, error: str | None) -> None:
+        JOBS_DEAD.labels(kind).inc()
+        logger.warning("job %s %s is dead after %d attempt(s): %s (see `coach-watts jobs`)", kind, key, attempts, error)
+
+    # ----------------------------------------------------------------- housekeeping of the queue itself
+
+    async def purge(self) -> int:
+        async with self.sessions.begin() as session:
+            now = self.clock()
+            return await jobs.purge(session, done_before=now - KEEP_DONE, dead_before=now - KEEP_DEAD)

@@ -1,0 +1,360 @@
+"""The durable job queue: "Job" rows taken by one process at a time, retried with backoff, dead after the last try.
+
+A job's life (see `db.models.Job`)::
+
+    queued ──take──▶ running ──complete──▶ done
+      ▲                │
+      └──fail (backoff)┤── fail on the last attempt, or a failure no retry mends ──▶ dead
+                       └── lease over (the process died) ── sweep ──▶ queued again, or dead if that was the last
+
+- **Once per key.** ``(kind, key)`` is unique and `enqueue` skips keys that exist: a periodic slot or "close
+  this athlete's Tuesday" is enqueued by every process that notices it and runs once.
+- **Attempts are counted at the take**, not at a failure: a job that kills its process (a crash, an
+  out-of-memory) never reaches the code that counts failures, and must not be retried forever.
+- **Locks.** Jobs that share a ``lockKey`` never run at the same time, in any number of processes: a take
+  first holds a transaction-level advisory lock on each candidate's lock key (so two processes taking at the
+  same instant cannot both see the key free), then, in a new statement that sees every commit before it,
+  skips keys that a live job holds.
+- **Leases.** A running job belongs to its ``owner`` until ``leaseUntil``; the owner extends it while it works
+  (`extend`). A lease that ran out belongs to a process that died: `sweep` gives the job back.
+- **Times** are the application's clock (``now``), like the other queues, so tests drive them; processes of
+  one deployment share NTP time, and a lease is minutes long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import Job
+
+QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+MAX_ERROR_CHARS = 500
+# Advisory-lock keys of job locks live in their own namespace, apart from the sync engine's.
+_LOCK_NAMESPACE = "job-lock:"
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    kind: str
+    key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    lock_key: str | None = None
+    run_at: datetime | None = None  # None: now
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A job this process holds: what its handler needs to know."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    lock_key: str | None
+    attempts: int  # counting this one
+    max_attempts: int
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A job that ended dead, for the caller to report (a log line, a metric)."""
+
+    id: int
+    kind: str
+    key: str
+    attempts: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KindDepth:
+    kind: str
+    due: int  # queued and due now
+    oldest_due_age_s: float  # 0 when nothing is due
+    running: int
+    dead: int
+
+
+async def enqueue(session: AsyncSession, jobs: Sequence[NewJob], *, now: datetime) -> list[tuple[str, str]]:
+    """Queue the jobs whose (kind, key) is new; the (kind, key) pairs this call inserted."""
+    if not jobs:
+        return []
+    rows = [
+        {
+            "kind": job.kind,
+            "key": job.key,
+            "payload": job.payload,
+            "lock_key": job.lock_key,
+            "run_at": job.run_at or now,
+            "max_attempts": job.max_attempts,
+            "state": QUEUED,
+            "created_at": now,
+        }
+        for job in jobs
+    ]
+    statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["kind", "key"])
+    result = await session.execute(statement.returning(Job.kind, Job.key))
+    return [(kind, key) for kind, key in result.all()]
+
+
+async def take(
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    kinds: Collection[str],
+    leases: dict[str, timedelta] | None = None,
+) -> list[Taken]:
+    """Take up to ``limit`` due jobs of ``kinds`` for one attempt each, oldest first, honouring lock keys.
+
+    ``leases`` gives a kind a lease other than ``lease``. ``FOR UPDATE SKIP LOCKED``: processes taking at once
+    each get different rows and never wait on each other. Commit soon after: the advisory locks on lock keys
+    last until then.
+    """
+    if limit <= 0 or not kinds:
+        return []
+    holder = aliased(Job)
+    held_elsewhere = (
+        select(holder.id)
+        .where(holder.state == RUNNING, holder.lock_key == Job.lock_key, holder.lease_until >= now)
+        .exists()
+    )
+    candidates = (
+        await session.execute(
+            select(Job.id, Job.lock_key)
+            .where(
+                Job.state == QUEUED,
+                Job.run_at <= now,
+                Job.kind.in_(list(kinds)),
+                or_(Job.lock_key.is_(None), ~held_elsewhere),
+            )
+            .order_by(Job.run_at, Job.id)
+            # A few more than asked: two of them may share a lock key. Every row read stays locked until the
+            # take commits, so not many more.
+            .limit(limit * 2)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not candidates:
+        return []
+    keys = sorted({lock for _, lock in candidates if lock is not None})
+    free: set[str] = set()
+    if keys:
+        got = await session.execute(
+            text(
+                "SELECT k, pg_try_advisory_xact_lock(hashtextextended(:ns || k, 0)) "
+                "FROM unnest(CAST(:keys AS text[])) AS k"
+            ),
+            {"keys": keys, "ns": _LOCK_NAMESPACE},
+        )
+        mine = [k for k, ok in got.all() if ok]
+        # A new statement: it sees every take committed before this process's locks were granted.
+        held = await session.scalars(
+            select(Job.lock_key).where(Job.state == RUNNING, Job.lock_key.in_(mine), Job.lease_until >= now).distinct()
+        )
+        free = set(mine) - set(held.all())
+    chosen: list[int] = []
+    for job_id, lock in candidates:
+        if lock is not None:
+            if lock not in free:
+                continue
+            free.discard(lock)  # one job per lock key in this take, too
+        chosen.append(job_id)
+        if len(chosen) == limit:
+            break
+    if not chosen:
+        return []
+    rows = (
+        await session.execute(
+            update(Job)
+            .where(Job.id.in_(chosen))
+            .values(state=RUNNING, owner=owner, lease_until=now + lease, attempts=Job.attempts + 1)
+            .returning(Job.id, Job.kind, Job.key, Job.payload, Job.lock_key, Job.attempts, Job.max_attempts)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    taken = [Taken(*row) for row in rows]
+    if leases:
+        for kind_name, kind_lease in leases.items():
+            ids = [t.id for t in taken if t.kind == kind_name]
+            if ids and kind_lease != lease:
+                await extend(session, ids=ids, owner=owner, until=now + kind_lease)
+    return sorted(taken, key=lambda t: chosen.index(t.id))
+
+
+async def extend(session: AsyncSession, *, ids: Collection[int], owner: str, until: datetime) -> set[int]:
+    """Renew this process's leases (a heartbeat); the ids it still holds."""
+    if not ids:
+        return set()
+    result = await session.scalars(
+        update(Job)
+        .where(Job.id.in_(list(ids)), Job.state == RUNNING, Job.owner == owner)
+        .values(lease_until=until)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.all())
+
+
+async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datetime) -> bool:
+    """The job is done; False when this process no longer held it (its lease ran out and it was given back)."""
+    result = await session.scalar(
+        update(Job)
+        .where(Job.id == job_id, Job.state == RUNNING, Job.owner == owner)
+        .values(state=DONE, finished_at=now, lease_until=None, last_error=None)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result is not None
+
+
+def _error(error: str | None) -> str | None:
+    return None if error is None else error[:MAX_ERROR_CHARS]
+
+
+async def fail(
+    session: AsyncSession, *, job_id: int, owner: str, now: datetime, error: str, retry_at: datetime | None
+) -> str | None:
+    """An attempt failed: queued again at ``retry_at``, or dead when that was the last attempt or ``retry_at``
+    is None (nothing a retry can mend). The job's new state; None when this process no longer held it."""
+    row = (
+        await session.execute(
+            select(Job.attempts, Job.max_attempts)
+            .where(Job.id == job_id, Job.state == RUNNING, Job.owner == owner)
+            .with_for_update()
+        )
+    ).first()
+    if row is None:
+        return None
+    attempts, max_attempts = row
+    dead = retry_at is None or attempts >= max_attempts
+    values: dict[str, Any] = {"last_error": _error(error), "lease_until": None}
+    if dead:
+        values |= {"state": DEAD, "finished_at": now}
+    else:
+        values |= {"state": QUEUED, "run_at": retry_at, "owner": None}
+    await session.execute(
+        update(Job).where(Job.id == job_id).values(values).execution_options(synchronize_session=False)
+    )
+    return DEAD if dead else QUEUED
+
+
+async def release(session: AsyncSession, *, job_ids: Collection[int], owner: str, now: datetime) -> int:
+    """Give back jobs this process stops working on before they ended (a shutdown): queued at once, and the
+    interrupted attempt does not count."""
+    if not job_ids:
+        return 0
+    result = await session.execute(
+        update(Job)
+        .where(Job.id.in_(list(job_ids)), Job.state == RUNNING, Job.owner == owner)
+        .values(state=QUEUED, run_at=now, owner=None, lease_until=None, attempts=func.greatest(Job.attempts - 1, 0))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, list[Finished]]:
+    """Give back the jobs of processes that died (lease over): queued again, or dead if that was their last
+    attempt. (How many were queued again, the ones that died.)"""
+    expired = or_(Job.lease_until.is_(None), Job.lease_until < now)
+    dead = (
+        await session.execute(
+            update(Job)
+            .where(Job.state == RUNNING, expired, Job.attempts >= Job.max_attempts)
+            .values(
+                state=DEAD,
+                finished_at=now,
+                lease_until=None,
+                last_error=func.coalesce(Job.last_error, "the process running its last attempt stopped"),
+            )
+            .returning(Job.id, Job.kind, Job.key, Job.attempts, Job.last_error)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    requeued = await session.execute(
+        update(Job)
+        .where(Job.state == RUNNING, expired)
+        .values(state=QUEUED, run_at=now, owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(requeued.rowcount or 0), [Finished(*row) for row in dead]  # type: ignore[attr-defined]
+
+
+async def purge(session: AsyncSession, *, done_before: datetime, dead_before: datetime) -> int:
+    """Forget finished jobs: done ones once their key can no longer come back, dead ones after an operator had
+    time to look at them."""
+    result = await session.execute(
+        delete(Job).where(
+            or_(
+                (Job.state == DONE) & (Job.finished_at < done_before),
+                (Job.state == DEAD) & (Job.finished_at < dead_before),
+            )
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def depths(session: AsyncSession, *, now: datetime) -> list[KindDepth]:
+    """Per kind: due jobs and the age of the oldest, running and dead ones (for ``/metrics``)."""
+    due = func.count().filter(Job.state == QUEUED, Job.run_at <= now)
+    oldest = func.min(Job.run_at).filter(Job.state == QUEUED, Job.run_at <= now)
+    running = func.count().filter(Job.state == RUNNING)
+    dead = func.count().filter(Job.state == DEAD)
+    rows = (
+        await session.execute(
+            select(Job.kind, due, oldest, running, dead)
+            .where(Job.state.in_([QUEUED, RUNNING, DEAD]))
+            .group_by(Job.kind)
+            .order_by(Job.kind)
+        )
+    ).all()
+    return [
+        KindDepth(
+            kind=kind,
+            due=int(n_due),
+            oldest_due_age_s=max(0.0, (now - first).total_seconds()) if first is not None else 0.0,
+            running=int(n_running),
+            dead=int(n_dead),
+        )
+        for kind, n_due, first, n_running, n_dead in rows
+    ]
+
+
+async def dead_jobs(session: AsyncSession, *, limit: int = 50) -> list[Job]:
+    """The dead letters, newest first (``coach-watts jobs``)."""
+    return list(
+        (
+            await session.scalars(select(Job).where(Job.state == DEAD).order_by(Job.finished_at.desc()).limit(limit))
+        ).all()
+    )
+
+
+async def retry_dead(session: AsyncSession, *, job_id: int, now: datetime) -> bool:
+    """An operator sends a dead job back to the queue with all its attempts (``coach-watts jobs retry ID``)."""
+    result = await session.scalar(
+        update(Job)
+        .where(Job.id == job_id, Job.state == DEAD)
+        .values(state=QUEUED, run_at=now, attempts=0, owner=None, finished_at=None)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result is not None
+
+
+async def get(session: AsyncSession, *, kind: str, key: str) -> Job | None:
+    return await session.scalar(select(Job).where(Job.kind == kind, Job.key == key))
