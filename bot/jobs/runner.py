@@ -34,7 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import JOBS_DEAD, JOBS_RUN
 from db.repositories import jobs
-from db.repositories.jobs import NewJob, Taken
+from db.repositories.jobs import GiveUp, NewJob, Taken
+
+__all__ = ["KEEP_DEAD", "KEEP_DONE", "GiveUp", "Handler", "JobRunner", "Kind", "NewJob", "Schedule", "Taken"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +44,6 @@ Handler = Callable[[Taken], Awaitable[None]]
 
 KEEP_DONE = timedelta(days=8)  # longer than any look-back that relies on a finished key (the plan's week)
 KEEP_DEAD = timedelta(days=30)
-
-
-class GiveUp(Exception):
-    """Raised by a handler for a failure that no retry can mend: the job goes dead at once."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,11 @@ MAX_ERROR_CHARS = 500
 _LOCK_NAMESPACE = "job-lock:"
 
 
+class GiveUp(Exception):
+    """Raised by a job's handler for a failure that no retry can mend: the job goes dead at once. (Here, beside
+    the queue, so that handlers in any package can raise it.)"""
+
+
 @dataclass(frozen=True, slots=True)
 class NewJob:
     kind: str
