@@ -85,6 +85,7 @@ async def _run(settings: Settings) -> None:
     vault = open_vault(settings)
     async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
         ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
+        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)  # kinds are declared while wiring, started below
         connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
@@ -141,9 +142,10 @@ async def _run(settings: Settings) -> None:
 
 
 def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs, calendar: CalendarJobs) -> JobRunner:  # type: ignore[type-arg]
-    """This process's job runner with every kind and schedule declared (start it; every process runs one)."""
+    """This process's job runner (``ctx.jobs``) with the periodic kinds declared (start it; every process runs one)."""
     settings = ctx.settings
-    job_runner = JobRunner(ctx.sessions, clock=ctx.clock)
+    job_runner = ctx.jobs if ctx.jobs is not None else JobRunner(ctx.sessions, clock=ctx.clock)
+    ctx.jobs = job_runner
     Reconciler(
         syncs.engine,
         ctx.sessions,

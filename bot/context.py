@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.jobs.runner import JobRunner
 from bot.settings import Settings
 from bot.sync_chat import ChatSyncs
 from coach.llm.service import CoachLlm
@@ -45,6 +46,8 @@ class AppContext:
     calendar: CalendarWriting | None = None
     # Set by the provider connections when they exist; None means there is nothing to revoke remotely.
     revoke_tokens: RevokeTokens | None = None
+    # This process's runner of the durable job queue (`bot.jobs.runner`); None where no job runs (some tests).
+    jobs: JobRunner | None = None
 
 
 class CalendarWriting(Protocol):
