@@ -34,13 +34,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import JOBS_DEAD, JOBS_RUN
 from db.repositories import jobs
-from db.repositories.jobs import GiveUp, NewJob, Taken
+from db.repositories.jobs import Finished, GiveUp, NewJob, RunAgain, Taken
 
-__all__ = ["KEEP_DEAD", "KEEP_DONE", "GiveUp", "Handler", "JobRunner", "Kind", "NewJob", "Schedule", "Taken"]
+__all__ = [
+    "KEEP_DEAD",
+    "KEEP_DONE",
+    "Finished",
+    "GiveUp",
+    "Handler",
+    "JobRunner",
+    "Kind",
+    "NewJob",
+    "RunAgain",
+    "Schedule",
+    "Taken",
+]
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Taken], Awaitable[None]]
+# Told once per job that ends dead, by the process that saw it die (its last attempt failed there, or the
+# sweep found its process gone): where a dead job must reach the athlete ("the calendar write failed").
+OnDead = Callable[[Finished], Awaitable[None]]
 
 KEEP_DONE = timedelta(days=8)  # longer than any look-back that relies on a finished key (the plan's week)
 KEEP_DEAD = timedelta(days=30)
@@ -54,6 +69,7 @@ class Kind:
     first_retry: timedelta = timedelta(seconds=30)
     last_retry: timedelta = timedelta(minutes=30)
     lease: timedelta = timedelta(minutes=5)
+    on_dead: OnDead | None = None
 
     def retry_in(self, attempts: int) -> timedelta:
         """Backoff after the ``attempts``-th failure: first_retry, doubled each time, at most last_retry."""
@@ -105,7 +121,7 @@ class JobRunner:
         self.sweep_s = sweep_s
         self.kinds: dict[str, Kind] = {}
         self.schedules: list[Schedule] = []
-        self._running: dict[int, asyncio.Task[None]] = {}
+        self._running: dict[int, asyncio.Task[bool]] = {}
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_sweep: datetime | None = None
@@ -162,11 +178,11 @@ class JobRunner:
         self._loop_task = None
         self._poll_tasks = []
         running = dict(self._running)
-        for task in running.values():
-            task.cancel()
-        for task in running.values():
+        for job_task in running.values():
+            job_task.cancel()
+        for job_task in running.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await job_task
         if running:
             try:
                 async with self.sessions.begin() as session:
@@ -207,14 +223,15 @@ class JobRunner:
                 for s in self.schedules
                 if (slot := s.due_slot(now)) is not None
             ]
+            died: list[Finished] = []
             async with self.sessions.begin() as session:
                 if slots:
                     await jobs.enqueue(session, slots, now=now)
                 if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self.sweep_s:
                     self._last_sweep = now
                     _, died = await jobs.sweep(session, now=now)
-                    for gone in died:
-                        self._report_dead(gone.kind, gone.key, gone.attempts, gone.error)
+            for gone in died:
+                await self._dead(gone)
             taken = await self._take(now)
             for job in taken:
                 self._running[job.id] = asyncio.create_task(self._run(job), name=f"job-{job.kind}-{job.id}")
@@ -242,7 +259,28 @@ class JobRunner:
                 leases={k.name: k.lease for k in self.kinds.values() if k.lease != default},
             )
 
-    async def _run(self, job: Taken) -> None:
+    async def run_now(self, kind: str, key: str) -> bool | None:
+        """Take the job ``(kind, key)`` and run it here and now, awaiting it (a job the athlete is waiting for);
+        True when it ended done, False when it failed (retried later or dead), None when it was not due or is
+        held elsewhere."""
+        async with self.sessions.begin() as session:
+            taken = await jobs.take(
+                session,
+                owner=self.owner,
+                now=self.clock(),
+                lease=self.kinds[kind].lease,
+                limit=1,
+                kinds=[kind],
+                keys=[key],
+            )
+        if not taken:
+            return None
+        (job,) = taken
+        task = asyncio.create_task(self._run(job), name=f"job-{job.kind}-{job.id}")
+        self._running[job.id] = task
+        return await task
+
+    async def _run(self, job: Taken) -> bool:
         kind = self.kinds[job.kind]
         heartbeat = asyncio.create_task(self._heartbeat(job, kind.lease))
         try:
@@ -254,6 +292,12 @@ class JobRunner:
                     await heartbeat
         except asyncio.CancelledError:
             raise
+        except RunAgain:
+            async with self.sessions.begin() as session:
+                await jobs.complete(session, job_id=job.id, owner=self.owner, now=self.clock(), again=True)
+            JOBS_RUN.labels(job.kind, "again").inc()
+            self._wake.set()
+            return True
         except Exception as err:  # noqa: BLE001 - any failure of a handler is its job's failure, recorded below
             error = f"{type(err).__name__}: {err}"
             now = self.clock()
@@ -264,7 +308,7 @@ class JobRunner:
                 )
             if state == jobs.DEAD:
                 JOBS_RUN.labels(job.kind, "dead").inc()
-                self._report_dead(job.kind, job.key, job.attempts, error)
+                await self._dead(Finished(job.id, job.kind, job.key, job.attempts, error))
             else:
                 JOBS_RUN.labels(job.kind, "retry").inc()
                 logger.info(
@@ -275,12 +319,30 @@ class JobRunner:
                     job.max_attempts,
                     type(err).__name__,
                 )
+            return False
         else:
             async with self.sessions.begin() as session:
                 await jobs.complete(session, job_id=job.id, owner=self.owner, now=self.clock())
             JOBS_RUN.labels(job.kind, "done").inc()
+            return True
         finally:
             self._running.pop(job.id, None)
+
+    async def _dead(self, job: Finished) -> None:
+        JOBS_DEAD.labels(job.kind).inc()
+        logger.warning(
+            "job %s %s is dead after %d attempt(s): %s (see `coach-watts jobs`)",
+            job.kind,
+            job.key,
+            job.attempts,
+            job.error,
+        )
+        kind = self.kinds.get(job.kind)
+        if kind is not None and kind.on_dead is not None:
+            try:
+                await kind.on_dead(job)
+            except Exception:
+                logger.exception("telling about the dead job %s %s failed", job.kind, job.key)
 
     async def _heartbeat(self, job: Taken, lease: timedelta) -> None:
         while True:
@@ -290,11 +352,6 @@ class JobRunner:
                     await jobs.extend(session, ids=[job.id], owner=self.owner, until=self.clock() + lease)
             except Exception:  # one missed beat is covered by the rest of the lease
                 logger.warning("could not extend the lease of job %s %s", job.kind, job.key, exc_info=True)
-
-    @staticmethod
-    def _report_dead(kind: str, key: str, attempts: int, error: str | None) -> None:
-        JOBS_DEAD.labels(kind).inc()
-        logger.warning("job %s %s is dead after %d attempt(s): %s (see `coach-watts jobs`)", kind, key, attempts, error)
 
     # ----------------------------------------------------------------- housekeeping of the queue itself
 

@@ -46,6 +46,11 @@ class GiveUp(Exception):
     the queue, so that handlers in any package can raise it.)"""
 
 
+class RunAgain(Exception):
+    """Raised by a handler whose work was overtaken while it ran (a newer request arrived): the run counts as
+    done, and the job is queued at once for another, with all its attempts."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewJob:
     kind: str
@@ -93,8 +98,16 @@ class KindDepth:
     dead: int
 
 
-async def enqueue(session: AsyncSession, jobs: Sequence[NewJob], *, now: datetime) -> list[tuple[str, str]]:
-    """Queue the jobs whose (kind, key) is new; the (kind, key) pairs this call inserted."""
+async def enqueue(
+    session: AsyncSession, jobs: Sequence[NewJob], *, now: datetime, again: bool = False
+) -> list[tuple[str, str]]:
+    """Queue the jobs whose (kind, key) is new; the (kind, key) pairs this call queued.
+
+    ``again``: a key whose job has finished (done or dead) is queued again with all its attempts — a job that
+    stands for "bring this up to date" (an athlete's calendar), where a new request after a finished run needs
+    a new run, while requests arriving before the run starts coalesce into it. (A request arriving *while* it
+    runs is the handler's to notice: it raises `RunAgain`.)
+    """
     if not jobs:
         return []
     rows = [
@@ -110,9 +123,29 @@ async def enqueue(session: AsyncSession, jobs: Sequence[NewJob], *, now: datetim
         }
         for job in jobs
     ]
-    statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["kind", "key"])
+    statement = insert(Job).values(rows)
+    if again:
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "key"],
+            set_={getattr(Job, name): value for name, value in _AGAIN.items()}
+            | {Job.run_at: statement.excluded["runAt"], Job.payload: statement.excluded["payload"]},
+            where=Job.state.in_([DONE, DEAD]),
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["kind", "key"])
     result = await session.execute(statement.returning(Job.kind, Job.key))
     return [(kind, key) for kind, key in result.all()]
+
+
+# A finished job made new: queued, every attempt back, nothing of its last run.
+_AGAIN: dict[str, Any] = {
+    "state": QUEUED,
+    "attempts": 0,
+    "owner": None,
+    "lease_until": None,
+    "last_error": None,
+    "finished_at": None,
+}
 
 
 async def take(
@@ -124,10 +157,12 @@ async def take(
     limit: int,
     kinds: Collection[str],
     leases: dict[str, timedelta] | None = None,
+    keys: Collection[str] | None = None,
 ) -> list[Taken]:
     """Take up to ``limit`` due jobs of ``kinds`` for one attempt each, oldest first, honouring lock keys.
 
-    ``leases`` gives a kind a lease other than ``lease``. ``FOR UPDATE SKIP LOCKED``: processes taking at once
+    ``leases`` gives a kind a lease other than ``lease``; ``keys`` takes only jobs with those keys (a job run
+    at once where it was asked for). ``FOR UPDATE SKIP LOCKED``: processes taking at once
     each get different rows and never wait on each other. Commit soon after: the advisory locks on lock keys
     last until then.
     """
@@ -147,6 +182,7 @@ async def take(
                 Job.run_at <= now,
                 Job.kind.in_(list(kinds)),
                 or_(Job.lock_key.is_(None), ~held_elsewhere),
+                *([Job.key.in_(list(keys))] if keys is not None else []),
             )
             .order_by(Job.run_at, Job.id)
             # A few more than asked: two of them may share a lock key. Every row read stays locked until the
@@ -216,12 +252,18 @@ async def extend(session: AsyncSession, *, ids: Collection[int], owner: str, unt
     return set(result.all())
 
 
-async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datetime) -> bool:
-    """The job is done; False when this process no longer held it (its lease ran out and it was given back)."""
+async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datetime, again: bool = False) -> bool:
+    """The job is done (``again``: and queued at once for another run, all attempts back); False when this
+    process no longer held it (its lease ran out and it was given back)."""
+    values: dict[str, Any] = (
+        _AGAIN | {"run_at": now}
+        if again
+        else {"state": DONE, "finished_at": now, "lease_until": None, "last_error": None}
+    )
     result = await session.scalar(
         update(Job)
         .where(Job.id == job_id, Job.state == RUNNING, Job.owner == owner)
-        .values(state=DONE, finished_at=now, lease_until=None, last_error=None)
+        .values(values)
         .returning(Job.id)
         .execution_options(synchronize_session=False)
     )

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.runner import JOBS_DEAD, GiveUp, JobRunner, Kind
+from bot.jobs.runner import JOBS_DEAD, Finished, GiveUp, JobRunner, Kind, RunAgain
 from db.models import Job
 from db.repositories import jobs
 from db.repositories.jobs import DEAD, DONE, QUEUED, RUNNING, NewJob, Taken
@@ -278,3 +278,65 @@ async def test_finished_jobs_are_purged_after_their_keep(sessions: async_session
     async with sessions.begin() as session:
         assert await jobs.purge(session, done_before=T0 + timedelta(days=8), dead_before=T0) == 1
     assert [j.key for j in await _rows(sessions, "test.purge")] == ["new"]
+
+
+async def test_an_up_to_date_job_runs_again_for_a_request_after_it_finished_or_during_its_run(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """ "Bring this athlete up to date": requests before a run coalesce into it; one after it finished queues it
+    again (dead ones too, with all their attempts); one during the run makes the handler ask for another."""
+    clock = Clock()
+    runs: list[int] = []
+    overtaken = [True]
+
+    async def write(job: Taken) -> None:
+        runs.append(job.attempts)
+        if overtaken.pop() if overtaken else False:
+            raise RunAgain
+
+    runner = JobRunner(sessions, clock=clock)
+    runner.register(Kind("test.again", write))
+    request = [NewJob("test.again", "user-1")]
+    async with sessions.begin() as session:
+        assert await jobs.enqueue(session, request, now=T0, again=True) == [("test.again", "user-1")]
+        assert await jobs.enqueue(session, request, now=T0, again=True) == []  # queued: coalesced
+    await runner.run_due()
+    assert runs == [1, 1]  # overtaken during the first run: run again at once, all attempts back
+    async with sessions.begin() as session:
+        assert await jobs.enqueue(session, request, now=T0) == []  # without `again` a finished key stays done
+        assert await jobs.enqueue(session, request, now=T0, again=True) == [("test.again", "user-1")]
+    await runner.run_due()
+    assert runs == [1, 1, 1]
+    (row,) = await _rows(sessions, "test.again")
+    assert (row.state, row.attempts) == (DONE, 1)
+
+
+async def test_run_now_runs_one_job_where_it_is_asked_and_dead_jobs_are_told_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    told: list[tuple[str, int, str | None]] = []
+
+    async def failing(_job: Taken) -> None:
+        raise ConnectionError("calendar unreachable")
+
+    async def tell(job: Finished) -> None:
+        told.append((job.key, job.attempts, job.error))
+
+    runner = JobRunner(sessions, clock=clock)
+    runner.register(Kind("test.now", failing, max_attempts=2, on_dead=tell))
+    await runner.enqueue([NewJob("test.now", "a", max_attempts=2), NewJob("test.now", "b", max_attempts=2)])
+    assert await runner.run_now("test.now", "a") is False  # failed: retried later
+    assert await runner.run_now("test.now", "a") is None  # not due before its backoff
+    (a, b) = await _rows(sessions, "test.now")
+    assert (a.state, a.attempts, b.state, b.attempts) == (QUEUED, 1, QUEUED, 0)  # only "a" ran
+    clock.now += timedelta(minutes=1)
+    assert await runner.run_now("test.now", "a") is False
+    assert told == [("a", 2, "ConnectionError: calendar unreachable")]
+    # "b" is taken by a process that dies on its last attempt: the sweeping process tells it.
+    async with sessions.begin() as session:
+        await session.execute(update(Job).where(Job.key == "b").values(attempts=1))
+        await jobs.take(session, owner="gone", now=clock.now, lease=timedelta(minutes=1), limit=1, kinds=["test.now"])
+    clock.now += timedelta(minutes=2)
+    await runner.run_due()
+    assert told[1:] == [("b", 2, "the process running its last attempt stopped")]
