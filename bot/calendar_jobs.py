@@ -1,17 +1,18 @@
 """The calendar job: keeps each athlete's Intervals.icu calendar in step with their plan, durably.
 
-The work list is "CalendarSync" (`db.repositories.calendar_sync`): one row per athlete with the sync on, set
-pending by database triggers whenever a planned session or a threshold changes. Every process polls it every
-`POLL_S` seconds; a pending row is claimed with ``FOR UPDATE SKIP LOCKED`` and a lease, so one worker writes
-an athlete at a time and a worker that dies hands its row on when the lease ends. A run renders the athlete's
+The work is one job per athlete on the job queue (kind `calendar_sync.KIND`, keyed by the user id, locked per
+athlete), queued again by database triggers whenever a planned session or a threshold changes
+(`db.repositories.calendar_sync`): any number of changes coalesce into one run. A run renders the athlete's
 window (`coach.calendar_events`) and reconciles it (`CalendarWriter`: creates, rewrites what differs, removes
 ours the plan dropped, never touches the athlete's own events) through the sync engine's HTTP client — the
-Intervals.icu app's rate limiter and the engine's retry policy for 429 and 5xx.
+Intervals.icu app's rate limiter and the engine's retry policy for 429 and 5xx. A change that arrived during
+the run makes it run again.
 
-A run that still fails is retried with backoff (`retry_in`) up to the inbox's attempts, then parked and told in
-chat once. A refused grant or key marks the connection lost and sends the one reconnect message
-(`TokenManager.refused`), as a failed sync does; no write is tried for an athlete without a working
-connection, so disconnecting stops every write.
+A run that still fails is retried by the queue with backoff (`retry_in`) up to `MAX_ATTEMPTS`, then the job is
+dead and the athlete is told in chat once (the queue tells this module of each job that dies, also when its
+process died during the last attempt). The next change of the plan queues it anew. A refused grant or key
+marks the connection lost and sends the one reconnect message (`TokenManager.refused`), as a failed sync does;
+no write is tried for an athlete without a working connection, so disconnecting stops every write.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.runner import JobRunner, Kind
+from bot.jobs.runner import Finished, JobRunner, Kind, RunAgain
 from bot.texts import calendar as texts_calendar
 from coach import calendar_events, i18n
 from coach.daily import local_today
 from db.repositories import calendar_sync, integrations, users
-from db.repositories.inbox import MAX_ATTEMPTS
+from db.repositories.calendar_sync import KIND, MAX_ATTEMPTS
 from db.repositories.jobs import Taken
 from integrations.errors import ProviderAuthError, ProviderError
 from integrations.intervals.calendar import CalendarChanges, CalendarEvent, CalendarWriter
@@ -40,15 +41,17 @@ logger = logging.getLogger(__name__)
 
 PROVIDER = "intervals"
 ADVANCE = "calendar.advance"
-POLL_S = 15  # a plan change reaches the calendar within a poll and a run: well under a minute
-LEASE = timedelta(minutes=5)  # longer than a run with all its retries; a dead worker's row returns after it
-BATCH = 20
+LEASE = timedelta(minutes=5)  # kept alive while a run lasts; a dead worker's job returns after it
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(minutes=30)
 
 Notify = Callable[[int, str], Awaitable[None]]
 
 WRITTEN, SETTLED, RETRYING, PARKED, AUTH_LOST = "written", "settled", "retrying", "parked", "auth lost"
+
+
+class CalendarWriteFailed(Exception):
+    """An attempt failed; the queue retries it (or, after the last one, the job is dead)."""
 
 
 def retry_in(attempts: int) -> timedelta:
@@ -63,6 +66,7 @@ class Outcome:
     status: str
     changes: CalendarChanges | None = None
     error: str | None = None
+    overtaken: bool = False  # a change of the plan arrived during the run: it runs again
 
 
 def _event(planned: calendar_events.PlannedEvent) -> CalendarEvent:
@@ -90,10 +94,23 @@ class CalendarJobs:
         self.sessions = sessions
         self.notify = notify
         self.clock = clock
+        self.runner: JobRunner | None = None
+        self.outcomes: list[Outcome] = []  # every run's outcome, in order (what `run_due` hands its caller)
 
     def install(self, runner: JobRunner) -> None:
-        """Poll the calendar inbox every `POLL_S`; move every athlete's window on once an hour (the job queue)."""
-        runner.poll("calendar-writes", POLL_S, self.run_due)
+        """The athletes' write jobs, and the hourly move of every athlete's window, on the job queue."""
+        self.runner = runner
+        runner.register(
+            Kind(
+                KIND,
+                self._job,
+                max_attempts=MAX_ATTEMPTS,
+                first_retry=FIRST_RETRY,
+                last_retry=LAST_RETRY,
+                lease=LEASE,
+                on_dead=self._dead,
+            )
+        )
         # The window moves a day at local midnight: an athlete whose last run is over 12 hours old is run again.
         runner.every(
             Kind(ADVANCE, self._advance, max_attempts=3, first_retry=timedelta(minutes=1)),
@@ -115,89 +132,84 @@ class CalendarJobs:
     # ------------------------------------------------------------------------------------------ running
 
     async def run_due(self) -> list[Outcome]:
-        """Every pending job whose backoff has passed, until none is left; parked jobs are told in chat."""
-        outcomes: list[Outcome] = []
-        now = self.clock()
-        async with self.sessions.begin() as session:
-            for user_id in await calendar_sync.park_exhausted(session, now=now, lease=LEASE):
-                logger.warning("calendar job of user %s parked: its last attempt never finished", user_id)
-        await self._report_parked()
-        while True:
-            async with self.sessions.begin() as session:
-                claims = await calendar_sync.claim_due(session, now=self.clock(), lease=LEASE, limit=BATCH)
-            if not claims:
-                return outcomes
-            for claim in claims:
-                outcomes.append(await self._run(claim))
+        """Run every due job of the queue now, in this process, until none is left; the calendar runs' outcomes
+        (tests and one-shot commands; a running bot's runner does this by itself)."""
+        assert self.runner is not None, "install() first"
+        start = len(self.outcomes)
+        await self.runner.run_due()
+        return self.outcomes[start:]
 
     async def run_user(self, user_id: str) -> Outcome | None:
-        """Run one athlete's pending job now (after the confirmation); None when another worker has it."""
-        async with self.sessions.begin() as session:
-            claim = await calendar_sync.claim_user(session, user_id=user_id, now=self.clock(), lease=LEASE)
-        return await self._run(claim) if claim is not None else None
+        """Run one athlete's queued job now (after the confirmation); None when it is not due or another worker
+        has it."""
+        assert self.runner is not None, "install() first"
+        start = len(self.outcomes)
+        if await self.runner.run_now(KIND, user_id) is None:
+            return None
+        mine = [o for o in self.outcomes[start:] if o.user_id == user_id]
+        return mine[0] if mine else None
 
-    async def _run(self, claim: calendar_sync.Claim) -> Outcome:
-        user_id = claim.user_id
+    async def _job(self, job: Taken) -> None:
+        outcome = await self._run(job.key, attempts=job.attempts, last=job.last_attempt)
+        self.outcomes.append(outcome)
+        if outcome.status in (RETRYING, PARKED):
+            raise CalendarWriteFailed(outcome.error or "the calendar write failed")
+        if outcome.status == WRITTEN and outcome.overtaken:
+            raise RunAgain
+
+    async def _run(self, user_id: str, *, attempts: int, last: bool) -> Outcome:
         async with self.sessions.begin() as session:
             user = await users.get(session, user_id=user_id)
+            generation = await calendar_sync.generation(session, user_id=user_id)
             connection = await integrations.get(session, user_id=user_id, provider=PROVIDER)
-            if user is None or connection is None or integrations.auth_lost(connection):
+            if user is None or generation is None:
+                return Outcome(user_id, SETTLED, error="the calendar sync is off")
+            if connection is None or integrations.auth_lost(connection):
                 reason = "Intervals.icu is not connected" if connection is None else "Intervals.icu needs reconnecting"
-                await calendar_sync.settle(session, user_id=user_id, now=self.clock(), error=reason)
                 return Outcome(user_id, SETTLED, error=reason)
             today = local_today(user, self.clock())
             with i18n.speaking_to(user):  # the events' names in the athlete's calendar, in their language
                 planned = await calendar_events.planned_events(session, user, today=today)
-        first, last = calendar_events.window(today)
+        first, last_day = calendar_events.window(today)
         events = [_event(p) for p in planned]
         try:
-            changes = await self.writer(user_id).reconcile(oldest=first, newest=last, events=events)
+            changes = await self.writer(user_id).reconcile(oldest=first, newest=last_day, events=events)
         except ProviderAuthError as err:
             await self.engine.connector.tokens.refused(user_id, PROVIDER, texts_calendar.REFUSED)
-            async with self.sessions.begin() as session:
-                await calendar_sync.settle(session, user_id=user_id, now=self.clock(), error=str(err))
             return Outcome(user_id, AUTH_LOST, error=str(err))
         except ProviderError as err:
-            return await self._failed(claim, str(err))
-        except Exception as err:  # a bug must not lose the job: it is retried, then parked and told
+            return self._failed(user_id, attempts, last, str(err))
+        except Exception as err:  # a bug must not lose the job: it is retried, then dead and told
             logger.exception("calendar write for user %s failed", user_id)
-            return await self._failed(claim, type(err).__name__)
+            return self._failed(user_id, attempts, last, type(err).__name__)
         written = {e.external_id: (e.day, e.payload(), changes.event_ids.get(e.external_id)) for e in events}
         async with self.sessions.begin() as session:
             await calendar_sync.record_written(
                 session, user_id=user_id, written=written, removed=list(changes.deleted), now=self.clock()
             )
-            await calendar_sync.done(session, claim=claim, now=self.clock())
-        return Outcome(user_id, WRITTEN, changes)
+            now_generation = await calendar_sync.generation(session, user_id=user_id)
+        overtaken = now_generation is not None and now_generation != generation
+        return Outcome(user_id, WRITTEN, changes, overtaken=overtaken)
 
-    async def _failed(self, claim: calendar_sync.Claim, error: str) -> Outcome:
-        logger.warning("calendar write for user %s failed (attempt %d): %s", claim.user_id, claim.attempts, error)
-        now = self.clock()
-        async with self.sessions.begin() as session:
-            parked = await calendar_sync.failed(
-                session, claim=claim, now=now, retry_in=retry_in(claim.attempts), error=error
-            )
-        if parked:
-            logger.warning("calendar job of user %s parked after %d attempts", claim.user_id, MAX_ATTEMPTS)
-            await self._report_parked()
-            return Outcome(claim.user_id, PARKED, error=error)
-        return Outcome(claim.user_id, RETRYING, error=error)
+    @staticmethod
+    def _failed(user_id: str, attempts: int, last: bool, error: str) -> Outcome:
+        logger.warning("calendar write for user %s failed (attempt %d): %s", user_id, attempts, error)
+        return Outcome(user_id, PARKED if last else RETRYING, error=error)
 
-    async def _report_parked(self) -> None:
-        """Tell each athlete whose job was parked, once (the mark is committed before the message is sent)."""
+    async def _dead(self, job: Finished) -> None:
+        """Tell the athlete their calendar is no longer kept in step (once per job that died)."""
+        user_id = job.key
         async with self.sessions() as session:
-            pending = await calendar_sync.unreported_parked(session)
-        for user_id in pending:
-            async with self.sessions.begin() as session:
-                user = await users.get(session, user_id=user_id)
-                first = await calendar_sync.mark_reported(session, user_id=user_id, now=self.clock())
-            if first and user is not None and user.telegram_chat_id is not None:
-                with i18n.speaking_to(user):
-                    notice = texts_calendar.parked()
-                try:
-                    await self.notify(user.telegram_chat_id, notice)
-                except Exception:
-                    logger.warning("could not tell user %s that the calendar write failed", user_id, exc_info=True)
+            user = await users.get(session, user_id=user_id)
+            on = await calendar_sync.generation(session, user_id=user_id) is not None
+        if user is None or user.telegram_chat_id is None or not on:
+            return
+        with i18n.speaking_to(user):
+            notice = texts_calendar.parked()
+        try:
+            await self.notify(user.telegram_chat_id, notice)
+        except Exception:
+            logger.warning("could not tell user %s that the calendar write failed", user_id, exc_info=True)
 
     # ------------------------------------------------------------------------------------------ stopping
 

@@ -27,7 +27,6 @@ from bot import backups
 from bot.app import build_application, polling, webhook
 from bot.asgi_server import BackgroundServer
 from bot.backups import RestoreRefused
-from bot.calendar_jobs import CalendarJobs
 from bot.console.botapi import LocalBotApi
 from bot.console.repl import CONSOLE_USER_ID, CONSOLE_USER_NAME, Console
 from bot.context import AppContext, utc_now
@@ -101,7 +100,7 @@ async def _run(settings: Settings) -> None:
             else None
         )
         syncs = attach_sync(ctx, app, connector)
-        calendar = attach_calendar(ctx, app, syncs)
+        attach_calendar(ctx, app, syncs)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -120,7 +119,7 @@ async def _run(settings: Settings) -> None:
                 scheduler = BriefScheduler(app, ctx, request_sync=syncs.request_sync)
                 settle_heap()
                 scheduler.start()
-                jobs = background_jobs(ctx, app, syncs, calendar)
+                jobs = background_jobs(ctx, app, syncs)
                 await jobs.start()
                 try:
                     await stop.wait()
@@ -141,7 +140,7 @@ async def _run(settings: Settings) -> None:
             await connector.aclose()
 
 
-def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs, calendar: CalendarJobs) -> JobRunner:  # type: ignore[type-arg]
+def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs) -> JobRunner:  # type: ignore[type-arg]
     """This process's job runner (``ctx.jobs``) with the periodic kinds declared (start it; every process runs one)."""
     settings = ctx.settings
     job_runner = ctx.jobs if ctx.jobs is not None else JobRunner(ctx.sessions, clock=ctx.clock)
@@ -155,7 +154,6 @@ def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs, calenda
     ).install(job_runner)
     housekeeping.install(job_runner, ctx.sessions, clock=ctx.clock)
     PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(job_runner)
-    calendar.install(job_runner)
     return job_runner
 
 
@@ -255,6 +253,8 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
                 notice = "(Your database is empty: type /demo to load a demo athlete.)"
         async with BackgroundServer(api.asgi()) as server, open_llm(settings, database.sessions) as llm:
             ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
+            # The console runs the jobs the calendar sync queues; the periodic ones are `coach-watts run`'s.
+            ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
             connector = build_connector(settings, ctx, open_vault(settings))
             app = build_application(
                 ctx,
@@ -265,10 +265,12 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             deps = attach(ctx, app, connector)
             syncs = attach_sync(ctx, app, connector)
             attach_calendar(ctx, app, syncs)
+            await ctx.jobs.start()
             try:
                 async with _http_server(settings, deps, required=False), polling(app):
                     await console.run(notice=notice)
             finally:
+                await ctx.jobs.stop()
                 await syncs.stop()
                 await syncs.engine.aclose()
                 await connector.aclose()

@@ -20,6 +20,7 @@ from bot.handlers.connect import ReconnectNotifier
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps, Notify
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
+from bot.jobs.runner import JobRunner
 from bot.settings import PROVIDERS, Settings
 from bot.sync_chat import ChatSyncs
 from integrations.connect import Connector
@@ -50,8 +51,11 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
 
 
 def attach_calendar(ctx: AppContext, app: Application, syncs: ChatSyncs) -> CalendarJobs:  # type: ignore[type-arg]
-    """The Intervals.icu calendar job behind /plan sync (install it on a scheduler to keep calendars in step)."""
+    """The Intervals.icu calendar job behind /plan sync, its kinds declared on this process's job runner."""
     jobs = CalendarJobs(syncs.engine, ctx.sessions, notify=notifier(app.bot), clock=ctx.clock)
+    if ctx.jobs is None:
+        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
+    jobs.install(ctx.jobs)
     ctx.calendar = jobs
     return jobs
 

@@ -761,6 +761,7 @@ class Job(Base):
     owner: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None] = mapped_column("leaseUntil", TZ_TIMESTAMP)
     last_error: Mapped[str | None] = mapped_column("lastError", Text)
+    # When it was queued (again, for a key queued anew): what the age of waiting work is counted from.
     created_at: Mapped[datetime] = mapped_column("createdAt", TZ_TIMESTAMP, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column("finishedAt", TZ_TIMESTAMP)
 
@@ -948,14 +949,13 @@ class PlannedWorkout(Base):
 
 
 class CalendarSync(Base):
-    """An athlete's Intervals.icu calendar sync: on or off, and its one pending write job.
+    """An athlete's Intervals.icu calendar sync: on or off, and how many writes were asked for.
 
-    The row is the switch (``enabled``) and, at the same time, the user's job in the calendar inbox
-    (`db.repositories.inbox`): every change of the athlete's planned sessions, or of the thresholds their
-    targets are written in, sets ``requestedAt`` again (database triggers, migration 0019), so any number of
-    changes coalesce into one pending job that re-reconciles the athlete's window. A job is taken with a lease
-    (``claimedAt``), counted (``attempts``), retried not before ``notBefore`` and parked after the last attempt;
-    ``reportedAt`` records that a parked job was told in chat, once.
+    The row is the switch (``enabled``). Every change of the athlete's planned sessions, or of the thresholds
+    their targets are written in, counts a request (``generation``, ``requestedAt``) and queues the athlete's
+    write job again on the job queue ("Job", kind ``calendar.write``, keyed by the user id) — database
+    triggers (migrations 0019 and 0026) — so any number of changes coalesce into one pending job that
+    re-reconciles the athlete's window; a job that finds the generation changed since it started runs again.
     """
 
     __tablename__ = "CalendarSync"
@@ -965,16 +965,9 @@ class CalendarSync(Base):
     enabled_at: Mapped[datetime] = mapped_column("enabledAt", TZ_TIMESTAMP, server_default=func.now())
     stopped_at: Mapped[datetime | None] = mapped_column("stoppedAt", TZ_TIMESTAMP)
     requested_at: Mapped[datetime] = mapped_column("requestedAt", TZ_TIMESTAMP, server_default=func.now())
-    # Counts the requests: a job that finds it changed since its claim leaves the row pending (a change arrived
-    # while it wrote), without comparing the database's clock with the application's.
+    # Counts the requests: a job that finds it changed since it started runs again (a change arrived while it
+    # wrote), without comparing the database's clock with the application's.
     generation: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
-    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
-    not_before: Mapped[datetime | None] = mapped_column("notBefore", TZ_TIMESTAMP)
-    processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
-    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
-    reported_at: Mapped[datetime | None] = mapped_column("reportedAt", TZ_TIMESTAMP)
-    last_error: Mapped[str | None] = mapped_column("lastError", Text)
 
 
 class CalendarEntry(Base):

@@ -83,7 +83,7 @@ class PlanJobs:
         due: list[NewJob] = []
         for user in active:
             local = _local(user, now)
-            lock = f"user:{user.id}"
+            lock = jobs.user_lock(user.id)
             if local.time() >= CLOSE_AFTER:
                 key = f"{user.id}:{local.date().isoformat()}"
                 due.append(NewJob(kind=DAY_JOB, key=key, payload={"user_id": user.id}, lock_key=lock, max_attempts=3))

@@ -81,7 +81,7 @@ class Reconciler:
                 kind=CONNECTION,
                 key=f"{day}:{user_id}:{provider}",
                 payload={"user_id": user_id, "provider": provider, "days": self.days},
-                lock_key=f"connection:{user_id}:{provider}",
+                lock_key=jobs.connection_lock(user_id, provider),
                 max_attempts=4,
             )
             for user_id, provider in await self.engine.connections()

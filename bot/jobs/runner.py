@@ -125,8 +125,6 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_sweep: datetime | None = None
-        self._polls: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
-        self._poll_tasks: list[asyncio.Task[None]] = []
 
     # ----------------------------------------------------------------- declaring work
 
@@ -141,11 +139,6 @@ class JobRunner:
         schedule = Schedule(kind.name, trigger)
         schedule.due_slot(self.clock())  # the first slot is the next one from now
         self.schedules.append(schedule)
-
-    def poll(self, name: str, every_s: float, check: Callable[[], Awaitable[object]]) -> None:
-        """Call ``check`` every ``every_s`` seconds in this process, for a queue that is a table of its own
-        (the calendar writes of "CalendarSync"): its rows are the durable state, so the poll needs none."""
-        self._polls.append((name, every_s, check))
 
     async def enqueue(self, new: Sequence[NewJob]) -> list[tuple[str, str]]:
         """Queue jobs in a transaction of their own; the (kind, key) pairs that were new. Wakes this process."""
@@ -164,19 +157,14 @@ class JobRunner:
     async def start(self) -> None:
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
-            self._poll_tasks = [
-                asyncio.create_task(self._poll_loop(name, every_s, check), name=f"poll-{name}")
-                for name, every_s, check in self._polls
-            ]
 
     async def stop(self) -> None:
         """Stop taking jobs; jobs still running are cancelled and given back at once (their attempt not counted)."""
-        for task in [*self._poll_tasks, *([self._loop_task] if self._loop_task is not None else [])]:
-            task.cancel()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._loop_task = None
-        self._poll_tasks = []
+                await self._loop_task
+            self._loop_task = None
         running = dict(self._running)
         for job_task in running.values():
             job_task.cancel()
@@ -199,15 +187,6 @@ class JobRunner:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
-
-    @staticmethod
-    async def _poll_loop(name: str, every_s: float, check: Callable[[], Awaitable[object]]) -> None:
-        while True:
-            try:
-                await check()
-            except Exception:  # its rows stay pending: the next poll takes them
-                logger.exception("the %s poll failed", name)
-            await asyncio.sleep(every_s)
 
     async def run_due(self, *, wait: bool = True) -> int:
         """One pass: enqueue due schedule slots, sweep when due, take what is due and start it; the number started.

@@ -1,42 +1,33 @@
-"""The Intervals.icu calendar sync: the athlete's switch, its pending write job, and what was written.
+"""The Intervals.icu calendar sync: the athlete's switch, its write job, and what was written.
 
-One "CalendarSync" row per athlete is both the switch and the athlete's job in an inbox (`db.repositories.inbox`):
-database triggers (migration 0019) set it pending again whenever a planned session or a threshold changes, so
-many changes make one job, which re-reconciles the athlete's whole window. A job is claimed with a lease; a
-change that arrives while it runs raises ``generation``, and the job then leaves the row pending instead of
-marking it done. "CalendarEntry" holds the event we last wrote per planned session.
+One "CalendarSync" row per athlete is the switch (``enabled``) and a ``generation`` that counts requests. The
+work is one job of the job queue per athlete (`KIND`, keyed by the user id, `db.repositories.jobs`): database
+triggers (migration 0019, then 0026) count a request and queue the job again whenever a planned session or a
+threshold changes, so many changes make one job, which re-reconciles the athlete's whole window. A change that
+arrives while the job runs raises ``generation``; the job sees it at the end and runs again (`jobs.RunAgain`).
+"CalendarEntry" holds the event we last wrote per planned session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CalendarEntry, CalendarSync
-from db.repositories import inbox
+from db.models import CalendarEntry, CalendarSync, Job
+from db.repositories import jobs
 
-JOBS = inbox.Inbox(
-    model=CalendarSync,
-    key=CalendarSync.user_id,
-    received_at=CalendarSync.requested_at,
-    claimed_at=CalendarSync.claimed_at,
-    attempts=CalendarSync.attempts,
-    processed_at=CalendarSync.processed_at,
-    parked_at=CalendarSync.parked_at,
-)
+KIND = "calendar.write"
+MAX_ATTEMPTS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    user_id: str
-    generation: int
-    attempts: int
+def job(user_id: str, *, now: datetime) -> jobs.NewJob:
+    """The athlete's write job; one at a time per athlete, like every job that changes their plan."""
+    return jobs.NewJob(kind=KIND, key=user_id, lock_key=jobs.user_lock(user_id), run_at=now, max_attempts=MAX_ATTEMPTS)
 
 
 async def get(session: AsyncSession, *, user_id: str) -> CalendarSync | None:
@@ -47,166 +38,77 @@ async def is_on(session: AsyncSession, *, user_id: str) -> bool:
     return bool(await session.scalar(select(CalendarSync.enabled).where(CalendarSync.user_id == user_id)))
 
 
+async def generation(session: AsyncSession, *, user_id: str) -> int | None:
+    """How many requests the athlete's sync has had; None when it is off."""
+    return await session.scalar(
+        select(CalendarSync.generation).where(CalendarSync.user_id == user_id, CalendarSync.enabled.is_(True))
+    )
+
+
 async def turn_on(session: AsyncSession, *, user_id: str, now: datetime) -> None:
-    """Sync on, with a job pending now (a second confirmation only requests another reconciliation)."""
-    pending = {
-        "enabled": True,
-        "stopped_at": None,
-        "requested_at": now,
-        "generation": CalendarSync.generation + 1,
-        "attempts": 0,
-        "not_before": None,
-        "processed_at": None,
-        "parked_at": None,
-        "reported_at": None,
-        "last_error": None,
-    }
+    """Sync on, with its job queued now (a second confirmation only requests another reconciliation)."""
     statement = insert(CalendarSync).values(user_id=user_id, enabled=True, enabled_at=now, requested_at=now)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[CalendarSync.user_id],
-            set_={getattr(CalendarSync, name): value for name, value in pending.items()}
-            | {CalendarSync.enabled_at: now},
+            set_={
+                CalendarSync.enabled: True,
+                CalendarSync.stopped_at: None,
+                CalendarSync.requested_at: now,
+                CalendarSync.generation: CalendarSync.generation + 1,
+                CalendarSync.enabled_at: now,
+            },
         )
     )
+    await jobs.enqueue(session, [job(user_id, now=now)], now=now, again=True)
 
 
 async def turn_off(session: AsyncSession, *, user_id: str, now: datetime) -> bool:
-    """Sync off: no job runs for the athlete any more; whether it was on."""
+    """Sync off: no job runs for the athlete any more (a queued one is dropped); whether it was on."""
     result = await session.execute(
         update(CalendarSync)
         .where(CalendarSync.user_id == user_id, CalendarSync.enabled.is_(True))
-        .values(enabled=False, stopped_at=now, processed_at=now, claimed_at=None)
+        .values(enabled=False, stopped_at=now)
         .returning(CalendarSync.user_id)
+    )
+    await session.execute(
+        update(Job)
+        .where(Job.kind == KIND, Job.key == user_id, Job.state == jobs.QUEUED)
+        .values(state=jobs.DONE, finished_at=now)
     )
     return result.first() is not None
 
 
 async def request(session: AsyncSession, *, user_id: str, now: datetime) -> None:
     """Ask for a reconciliation of an athlete whose sync is on (the window moved on a day, say)."""
-    await session.execute(
+    result = await session.execute(
         update(CalendarSync)
         .where(CalendarSync.user_id == user_id, CalendarSync.enabled.is_(True))
-        .values(
-            requested_at=now,
-            generation=CalendarSync.generation + 1,
-            attempts=0,
-            not_before=None,
-            processed_at=None,
-            parked_at=None,
-            reported_at=None,
-        )
-    )
-
-
-async def request_stale(session: AsyncSession, *, done_before: datetime, now: datetime) -> int:
-    """Request every enabled, idle athlete's job last done before ``done_before`` (the window moves daily)."""
-    result = await session.execute(
-        update(CalendarSync)
-        .where(
-            CalendarSync.enabled.is_(True),
-            CalendarSync.parked_at.is_(None),
-            CalendarSync.processed_at.is_not(None),
-            CalendarSync.processed_at < done_before,
-        )
-        .values(requested_at=now, generation=CalendarSync.generation + 1, attempts=0, processed_at=None)
-        .returning(CalendarSync.user_id)
-    )
-    return len(result.all())
-
-
-async def claim_due(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-    """Claim up to ``limit`` pending jobs whose backoff has passed (``FOR UPDATE SKIP LOCKED``, with a lease)."""
-    keys = await inbox.take_next(
-        session,
-        JOBS,
-        now=now,
-        lease=lease,
-        limit=limit,
-        where=(
-            CalendarSync.enabled.is_(True),
-            or_(CalendarSync.not_before.is_(None), CalendarSync.not_before <= now),
-        ),
-    )
-    if not keys:
-        return []
-    rows = await session.execute(
-        select(CalendarSync.user_id, CalendarSync.generation, CalendarSync.attempts).where(
-            CalendarSync.user_id.in_(keys)
-        )
-    )
-    return [Claim(user_id, generation, attempts) for user_id, generation, attempts in rows.all()]
-
-
-async def claim_user(session: AsyncSession, *, user_id: str, now: datetime, lease: timedelta) -> Claim | None:
-    """Claim one athlete's pending job (the confirmation runs it at once); None when it is held or done."""
-    row = await inbox.claim(
-        session,
-        JOBS,
-        key=user_id,
-        now=now,
-        lease=lease,
-        returning=(CalendarSync.user_id, CalendarSync.generation, CalendarSync.attempts),
-    )
-    if row is None:
-        return None
-    user, generation, attempts = tuple(row)
-    return Claim(str(user), int(generation), int(attempts))
-
-
-async def done(session: AsyncSession, *, claim: Claim, now: datetime) -> bool:
-    """The job wrote the window: done, unless a change arrived meanwhile (then it stays pending; False)."""
-    result = await session.execute(
-        update(CalendarSync)
-        .where(CalendarSync.user_id == claim.user_id, CalendarSync.generation == claim.generation)
-        .values(processed_at=now, claimed_at=None, last_error=None, not_before=None)
+        .values(requested_at=now, generation=CalendarSync.generation + 1)
         .returning(CalendarSync.user_id)
     )
     if result.first() is not None:
-        return True
-    await session.execute(
-        update(CalendarSync)
-        .where(CalendarSync.user_id == claim.user_id)
-        .values(claimed_at=None, last_error=None, not_before=None)
-    )
-    return False
+        await jobs.enqueue(session, [job(user_id, now=now)], now=now, again=True)
 
 
-async def failed(session: AsyncSession, *, claim: Claim, now: datetime, retry_in: timedelta, error: str) -> bool:
-    """An attempt failed: parked after its last attempt (True), else retried from ``now + retry_in``."""
-    return await inbox.give_back(session, JOBS, key=claim.user_id, now=now, last_error=error, not_before=now + retry_in)
-
-
-async def settle(session: AsyncSession, *, user_id: str, now: datetime, error: str) -> None:
-    """Done without writing, for good (no connection, or one that needs reconnecting): nothing to retry."""
-    await session.execute(
-        update(CalendarSync)
-        .where(CalendarSync.user_id == user_id)
-        .values(processed_at=now, claimed_at=None, last_error=error)
-    )
-
-
-async def park_exhausted(session: AsyncSession, *, now: datetime, lease: timedelta) -> Sequence[Any]:
-    """Park jobs whose last attempt died with its worker; their user ids."""
-    return await inbox.park_exhausted(session, JOBS, now=now, lease=lease)
-
-
-async def unreported_parked(session: AsyncSession) -> list[str]:
-    stmt = select(CalendarSync.user_id).where(
-        CalendarSync.parked_at.is_not(None), CalendarSync.reported_at.is_(None), CalendarSync.enabled.is_(True)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
-async def mark_reported(session: AsyncSession, *, user_id: str, now: datetime) -> bool:
-    """Record that the parked job was told in chat; False when someone already did (tell once)."""
-    result = await session.execute(
-        update(CalendarSync)
-        .where(CalendarSync.user_id == user_id, CalendarSync.reported_at.is_(None))
-        .values(reported_at=now)
-        .returning(CalendarSync.user_id)
-    )
-    return result.first() is not None
+async def request_stale(session: AsyncSession, *, done_before: datetime, now: datetime) -> int:
+    """Queue again every enabled athlete whose last write finished before ``done_before`` (the window moves
+    daily); a job that died waits for the next change or an operator instead."""
+    stale = (
+        await session.scalars(
+            select(Job.key)
+            .join(CalendarSync, CalendarSync.user_id == Job.key)
+            .where(
+                Job.kind == KIND,
+                Job.state == jobs.DONE,
+                Job.finished_at < done_before,
+                CalendarSync.enabled.is_(True),
+            )
+        )
+    ).all()
+    for user_id in stale:
+        await request(session, user_id=user_id, now=now)
+    return len(stale)
 
 
 # --------------------------------------------------------------------------- what was written

@@ -128,7 +128,11 @@ async def enqueue(
         statement = statement.on_conflict_do_update(
             index_elements=["kind", "key"],
             set_={getattr(Job, name): value for name, value in _AGAIN.items()}
-            | {Job.run_at: statement.excluded["runAt"], Job.payload: statement.excluded["payload"]},
+            | {
+                Job.run_at: statement.excluded["runAt"],
+                Job.payload: statement.excluded["payload"],
+                Job.created_at: statement.excluded["createdAt"],
+            },
             where=Job.state.in_([DONE, DEAD]),
         )
     else:
@@ -256,7 +260,7 @@ async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datet
     """The job is done (``again``: and queued at once for another run, all attempts back); False when this
     process no longer held it (its lease ran out and it was given back)."""
     values: dict[str, Any] = (
-        _AGAIN | {"run_at": now}
+        _AGAIN | {"run_at": now, "created_at": now}
         if again
         else {"state": DONE, "finished_at": now, "lease_until": None, "last_error": None}
     )
@@ -359,7 +363,8 @@ async def purge(session: AsyncSession, *, done_before: datetime, dead_before: da
 async def depths(session: AsyncSession, *, now: datetime) -> list[KindDepth]:
     """Per kind: due jobs and the age of the oldest, running and dead ones (for ``/metrics``)."""
     due = func.count().filter(Job.state == QUEUED, Job.run_at <= now)
-    oldest = func.min(Job.run_at).filter(Job.state == QUEUED, Job.run_at <= now)
+    # Due since its run time, or since it was queued when that is later (a job due "at once" has the epoch).
+    oldest = func.min(func.greatest(Job.run_at, Job.created_at)).filter(Job.state == QUEUED, Job.run_at <= now)
     running = func.count().filter(Job.state == RUNNING)
     dead = func.count().filter(Job.state == DEAD)
     rows = (
@@ -401,6 +406,30 @@ async def retry_dead(session: AsyncSession, *, job_id: int, now: datetime) -> bo
         .execution_options(synchronize_session=False)
     )
     return result is not None
+
+
+def user_lock(user_id: str) -> str:
+    """The lock key of work on one athlete's data; `connection_lock` for one of their connections."""
+    return f"user:{user_id}"
+
+
+def connection_lock(user_id: str, provider: str) -> str:
+    return f"connection:{user_id}:{provider}"
+
+
+async def forget_user(session: AsyncSession, *, user_id: str) -> int:
+    """Delete the jobs about an athlete whose account is deleted (every such job is locked by their user or one
+    of their connections); a running one is left to end, finding nothing. How many were deleted."""
+    result = await session.execute(
+        delete(Job).where(
+            Job.state != RUNNING,
+            or_(
+                Job.lock_key == user_lock(user_id),
+                Job.lock_key.startswith(f"connection:{user_id}:", autoescape=True),
+            ),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def get(session: AsyncSession, *, kind: str, key: str) -> Job | None:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Account, User
+from db.repositories import jobs
 
 TELEGRAM = "telegram"
 # The seed requires a unique e-mail; Telegram users have none. A per-user address under the reserved
@@ -86,6 +87,8 @@ async def link_telegram_user(
 
 
 async def delete(session: AsyncSession, *, user_id: str) -> None:
+    """The account and everything that cascades from it, and the background jobs about it."""
     user = await session.get(User, user_id)
     if user is not None:
         await session.delete(user)
+    await jobs.forget_user(session, user_id=user_id)

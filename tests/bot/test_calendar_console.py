@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.calendar_jobs import CalendarJobs
 from bot.console.repl import CONSOLE_USER_ID, Console
+from bot.jobs.runner import JobRunner
 from db.repositories import users
 from integrations.retry import RetryPolicy
 from integrations.sync.engine import SyncEngine
@@ -48,7 +49,9 @@ async def test_preview_confirm_stop_and_documents_in_the_console(harness: Harnes
         limiters={"intervals": env.limiter},
     )
     harness.ctx.connector = env.connector
-    harness.ctx.calendar = CalendarJobs(engine, harness.sessions, notify=notify, clock=harness.ctx.clock)
+    calendar = CalendarJobs(engine, harness.sessions, notify=notify, clock=harness.ctx.clock)
+    calendar.install(JobRunner(harness.sessions, clock=harness.ctx.clock))
+    harness.ctx.calendar = calendar
 
     await say("/demo")
     shown = await say("/plan")

@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from bot import calendar_jobs
 from bot.calendar_jobs import CalendarJobs
+from bot.jobs.runner import JobRunner
 from bot.texts import calendar as texts_calendar
 from coach import calendar_events, plans
 from coach.plans import workout_of
-from db.models import CalendarSync
-from db.repositories import calendar_sync, races, users
+from db.models import CalendarSync, Job
+from db.repositories import calendar_sync, jobs, races, users
 from db.repositories import plans as plan_rows
-from db.repositories.inbox import MAX_ATTEMPTS
+from db.repositories.calendar_sync import KIND, MAX_ATTEMPTS
 from integrations.retry import RetryPolicy
 from integrations.sync.engine import SyncEngine
 from tests.fakes.providers.intervals import Fault
@@ -55,6 +56,10 @@ class Harness:
             self.told.append((chat_id, html))
 
         self.jobs = CalendarJobs(self.engine, env.sessions, notify=notify, clock=lambda: self.now)
+        self.runner = JobRunner(env.sessions, clock=lambda: self.now)
+        self.jobs.install(self.runner)
+
+    changed: bool
 
     async def athlete(self, *, oauth_scope: str | None = None) -> str:
         if oauth_scope is None:
@@ -85,9 +90,10 @@ class Harness:
         assert outcome is not None
         return outcome
 
-    async def job(self, user_id: str) -> CalendarSync:
+    async def job(self, user_id: str) -> Job:
+        """The athlete's write job on the job queue."""
         async with self.env.sessions() as session:
-            row = await calendar_sync.get(session, user_id=user_id)
+            row = await jobs.get(session, kind=KIND, key=user_id)
         assert row is not None
         return row
 
@@ -131,7 +137,7 @@ async def test_confirming_the_preview_writes_exactly_the_previewed_sessions(harn
     assert set(entries) == set(written)
     # Intervals.icu's id of each event is kept: an activity it pairs with one names that id.
     assert {key: entry.event_id for key, entry in entries.items()} == {key: str(e["id"]) for key, e in written.items()}
-    assert (await h.job(user_id)).processed_at is not None
+    assert (await h.job(user_id)).state == jobs.DONE
 
 
 async def test_a_second_confirmation_writes_no_duplicate(harness: Harness) -> None:
@@ -179,7 +185,7 @@ async def test_changing_the_plan_updates_exactly_the_changed_events(harness: Har
             adapted_for="easier",
         )
         await plan_rows.set_status(session, user_id=user_id, session_id=skipped_id, status="skipped")
-    assert (await h.job(user_id)).processed_at is None  # the change requested a write, in its own transaction
+    assert (await h.job(user_id)).state == jobs.QUEUED  # the change requested a write, in its own transaction
     h.env.calendar.writes.clear()
 
     outcomes = await h.jobs.run_due()
@@ -227,7 +233,7 @@ async def test_an_ftp_change_requests_a_write_that_rewrites_nothing(harness: Har
         user = await users.get(session, user_id=user_id)
         assert user is not None
         user.ftp = 270
-    assert (await h.job(user_id)).processed_at is None
+    assert (await h.job(user_id)).state == jobs.QUEUED
     outcomes = await h.jobs.run_due()
     assert outcomes[0].changes is not None and outcomes[0].changes.written == 0
     assert h.env.calendar.writes == []
@@ -256,22 +262,40 @@ async def test_a_threshold_change_that_changes_the_targets_rewrites_those_events
         assert "LTHR" in str(after[key]["description"]) and after[key]["id"] == before[key]["id"]
 
 
-async def test_a_change_during_a_run_leaves_the_job_pending(harness: Harness) -> None:
+async def test_a_change_during_a_run_runs_the_job_again(harness: Harness) -> None:
     h = harness
     user_id = await h.athlete()
+    ahead = await _sessions_ahead(h, user_id)
+    writer = h.jobs.writer
+
+    def changing_writer(uid: str) -> calendar_jobs.CalendarWriter:
+        real = writer(uid)
+        reconcile = real.reconcile
+
+        async def reconcile_then_change(**kwargs: object) -> calendar_jobs.CalendarChanges:
+            changes = await reconcile(**kwargs)  # type: ignore[arg-type]
+            if not h.changed:  # the athlete skips a session while the first run writes
+                h.changed = True
+                async with h.env.sessions.begin() as session:
+                    await plan_rows.set_status(session, user_id=uid, session_id=ahead[0], status="skipped")
+            return changes
+
+        real.reconcile = reconcile_then_change  # type: ignore[method-assign]
+        return real
+
+    h.changed = False
+    h.jobs.writer = changing_writer  # type: ignore[method-assign]
     async with h.env.sessions.begin() as session:
         await calendar_sync.turn_on(session, user_id=user_id, now=h.now)
-    async with h.env.sessions.begin() as session:
-        claim = await calendar_sync.claim_user(session, user_id=user_id, now=h.now, lease=calendar_jobs.LEASE)
-    assert claim is not None
-    ahead = await _sessions_ahead(h, user_id)
-    async with h.env.sessions.begin() as session:
-        await plan_rows.set_status(session, user_id=user_id, session_id=ahead[0], status="skipped")
-    async with h.env.sessions.begin() as session:
-        assert not await calendar_sync.done(session, claim=claim, now=h.now)
+
     outcomes = await h.jobs.run_due()
-    assert [o.status for o in outcomes] == [calendar_jobs.WRITTEN]
+
+    assert [(o.status, o.overtaken) for o in outcomes] == [
+        (calendar_jobs.WRITTEN, True),
+        (calendar_jobs.WRITTEN, False),
+    ]
     assert f"cw-{ahead[0]}" not in ours(h.env.calendar)
+    assert (await h.job(user_id)).state == jobs.DONE
 
 
 async def test_429_and_5xx_are_retried_and_nothing_is_lost(harness: Harness) -> None:
@@ -303,7 +327,7 @@ async def test_a_run_that_still_fails_is_retried_later_then_parked_and_reported_
     assert statuses == [calendar_jobs.RETRYING] * (MAX_ATTEMPTS - 1) + [calendar_jobs.PARKED]
     assert h.told == [(CHAT, texts_calendar.parked())]
     row = await h.job(user_id)
-    assert row.parked_at is not None and row.last_error
+    assert row.state == jobs.DEAD and row.attempts == MAX_ATTEMPTS and row.last_error
     assert ours(h.env.calendar) == {}
 
     # The next change of the plan un-parks it; with Intervals.icu back, the calendar catches up.

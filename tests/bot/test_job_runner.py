@@ -340,3 +340,23 @@ async def test_run_now_runs_one_job_where_it_is_asked_and_dead_jobs_are_told_onc
     clock.now += timedelta(minutes=2)
     await runner.run_due()
     assert told[1:] == [("b", 2, "the process running its last attempt stopped")]
+
+
+async def test_a_deleted_athletes_jobs_are_forgotten(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await jobs.enqueue(
+            session,
+            [
+                NewJob("test.forget", "mine-1", lock_key=jobs.user_lock("u1")),
+                NewJob("test.forget", "mine-2", lock_key=jobs.connection_lock("u1", "whoop")),
+                NewJob("test.forget", "running", lock_key=jobs.connection_lock("u1", "oura")),
+                NewJob("test.forget", "other", lock_key=jobs.user_lock("u10")),
+                NewJob("test.forget", "other-connection", lock_key=jobs.connection_lock("u10", "whoop")),
+            ],
+            now=T0,
+        )
+        await jobs.take(
+            session, owner="p", now=T0, lease=timedelta(minutes=1), limit=1, kinds=["test.forget"], keys=["running"]
+        )
+        assert await jobs.forget_user(session, user_id="u1") == 2
+    assert [j.key for j in await _rows(sessions, "test.forget")] == ["running", "other", "other-connection"]
