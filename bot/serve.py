@@ -44,7 +44,9 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
     engine = SyncEngine(
         sessions=ctx.sessions, connector=connector, clock=ctx.clock, backfill_days=ctx.settings.sync_backfill_days
     )
-    syncs = ChatSyncs(engine, app.bot, ctx.sessions)
+    if ctx.jobs is None:
+        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
+    syncs = ChatSyncs(engine, app.bot, ctx.sessions, ctx.jobs)
     ctx.syncs = syncs
     connector.set_after_connect(syncs.after_connect)
     return syncs

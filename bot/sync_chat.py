@@ -2,8 +2,12 @@
 
 Each run reports into one chat message that is edited as pages arrive ("WHOOP: importing your last 90
 days… 120 workouts, 60 nights so far") and ends with a summary. Edits are paced (Telegram limits edits of
-one message), and the last one always goes out. Runs are background tasks of the bot's event loop; the
-engine keeps them single-flight per connection.
+one message), and the last one always goes out.
+
+A run is a job on the job queue (`KIND`, one per request, locked per athlete): queued where it is asked
+for and taken at once by this process's runner, or by another process if this one stops — a sync that a
+crash interrupted is run again (syncing is idempotent), with a new progress message. The engine keeps
+each connection single-flight, also against the daily re-pull.
 """
 
 from __future__ import annotations
@@ -12,22 +16,27 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.jobs.runner import JobRunner, Kind
 from bot.texts import sync as texts_sync
 from coach import i18n
-from db.repositories import users
+from db.repositories import jobs, users
+from db.repositories.jobs import NewJob, Taken
 from integrations.sync.engine import Progress, SyncEngine, SyncResult
 
 logger = logging.getLogger(__name__)
 
 EDIT_EVERY_S = 1.5
+KIND = "sync.chat"
 
 
 class ChatProgress:
@@ -81,26 +90,34 @@ class ChatProgress:
 
 
 class ChatSyncs:
-    """Starts syncs in the background and reports them in the user's chat."""
+    """Queues syncs on the job queue and reports them in the user's chat."""
 
-    def __init__(self, engine: SyncEngine, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, engine: SyncEngine, bot: Bot, sessions: async_sessionmaker[AsyncSession], runner: JobRunner
+    ) -> None:
         self.engine = engine
         self._bot = bot
         self._sessions = sessions
-        self._tasks: set[asyncio.Task[list[SyncResult]]] = set()
+        self.runner = runner
+        self.results: list[SyncResult] = []  # what this process's runs found (tests and logs)
+        runner.register(
+            Kind(KIND, self._job, max_attempts=3, first_retry=timedelta(minutes=1), lease=timedelta(minutes=10))
+        )
 
     async def _chat_of(self, user_id: str) -> int | None:
         async with self._sessions() as session:
             user = await users.get(session, user_id=user_id)
         return user.telegram_chat_id if user is not None else None
 
-    def start(
-        self, user_id: str, chat_id: int | None, *, providers: Sequence[str] | None = None
-    ) -> asyncio.Task[list[SyncResult]]:
-        task = asyncio.create_task(self._run(user_id, chat_id, providers), name=f"sync-{user_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    async def start(self, user_id: str, chat_id: int | None, *, providers: Sequence[str] | None = None) -> None:
+        """Queue a sync of the user's connections (``providers``: only those), reported in ``chat_id`` if given."""
+        payload = {"user_id": user_id, "chat_id": chat_id, "providers": list(providers) if providers else None}
+        job = NewJob(KIND, uuid.uuid4().hex, payload=payload, lock_key=jobs.user_lock(user_id), max_attempts=3)
+        await self.runner.enqueue([job])
+
+    async def _job(self, job: Taken) -> None:
+        payload = job.payload
+        self.results += await self._run(payload["user_id"], payload.get("chat_id"), payload.get("providers"))
 
     async def _run(self, user_id: str, chat_id: int | None, providers: Sequence[str] | None) -> list[SyncResult]:
         # Started by a provider's redirect as often as by an update: the progress speaks the athlete's language.
@@ -115,9 +132,6 @@ class ChatSyncs:
             results = await self.engine.sync_user(
                 user_id, providers=providers, progress=reporter.update if reporter else _quiet
             )
-        except Exception:
-            logger.exception("sync for %s crashed", user_id)
-            return []
         finally:
             if reporter is not None:
                 await reporter.finish()
@@ -131,21 +145,18 @@ class ChatSyncs:
 
     async def after_connect(self, user_id: str, provider: str) -> None:
         """The connect hook: the first import starts at once, reported in the user's chat."""
-        self.start(user_id, await self._chat_of(user_id), providers=[provider])
+        await self.start(user_id, await self._chat_of(user_id), providers=[provider])
 
     async def request_sync(self, user_id: str) -> None:
         """The morning brief's hook: last night's data is missing, so pull it now (quietly)."""
-        self.start(user_id, None)
+        await self.start(user_id, None)
 
     async def idle(self) -> None:
-        """Wait for every running sync (tests, and a graceful stop)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Run every queued job now, in this process, until none is due (tests, one-shot commands)."""
+        await self.runner.run_due()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Nothing of its own to stop: the runner gives running syncs back when it stops."""
 
 
 async def _quiet(progress: Progress) -> None:

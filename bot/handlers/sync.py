@@ -26,4 +26,4 @@ async def sync(update: Update, context: Context) -> None:
         await reply(update, texts_connect.nothing_connected([p.label for p in providers if p.available or p.api_key]))
         return
     # The run reports in its own message, edited as pages arrive; the handler returns at once.
-    ctx.syncs.start(user.id, chat.id)
+    await ctx.syncs.start(user.id, chat.id)

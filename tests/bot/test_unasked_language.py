@@ -3,10 +3,12 @@ language (the sync texts are translated: their German is checked here word for w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.jobs.runner import JobRunner
 from bot.sync_chat import ChatSyncs
 from coach import i18n
 from db.repositories import users
@@ -42,7 +44,7 @@ async def test_a_sync_started_outside_an_update_reports_in_the_athletes_language
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     bot = _Bot()
-    syncs = ChatSyncs(_Engine(), bot, sessions)  # type: ignore[arg-type]
+    syncs = ChatSyncs(_Engine(), bot, sessions, JobRunner(sessions, clock=lambda: datetime.now(UTC)))  # type: ignore[arg-type]
     german, english = await _athlete(sessions, 301, "de"), await _athlete(sessions, 302, None)
     await syncs.after_connect(german, "whoop")  # the OAuth callback's hook: no update, no language set
     await syncs.after_connect(english, "whoop")

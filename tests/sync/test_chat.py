@@ -55,6 +55,8 @@ async def chat(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Chat
         syncs = attach_sync(ctx, app, connector)
         syncs.engine.retry = RetryPolicy(attempts=8, base_s=0.01, cap_s=0.05)
         late.app = build_http_app(deps)
+        assert ctx.jobs is not None
+        await ctx.jobs.start()  # as `coach-watts run` does: queued syncs start at once
         try:
             async with polling(app, poll_timeout_s=1):
                 h = ChatSyncHarness(
@@ -73,7 +75,7 @@ async def chat(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Chat
                 yield h
                 await syncs.idle()
         finally:
-            await syncs.stop()
+            await ctx.jobs.stop()
             await syncs.engine.aclose()
             await connector.aclose()
 
