@@ -84,7 +84,8 @@ async def _run(settings: Settings) -> None:
     vault = open_vault(settings)
     async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
         ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
-        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)  # kinds are declared while wiring, started below
+        job_runner = JobRunner(ctx.sessions, clock=ctx.clock)  # kinds are declared while wiring, started below
+        ctx.jobs = job_runner
         connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
@@ -107,10 +108,9 @@ async def _run(settings: Settings) -> None:
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            hooks = provider_webhooks(settings, syncs, ctx.clock)
+            hooks = provider_webhooks(settings, syncs, ctx.clock, job_runner)
             routes = [receiver.route()] if receiver is not None else []
             routes += hooks.routes()
-            await hooks.inbox.start()
             async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
                 deps.bot_url = f"https://t.me/{app.bot.username}"
                 how = f"receives updates at {settings.telegram_webhook_url}" if receiver else "is polling"
@@ -126,7 +126,6 @@ async def _run(settings: Settings) -> None:
                 finally:
                     await jobs.stop()
                     await scheduler.stop()
-                    await hooks.inbox.stop()
                     await syncs.stop()
         except InvalidToken as err:
             raise UsageError("Telegram refused TELEGRAM_BOT_TOKEN; check the token from @BotFather.") from err

@@ -20,10 +20,11 @@ from bot.handlers.connect import ReconnectNotifier
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps, Notify
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
-from bot.jobs.runner import JobRunner
+from bot.jobs.runner import JobRunner, Kind
 from bot.settings import PROVIDERS, Settings
 from bot.sync_chat import ChatSyncs
 from integrations.connect import Connector
+from integrations.sync import events
 from integrations.sync.engine import SyncEngine
 from integrations.sync.events import EventInbox
 from integrations.vault import TokenVault
@@ -62,8 +63,10 @@ def attach_calendar(ctx: AppContext, app: Application, syncs: ChatSyncs) -> Cale
     return jobs
 
 
-def provider_webhooks(settings: Settings, syncs: ChatSyncs, clock: Callable[[], datetime]) -> ProviderWebhooks:
-    """``/webhooks/{whoop,strava,oura,intervals}`` and the inbox behind them (start it with the bot)."""
+def provider_webhooks(
+    settings: Settings, syncs: ChatSyncs, clock: Callable[[], datetime], runner: JobRunner
+) -> ProviderWebhooks:
+    """``/webhooks/{whoop,strava,oura,intervals}``; their events are processed as jobs of ``runner``."""
 
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value is not None else None
@@ -76,7 +79,23 @@ def provider_webhooks(settings: Settings, syncs: ChatSyncs, clock: Callable[[], 
         strava_subscription_id=settings.strava_subscription_id,
         intervals_secret=secret(settings.intervals_webhook_secret),
     )
-    return ProviderWebhooks(EventInbox(syncs.engine, clock=clock), secrets, clock=clock)
+    inbox = EventInbox(syncs.engine, clock=clock, wake=runner.wake)
+    install_provider_events(runner, inbox)
+    return ProviderWebhooks(inbox, secrets, clock=clock)
+
+
+def install_provider_events(runner: JobRunner, inbox: EventInbox) -> None:
+    """Declare the "provider.event" jobs (one per stored webhook event) on the runner, with their policy."""
+    runner.register(
+        Kind(
+            events.KIND,
+            inbox.handle,
+            max_attempts=events.MAX_ATTEMPTS,
+            first_retry=events.FIRST_RETRY,
+            last_retry=events.LAST_RETRY,
+            lease=events.LEASE,
+        )
+    )
 
 
 def notifier(bot: Bot) -> Notify:
@@ -101,6 +120,7 @@ __all__ = [
     "attach_sync",
     "build_connector",
     "build_http_app",
+    "install_provider_events",
     "notifier",
     "provider_webhooks",
 ]

@@ -49,6 +49,8 @@ NOT_SECRET: frozenset[tuple[str, str]] = frozenset(
         ("Account", "token_type"),  # "Bearer"
         ("LlmUsage", "tokens"),  # how many Gemini tokens the user's questions used
         ("ProviderEvent", "eventKey"),  # the provider's own id of a webhook event, for de-duplication
+        ("Job", "key"),  # a background job's name within its kind: a time slot, a user or event id
+        ("Job", "lockKey"),  # what a job must not share with another running one ("user:<id>")
         ("PlannedWorkout", "key"),  # the workout library's name of the session ("sweet-spot-2x20")
         ("TelegramPace", "key"),  # the chat id (or "*") a send pace belongs to
     }

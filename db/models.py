@@ -697,11 +697,13 @@ class ProviderEvent(Base):
     ``eventKey`` is the provider's own identity of the delivery (WHOOP ``trace_id``; Strava owner, object,
     aspect and event time; …), so a redelivery hits the unique key and is acknowledged without a second
     row. Processing re-fetches the object from the provider, so duplicates and out-of-order deliveries
-    converge to the provider's current state.
+    converge to the provider's current state. The work is a job of the queue (`Job`, kind ``provider.event``,
+    keyed by this row's id, enqueued in the transaction that inserts the row): its attempts, lease, backoff and
+    dead state are the job's; ``processedAt`` and ``outcome`` say when and how the event was handled.
 
     The payload is the person's data (a wellness comment, a workout), so the row belongs to the athlete
     (``userId``: exported with them, deleted with them); an event for an athlete we do not know is not
-    stored at all, and processed events are purged after a week (`bot.jobs.housekeeping`).
+    stored at all, and processed (or given-up) events are purged after a week (`bot.jobs.housekeeping`).
     """
 
     __tablename__ = "ProviderEvent"
@@ -718,11 +720,7 @@ class ProviderEvent(Base):
     event_key: Mapped[str] = mapped_column("eventKey", Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
-    # When a worker took it; a claim older than the lease is a crashed worker's (`db.repositories.inbox`).
-    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
-    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
     outcome: Mapped[str | None] = mapped_column(Text)
 
 

@@ -1,13 +1,13 @@
-"""``/webhooks/{whoop,strava,oura,intervals}``: verify, store, answer; the work happens from the stored rows.
+"""``/webhooks/{whoop,strava,oura,intervals}``: verify, store, answer; the work is a job per stored row.
 
-Verification and parsing are in `integrations.sync.webhooks`; storing and processing in
-`integrations.sync.events`. A delivery that is not authentic gets 401 with nothing stored and nothing
-fetched, and one log line without payload or secret. Strava's events are unsigned, so every Strava
-delivery — accepted, for another subscription, for an athlete we do not know, unreadable — gets the same
-empty 200: the answer tells a sender nothing about our subscription id or our athletes. The 200 goes out
-only after the event row is committed (Strava wants it within 2 s, WHOOP and Oura within about 10 s; the
-fetch is never on that path). Which events become rows is `integrations.sync.admission`'s rule: one
-waiting row per object, a budget of rows per athlete.
+Verification and parsing are in `integrations.sync.webhooks`; storing (each new event with its job on the
+queue, in one transaction) and processing in `integrations.sync.events`. A delivery that is not authentic
+gets 401 with nothing stored and nothing fetched, and one log line without payload or secret. Strava's events
+are unsigned, so every Strava delivery — accepted, for another subscription, for an athlete we do not know,
+unreadable — gets the same empty 200: the answer tells a sender nothing about our subscription id or our
+athletes. The 200 goes out only after the event row and its job are committed (Strava wants it within 2 s,
+WHOOP and Oura within about 10 s; the fetch is never on that path). Which events become rows is
+`integrations.sync.admission`'s rule: one waiting row per object, a budget of rows per athlete.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class ProviderWebhooks:
         except Malformed as err:
             logger.warning("%s webhook not readable: %s", provider, err)
             return Response(status_code=400)
-        await self.inbox.receive(events)  # committed before the 200
+        await self.inbox.receive(events)  # committed, with its jobs, before the 200
         return Response(status_code=200)
 
     @staticmethod

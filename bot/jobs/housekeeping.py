@@ -2,12 +2,13 @@
 
 Buttons ("CallbackAction") and OAuth states ("OAuthState") are refused once expired, so deleting them
 changes no behaviour; it keeps the tables — and the ``/settings`` and brief buttons written every day —
-from growing without end. Provider webhook events processed (or parked) more than
-`provider_events.KEEP_PROCESSED` ago are deleted too: their payloads are the athletes' data, and once
-handled they only served to recognise a redelivery. The send pace's per-chat rows are deleted once an hour
-has passed since their last turn (they hold a chat id and nothing a later send needs), and finished jobs of
-the queue once their keys can no longer come back (`bot.jobs.runner.KEEP_DONE`, dead ones after
-`KEEP_DEAD`). It runs once an hour on the job queue; the deletes are idempotent, so a retry is harmless.
+from growing without end. Provider webhook events processed more than `provider_events.KEEP_PROCESSED`
+ago are deleted too, and those received that long ago whose job was given up on (dead): their payloads are
+the athletes' data, and once handled they only served to recognise a redelivery. The send pace's per-chat
+rows are deleted once an hour has passed since their last turn (they hold a chat id and nothing a later send
+needs), and finished jobs of the queue once their keys can no longer come back (`bot.jobs.runner.KEEP_DONE`,
+dead ones after `KEEP_DEAD`). It runs once an hour on the job queue; the deletes are idempotent, so a retry
+is harmless.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ PACE_KEEP = timedelta(hours=1)
 
 
 async def purge_expired(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> tuple[int, int, int]:
-    """Delete expired buttons and OAuth states and old processed provider events; returns how many of each."""
+    """Delete expired buttons and OAuth states and old handled provider events; returns how many of each."""
     async with sessions.begin() as session:
         buttons = await actions.purge_expired(session, now=now)
         states = await integrations.purge_expired_states(session, now=now)

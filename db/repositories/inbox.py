@@ -1,6 +1,6 @@
 """A table used as an inbox: rows stored once, taken by one worker at a time, tried a bounded number of times.
 
-The Telegram webhook's updates (`TelegramUpdate`) and the providers' webhook events (`ProviderEvent`) follow
+The Telegram webhook's updates (`TelegramUpdate`) follow
 one life: stored (nobody has it) → claimed (a worker took it at ``claimedAt``; ``attempts`` counts the takes)
 → processed (``processedAt``). A claim older than the lease belongs to a worker that died, and the row may be
 taken again. Counting attempts at the take, not at a failure, matters: a row that kills its worker (a crash,

@@ -1,14 +1,15 @@
-"""Which verified webhook events become rows: one pending row per object, and a budget per athlete.
+"""Which verified webhook events become rows (and jobs): one waiting row per object, and a budget per athlete.
 
 Every stored event costs a fetch with the athlete's token against the app's shared quota (Strava: 100
 reads per 15 minutes for the whole app). Strava's webhook is unsigned, so anyone who knows an athlete id
 can post events; even signed providers may burst. Two rules bound what one athlete's events can cost:
 
-- **Coalescing.** An event for an object that already has a pending row nobody is processing yet adds
-  nothing: processing re-fetches the object's current state, which covers every event that arrived
-  before the fetch. (A row being processed right now does not absorb new events: its fetch may have read
-  the state before the change the new event announces.) So 50 events for one activity, however they
-  differ, leave at most one waiting row.
+- **Coalescing.** An event for an object that already has a stored event whose job waits to be taken
+  (queued, or given back after a failed attempt, or held by a process that died) adds nothing: processing
+  re-fetches the object's current state, which covers every event that arrived before the fetch. (An event
+  being processed right now does not absorb new events: its fetch may have read the state before the change
+  the new event announces; the new one gets its own job, which runs after it — one job per connection at a
+  time.) So 50 events for one activity, however they differ, leave at most one waiting row.
 - **Budget.** At most `EVENTS_PER_WINDOW` rows per (provider, athlete) are stored per `WINDOW`; events
   beyond it are dropped with a warning. Strava's budget is small because its events are unsigned and its
   quota is the tightest; the signed providers' is generous (a WHOOP band synced after a week offline
@@ -24,9 +25,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ProviderEvent
@@ -49,13 +50,13 @@ def _lock_id(provider: str, owner: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def _pending_for(session: AsyncSession, event: Event) -> bool:
-    """A row for the same object waits for a worker (never claimed, or its claim lapsed)."""
+async def _pending_for(session: AsyncSession, event: Event, now: datetime) -> bool:
+    """An event for the same object waits for a worker (its job not yet taken, or its taker died)."""
     payload = ProviderEvent.payload
     stmt = select(ProviderEvent.id).where(
         ProviderEvent.provider == event.provider,
         ProviderEvent.processed_at.is_(None),
-        or_(ProviderEvent.claimed_at.is_(None), ProviderEvent.claimed_at < func.now() - provider_events.LEASE),
+        provider_events.waiting_for_a_worker(now),
         payload["owner"].astext == event.owner,
         payload["kind"].astext == event.kind,
         payload["object_id"].astext == event.object_id,
@@ -72,8 +73,11 @@ async def _recent(session: AsyncSession, provider: str, owner: str) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-async def admit(session: AsyncSession, events: Sequence[Event]) -> list[Event]:
-    """The events to store, in order; call in the transaction that stores them (the locks last until then)."""
+async def admit(session: AsyncSession, events: Sequence[Event], *, now: datetime) -> list[Event]:
+    """The events to store, in order; call in the transaction that stores them (the locks last until then).
+
+    ``now`` is the application's clock, the one the job queue's leases are in.
+    """
     owners = sorted({(e.provider, e.owner) for e in events})
     for provider, owner in owners:  # sorted: two deliveries never wait on each other's locks in a cycle
         await session.execute(select(func.pg_advisory_xact_lock(_lock_id(provider, owner))))
@@ -83,7 +87,7 @@ async def admit(session: AsyncSession, events: Sequence[Event]) -> list[Event]:
     coalesced = dropped = 0
     for event in events:
         target = (event.provider, event.owner, event.kind, event.object_id)
-        if target in seen or await _pending_for(session, event):
+        if target in seen or await _pending_for(session, event, now):
             coalesced += 1
             continue
         if budget[(event.provider, event.owner)] <= 0:

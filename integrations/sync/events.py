@@ -1,9 +1,12 @@
-"""Verified webhook events: stored before the 200, then processed from the stored row.
+"""Verified webhook events: stored before the 200, then processed by a job of the queue.
 
-The same pattern as the Telegram webhook (`bot.telegram_webhook`): `EventInbox.store` commits the event
-(unique per provider and the provider's event key, so a redelivery adds nothing) and the HTTP handler
-answers only after that commit. A worker then takes the row (a lease, so a crashed worker's rows are taken
-again by the sweep that runs every minute in every process) and processes it.
+`EventInbox.receive` commits the events (unique per provider and the provider's event key, so a redelivery
+adds nothing) and, in the same transaction, one job per new row (`db.repositories.provider_events.JOB_KIND`,
+keyed by the row's id); the HTTP handler answers only after that commit, and the process's job runner is woken
+to take the jobs at once. The runner (``bot.jobs.runner``, which registers `EventInbox.handle` under the policy
+below) gives each job to one process at a time, one per connection (the lock key), retries a failed attempt
+after a backoff, takes a job again when the process running it died (its lease ran out), and after the last
+attempt leaves it **dead**: logged, counted and kept for an operator, never retried by itself.
 
 Processing never trusts the body: it finds the connection whose ``externalUserId`` is the event's owner
 (an unknown owner is a no-op) and re-fetches the object with *that* connection's token. The provider's
@@ -13,8 +16,6 @@ deleted here. So duplicates and any order of create/update/delete converge to th
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Integration, ProviderEvent, User
 from db.repositories import curves as curve_rows
-from db.repositories import integrations, provider_events
+from db.repositories import integrations, jobs, provider_events
+from db.repositories.jobs import Taken
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotFound
 from integrations.intervals import mapping as intervals_mapping
 from integrations.intervals.client import IntervalsClient
@@ -47,14 +49,29 @@ from integrations.whoop.client import WhoopClient
 
 logger = logging.getLogger(__name__)
 
-LEASE = provider_events.LEASE
-SWEEP_EVERY_S = 60.0
-SWEEP_BATCH = 500
 STREAM = "webhook"
 
+# The policy of the "provider.event" jobs (the bot's wiring registers the kind with it): five attempts, a
+# minute apart and then doubling (about a quarter of an hour in all), each under a two-minute lease that the
+# runner extends while the attempt runs.
+KIND = provider_events.JOB_KIND
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(minutes=8)
+LEASE = timedelta(minutes=2)
 
-async def store(session: AsyncSession, events: Sequence[Event]) -> list[str]:
-    """Insert the events of athletes we know; ids of the new rows (a redelivery of a stored event returns nothing).
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A row `store` inserted."""
+
+    id: str
+    user_id: str
+    provider: str
+
+
+async def store(session: AsyncSession, events: Sequence[Event]) -> list[Stored]:
+    """Insert the events of athletes we know; the new rows (a redelivery of a stored event returns nothing).
 
     An event whose owner no connection knows would be a no-op when processed, and its payload is someone's
     data: it is not stored at all (the provider still gets its 200).
@@ -78,44 +95,48 @@ async def store(session: AsyncSession, events: Sequence[Event]) -> list[str]:
     if not rows:
         return []
     stmt = insert(ProviderEvent).values(rows).on_conflict_do_nothing(index_elements=["provider", "eventKey"])
-    return list((await session.scalars(stmt.returning(ProviderEvent.id))).all())
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: str
-    provider: str
-    payload: dict[str, Any]
+    inserted = await session.execute(stmt.returning(ProviderEvent.id, ProviderEvent.user_id, ProviderEvent.provider))
+    return [Stored(*row) for row in inserted.all()]
 
 
 class EventInbox:
-    """Stores, claims and processes provider events for one process."""
+    """Stores provider events with their jobs, and processes one event per job (`handle`)."""
 
     def __init__(
         self,
         engine: SyncEngine,
         *,
         clock: Callable[[], datetime],
-        lease: timedelta = LEASE,
+        wake: Callable[[], None] | None = None,
     ) -> None:
+        """``wake`` tells this process's job runner that jobs were queued (called after the commit)."""
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = engine.sessions
         self.clock = clock
-        self.lease = lease
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.wake = wake
 
     # ----------------------------------------------------------------- receiving
 
     async def receive(self, events: Sequence[Event]) -> int:
-        """Commit the events, then queue the new ones; returns how many were new. Call before answering 200.
+        """Commit the new events and their jobs; returns how many were new. Call before answering 200.
 
-        Only what `admission.admit` lets through is stored: one waiting row per object, a budget per athlete.
+        Only what `admission.admit` lets through is stored: one waiting event per object, a budget per athlete.
         """
+        now = self.clock()
         async with self.sessions.begin() as session:
-            new = await store(session, await admission.admit(session, events))
-        for event_id in new:
-            self._queue.put_nowait(event_id)
+            new = await store(session, await admission.admit(session, events, now=now))
+            await jobs.enqueue(
+                session,
+                [
+                    provider_events.job(
+                        event_id=row.id, user_id=row.user_id, provider=row.provider, max_attempts=MAX_ATTEMPTS
+                    )
+                    for row in new
+                ],
+                now=now,
+            )
+        if new and self.wake is not None:
+            self.wake()
         return len(new)
 
     async def known_owner(self, provider: str, owner: str) -> bool:
@@ -123,103 +144,52 @@ class EventInbox:
             stmt = select(Integration.id).where(Integration.provider == provider, Integration.external_user_id == owner)
             return (await session.scalar(stmt.limit(1))) is not None
 
-    # ----------------------------------------------------------------- lifecycle
-
-    async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._work(), name="provider-events"),
-            asyncio.create_task(self._sweep_forever(), name="provider-events-sweep"),
-        ]
-
-    async def idle(self) -> None:
-        await self._queue.join()
-
-    async def stop(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.idle(), timeout=10)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-
-    async def _work(self) -> None:
-        while True:
-            event_id = await self._queue.get()
-            try:
-                await self.process(event_id)
-            except Exception:  # one bad event must not stop the worker; the sweep retries it
-                logger.exception("provider event %s failed; it stays stored for the next sweep", event_id)
-            finally:
-                self._queue.task_done()
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_EVERY_S)
-            try:
-                await self.sweep()
-            except Exception:
-                logger.exception("provider event sweep failed")
-
-    async def sweep(self) -> int:
-        """Queue stored events nobody is working on (a crash after the 200, a failed attempt); park the
-        events whose last attempt died with its process."""
-        now = self.clock()
-        async with self.sessions.begin() as session:
-            for event_id in await provider_events.park_exhausted(session, now=now, lease=self.lease):
-                logger.warning("provider event %s parked: its last attempt never finished", event_id)
-            ids = await provider_events.stranded(session, now=now, lease=self.lease, limit=SWEEP_BATCH)
-        for event_id in ids:
-            self._queue.put_nowait(event_id)
-        return len(ids)
-
-    async def parked(self) -> int:
-        """Events given up on after `inbox.MAX_ATTEMPTS` attempts and still kept (for an operator's metrics)."""
+    async def dead(self) -> int:
+        """Events given up on after their last attempt (their jobs are dead), for an operator."""
         async with self.sessions() as session:
-            return await provider_events.parked_count(session)
+            return await provider_events.dead_count(session)
 
     # ----------------------------------------------------------------- processing
 
-    async def _claim(self, event_id: str) -> Claimed | None:
-        async with self.sessions.begin() as session:
-            row = await provider_events.claim(session, event_id=event_id, now=self.clock(), lease=self.lease)
-        return Claimed(event_id, row.provider, row.payload) if row is not None else None
+    async def handle(self, job: Taken) -> None:
+        """The handler of a "provider.event" job: process the event the job is keyed by.
+
+        Raises when the attempt failed (a provider down, a bug, a payload we cannot read), so the queue tries
+        again after its backoff, and after the last attempt the job is dead.
+        """
+        try:
+            await self.process(job.key)
+        except ProviderError as err:
+            logger.info("provider event %s: attempt %d of %d failed (%s)", job.key, job.attempts, job.max_attempts, err)
+            raise
+        except Exception:
+            logger.exception("provider event %s: attempt %d of %d failed", job.key, job.attempts, job.max_attempts)
+            raise
+
+    async def process(self, event_id: str) -> str | None:
+        """Handle one stored event; its outcome, or None when it was handled already or is gone.
+
+        A lost connection (the provider refuses the athlete's token) ends the event: it is marked processed,
+        since only the athlete can mend that, by reconnecting. Any other failure is raised with the event left
+        unprocessed, for its job to be tried again.
+        """
+        async with self.sessions() as session:
+            row = await provider_events.unprocessed(session, event_id=event_id)
+        if row is None:
+            return None
+        provider, payload = row
+        try:
+            outcome = await self._apply(provider, payload)
+        except ProviderAuthError as err:
+            outcome = f"connection lost: {err}"
+            await self._done(event_id, outcome)
+            return "auth"
+        await self._done(event_id, outcome)
+        return outcome
 
     async def _done(self, event_id: str, outcome: str) -> None:
         async with self.sessions.begin() as session:
             await provider_events.processed(session, event_id=event_id, now=self.clock(), outcome=outcome)
-
-    async def _failed(self, event_id: str, err: Exception) -> bool:
-        """Give the event back after a failed attempt; True (and a WARNING) when that was its last one."""
-        async with self.sessions.begin() as session:
-            parked = await provider_events.failed(
-                session, event_id=event_id, now=self.clock(), outcome=f"failed: {type(err).__name__}: {err}"
-            )
-        if parked:
-            logger.warning("provider event %s parked after its last attempt failed (%s)", event_id, type(err).__name__)
-        return parked
-
-    async def process(self, event_id: str) -> str | None:
-        """Take and handle one stored event; None when it was done already, is someone else's or is parked.
-
-        A failed attempt gives the event back for the next sweep; after the last one it is parked. A provider
-        that is down returns "failed"; anything else (a bug, a payload we cannot read) is raised on after the
-        event is given back, so the worker logs its traceback.
-        """
-        claimed = await self._claim(event_id)
-        if claimed is None:
-            return None
-        try:
-            outcome = await self._apply(claimed.provider, claimed.payload)
-        except ProviderAuthError as err:
-            await self._done(event_id, f"connection lost: {err}")
-            return "auth"
-        except ProviderError as err:
-            return "parked" if await self._failed(event_id, err) else "failed"
-        except Exception as err:
-            await self._failed(event_id, err)
-            raise
-        await self._done(event_id, outcome)
-        return outcome
 
     async def _apply(self, provider: str, payload: dict[str, Any]) -> str:
         owner, kind = str(payload["owner"]), str(payload["kind"])

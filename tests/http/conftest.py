@@ -25,6 +25,8 @@ from bot.context import AppContext
 from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
+from bot.jobs.runner import JobRunner
+from bot.serve import install_provider_events
 from bot.settings import Settings
 from bot.telegram_webhook import TelegramWebhook
 from integrations.sync.events import EventInbox
@@ -67,6 +69,7 @@ class Site:
     url: str
     sync: SyncHarness
     inbox: EventInbox
+    jobs: JobRunner  # never started: a test runs the due jobs (`run_due`) when it wants them run
     telegram: TelegramWebhook
     bot_api: LocalBotApi
     counter: BodyCounter
@@ -94,7 +97,6 @@ def serve(  # type: ignore[no-untyped-def]
     sessions: async_sessionmaker[AsyncSession],
     *,
     body_timeout_s: float = 10.0,
-    start_inbox: bool = True,
     **server_options: float,
 ):
     from contextlib import asynccontextmanager
@@ -113,7 +115,9 @@ def serve(  # type: ignore[no-untyped-def]
                 polling=False,
             )
             engine = sync.engine()
-            inbox = EventInbox(engine, clock=now)
+            jobs = JobRunner(sessions, clock=now)
+            inbox = EventInbox(engine, clock=now, wake=jobs.wake)
+            install_provider_events(jobs, inbox)
             secrets = WebhookSecrets(
                 whoop_client_secret=WHOOP_SECRET,
                 oura_client_secret=OURA_SECRET,
@@ -131,15 +135,12 @@ def serve(  # type: ignore[no-untyped-def]
                 counter.app = build_http_app(
                     deps, webhook_routes=[*hooks.routes(), telegram.route()], body_timeout_s=body_timeout_s
                 )
-                if start_inbox:
-                    await inbox.start()
                 await telegram.start()
                 try:
                     async with BackgroundServer(counter, **server_options) as server:  # type: ignore[arg-type]
-                        yield Site(server.url, sync, inbox, telegram, bot_api, counter, sessions)
+                        yield Site(server.url, sync, inbox, jobs, telegram, bot_api, counter, sessions)
                 finally:
                     await telegram.stop()
-                    await inbox.stop()
                     await engine.aclose()
                     await app.stop()
 

@@ -28,11 +28,11 @@ async def test_a_strava_webhook_ride_marks_its_session_done_and_its_delete_puts_
         }).content  # fmt: skip
 
     assert (await hooks.post("strava", event("create"))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     status, workout_id = (await statuses(h.sessions, ann))[day]
     assert status == "done" and workout_id is not None
 
     h.stores["strava"].delete("activity", str(activity["id"]))
     assert (await hooks.post("strava", event("delete"))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert (await statuses(h.sessions, ann))[day] == ("planned", None)

@@ -1,4 +1,9 @@
-"""Provider webhooks: verified and stored before the 200, processed by re-fetching, converging whatever the order."""
+"""Provider webhooks: verified and stored before the 200 with a job each, processed by re-fetching on the job queue,
+converging whatever the order.
+
+The fixture's job runner stands for the bot process's and is never started: a test runs the due jobs when it
+wants them run (`Hooks.idle`), and moves the clock on to reach a retry or a lease's end.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ from starlette.routing import Mount
 from bot.asgi_server import BackgroundServer
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
 from bot.jobs.housekeeping import purge_expired
+from bot.jobs.runner import JobRunner
+from bot.serve import install_provider_events
 from db.export import export_user
-from db.models import ProviderEvent, User, Workout
-from db.repositories import provider_events
-from db.repositories.inbox import MAX_ATTEMPTS
-from integrations.sync.events import EventInbox
+from db.models import Job, ProviderEvent, User, Workout
+from db.repositories import jobs, provider_events
+from db.repositories.jobs import DEAD, DONE
+from integrations.sync.events import KIND, LAST_RETRY, LEASE, MAX_ATTEMPTS, EventInbox
 from integrations.sync.webhooks import Event
 from tests.fakes.providers.data import oura_delivery, strava_activities, whoop_days, whoop_delivery
 from tests.sync.conftest import SyncHarness
@@ -34,11 +41,31 @@ OURA_SECRET = "oura-secret-value"
 SUBSCRIPTION = 120475
 
 
+class Clock:
+    """The real time, which a test may move on (signatures are checked against it, backoffs waited out by it)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, by: timedelta) -> None:
+        self.offset += by
+
+
 @dataclass
 class Hooks:
     h: SyncHarness
     inbox: EventInbox
+    jobs: JobRunner
+    clock: Clock
     url: str
+    wakes: list[int]
+
+    async def idle(self) -> int:
+        """Run the jobs due now, and those they leave due, until none is; how many ran."""
+        return await self.jobs.run_due()
 
     async def post(self, provider: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -65,7 +92,16 @@ class Hooks:
 @pytest.fixture
 async def hooks(sync_harness: SyncHarness) -> AsyncIterator[Hooks]:
     engine = sync_harness.engine()
-    inbox = EventInbox(engine, clock=lambda: datetime.now(UTC))
+    clock = Clock()
+    runner = JobRunner(sync_harness.sessions, clock=clock)
+    wakes: list[int] = []
+
+    def wake() -> None:
+        wakes.append(1)
+        runner.wake()
+
+    inbox = EventInbox(engine, clock=clock, wake=wake)
+    install_provider_events(runner, inbox)
     secrets = WebhookSecrets(
         whoop_client_secret=WHOOP_SECRET,
         oura_client_secret=OURA_SECRET,
@@ -74,12 +110,10 @@ async def hooks(sync_harness: SyncHarness) -> AsyncIterator[Hooks]:
         strava_subscription_id=SUBSCRIPTION,
         intervals_secret="intervals-hook-secret",
     )
-    web = ProviderWebhooks(inbox, secrets, clock=lambda: datetime.now(UTC))
+    web = ProviderWebhooks(inbox, secrets, clock=clock)
     app = Starlette(routes=[Mount("/webhooks", routes=web.routes())])
-    await inbox.start()
     async with BackgroundServer(app) as server:
-        yield Hooks(sync_harness, inbox, server.url)
-    await inbox.stop()
+        yield Hooks(sync_harness, inbox, runner, clock, server.url, wakes)
     await engine.aclose()
 
 
@@ -113,7 +147,7 @@ async def test_shuffled_duplicate_whoop_deliveries_converge_to_the_providers_fin
         headers, body = whoop_delivery(WHOOP_SECRET, payload)
         response = await hooks.post("whoop", body, headers)
         assert response.status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
 
     # Each event at most once, however often it came (an event for an object already waiting joins it).
     assert len({e["id"] for e in events}) <= await hooks.stored() <= len(events)
@@ -142,7 +176,7 @@ async def test_a_bad_or_stale_whoop_signature_is_401_with_nothing_stored_or_fetc
 
     for h_, b_ in ((headers, altered), (stale_headers, stale_body), (wrong_key_headers, body), ({}, body)):
         assert (await hooks.post("whoop", b_, h_)).status_code == 401
-    await hooks.inbox.idle()
+    await hooks.idle()
 
     assert await hooks.stored() == 0
     assert _data_requests(h, "whoop") == 0
@@ -171,12 +205,13 @@ async def test_strava_handshake_subscription_and_owner_checks_then_refetch_with_
 
     assert (await hooks.post("strava", event(8142337, subscription=1))).status_code == 200  # the same as any
     assert (await hooks.post("strava", event(424242))).status_code == 200  # unknown athlete: a no-op
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert await hooks.stored() == 0 and _data_requests(h, "strava") == 0
 
     assert (await hooks.post("strava", event(8142337))).status_code == 200
     assert (await hooks.post("strava", event(8142337))).status_code == 200  # Strava's retry: same event
-    await hooks.inbox.idle()
+    assert len(hooks.wakes) == 1  # the runner was told of the one new event's job
+    await hooks.idle()
 
     assert await hooks.stored() == 1
     assert set(await hooks.workouts(ann)) == {str(ride["id"])} and await hooks.workouts(bob) == {}
@@ -186,7 +221,7 @@ async def test_strava_handshake_subscription_and_owner_checks_then_refetch_with_
     h.stores["strava"].delete("activity", str(ride["id"]))
     body = event(8142337).replace(b'"create"', b'"delete"')
     assert (await hooks.post("strava", body)).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert await hooks.workouts(ann) == {}
 
 
@@ -211,7 +246,7 @@ async def test_oura_handshake_and_signed_event(hooks: Hooks) -> None:
     bad_headers = dict(headers, **{"x-oura-signature": altered})
     assert (await hooks.post("oura", body, bad_headers)).status_code == 401
     assert (await hooks.post("oura", body, headers)).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert set(await hooks.workouts(ann)) == {"w-1"}
 
 
@@ -232,7 +267,7 @@ async def test_intervals_secret_in_the_body(hooks: Hooks) -> None:
 
     assert (await hooks.post("intervals", delivery("guess"))).status_code == 401
     assert (await hooks.post("intervals", delivery("intervals-hook-secret"))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert set(await hooks.workouts(ann)) == {"i555"}
 
 
@@ -251,18 +286,18 @@ async def test_a_strava_deauthorization_is_checked_with_strava_before_the_connec
 
     # A forged deauthorization: Strava still accepts the token, so nothing changes.
     assert (await hooks.post("strava", deauth(1))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert not (await h.integration(ann, "strava")).auth_lost_at
     # The athlete really removed us at Strava.
     for grant in h.fakes["strava"].grants:
         grant.revoked = True
     assert (await hooks.post("strava", deauth(2))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     row = await h.integration(ann, "strava")
     assert row.auth_lost_at is not None and row.sync_status == "FAILED"
 
 
-async def test_an_event_that_always_raises_is_parked_after_its_last_attempt_not_retried_forever(
+async def test_an_event_that_always_raises_is_dead_after_its_last_attempt_not_retried_forever(
     hooks: Hooks, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = hooks.h
@@ -274,16 +309,59 @@ async def test_an_event_that_always_raises_is_parked_after_its_last_attempt_not_
         action="updated", raw={"id": "not-a-date", "comments": "felt sick, took meds"},
     )  # fmt: skip
     assert await hooks.inbox.receive([poison]) == 1
-    await hooks.inbox.idle()  # the first attempt raised
-    for _ in range(MAX_ATTEMPTS + 2):  # the minute sweeps that follow
-        await hooks.inbox.sweep()
-        await hooks.inbox.idle()
-    assert await hooks.inbox.sweep() == 0
+    for _ in range(MAX_ATTEMPTS + 2):  # each attempt raises; the next one is due after its backoff
+        await hooks.idle()
+        hooks.clock.advance(LAST_RETRY)
+    assert await hooks.idle() == 0  # nothing is taken again
     async with h.sessions() as session:
         row = (await session.scalars(select(ProviderEvent))).one()
-    assert row.attempts == MAX_ATTEMPTS and row.parked_at is not None and row.processed_at is not None
-    assert await hooks.inbox.parked() == 1
-    assert sum("parked" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 1
+        job = await jobs.get(session, kind=KIND, key=row.id)
+    assert job is not None and job.state == DEAD and job.attempts == MAX_ATTEMPTS and job.last_error
+    assert row.processed_at is None  # given up on, not handled
+    assert await hooks.inbox.dead() == 1
+    assert sum("is dead" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 1
+    # Its payload is the athlete's data: the housekeeping forgets it a week after it arrived.
+    assert await purge_expired(h.sessions, now=hooks.clock() + provider_events.KEEP_PROCESSED) == (0, 0, 1)
+
+
+async def test_an_event_whose_process_died_is_taken_again_after_the_lease_one_per_connection_at_a_time(
+    hooks: Hooks,
+) -> None:
+    h = hooks.h
+    ann = await h.athlete("intervals", external_id="i4245")
+    bob = await h.athlete("intervals", external_id="i4246")
+    for n in (1, 2, 3):
+        h.stores["intervals"].put("activity", {
+            "id": f"i55{n}", "start_date_local": f"2026-03-1{n}T07:30:00", "start_date": f"2026-03-1{n}T06:30:00Z",
+            "type": "Ride", "name": "Tempo", "moving_time": 3600, "elapsed_time": 3700, "source": "GARMIN_CONNECT",
+        })  # fmt: skip
+
+    def delivery(athlete: str, activity: str) -> bytes:
+        return httpx.Request("POST", "http://x", json={"secret": "intervals-hook-secret", "events": [
+            {"athlete_id": athlete, "type": "ACTIVITY_ANALYZED", "timestamp": "2026-03-14T08:00:00Z",
+             "activity": {"id": activity}}]}).content  # fmt: skip
+
+    assert (await hooks.post("intervals", delivery("i4245", "i551"))).status_code == 200
+    # Another process takes ann's event and dies without a word.
+    async with h.sessions.begin() as session:
+        (taken,) = await jobs.take(session, owner="a-process-that-died", now=hooks.clock(), lease=LEASE, limit=1,
+                                   kinds=[KIND])  # fmt: skip
+    assert (await hooks.post("intervals", delivery("i4245", "i552"))).status_code == 200
+    assert (await hooks.post("intervals", delivery("i4246", "i553"))).status_code == 200
+
+    # While its lease lasts, no other event of ann's connection runs; bob's does.
+    assert await hooks.idle() == 1
+    assert await hooks.workouts(ann) == {} and set(await hooks.workouts(bob)) == {"i553"}
+    hooks.clock.advance(LEASE + timedelta(seconds=1))
+    assert await hooks.idle() == 2
+    assert set(await hooks.workouts(ann)) == {"i551", "i552"}
+    async with h.sessions() as session:
+        again = await session.get(Job, taken.id)
+        assert again is not None and again.state == DONE and again.attempts == 2
+        unprocessed = await session.scalar(
+            select(func.count()).select_from(ProviderEvent).where(ProviderEvent.processed_at.is_(None))
+        )
+    assert unprocessed == 0
 
 
 async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_kept(hooks: Hooks) -> None:
@@ -301,7 +379,7 @@ async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_ke
     assert (await hooks.post("intervals", delivery("i9999", "2026-03-14"))).status_code == 200
     assert await hooks.stored() == 0
     assert (await hooks.post("intervals", delivery("i4244", "2026-03-14"))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     async with h.sessions() as session:
         row = (await session.scalars(select(ProviderEvent))).one()
         assert row.user_id == ann and row.processed_at is not None
@@ -310,7 +388,7 @@ async def test_events_belong_to_their_athlete_and_an_unknown_athletes_are_not_ke
     assert [e["id"] for e in events] == [row.id]  # /export holds the athlete's events
     # A week later the processed event is forgotten; one received since stays until it is processed.
     assert (await hooks.post("intervals", delivery("i4244", "2026-03-15"))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     async with h.sessions.begin() as session:
         later = row.processed_at + provider_events.KEEP_PROCESSED + timedelta(seconds=1)
         await session.execute(update(ProviderEvent).where(ProviderEvent.id != row.id).values(processed_at=later))
@@ -344,12 +422,12 @@ async def test_a_strava_create_event_brings_the_curve_and_an_update_keeps_it(hoo
         return raw.get("curves")
 
     assert (await hooks.post("strava", event("create", 1))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     first = await curves()
     assert isinstance(first, dict) and first["power_w"]
     # Renamed at Strava: the update rewrites the summary, keeps the curve and asks for no streams again.
     h.stores["strava"].put("activity", ride | {"name": "Renamed"})
     assert (await hooks.post("strava", event("update", 2))).status_code == 200
-    await hooks.inbox.idle()
+    await hooks.idle()
     assert await curves() == first
     assert sum(n for (path, _), n in h.stores["strava"].pages.items() if path.endswith("/streams")) == 1
