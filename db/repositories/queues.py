@@ -1,8 +1,8 @@
 """How much background work waits, and for how long: the depth and age of every durable queue.
 
 Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
-stored in webhook mode, provider webhook events, report requests not yet delivered, and morning briefs not
-yet sent; and the job queue, one queue per kind (``jobs.<kind>``: due jobs, and the dead letters kept). The
+stored in webhook mode, provider webhook events and morning briefs not yet sent; and the job queue, one queue
+per kind (``jobs.<kind>``: due jobs, and the dead letters kept; reports are ``jobs.report.build``). The
 queries use the same indexed columns the workers claim by.
 """
 
@@ -28,8 +28,6 @@ class QueueDepth:
 _QUERIES = {
     "telegram_updates": 'SELECT count(*), min("receivedAt") FROM "TelegramUpdate" WHERE "processedAt" IS NULL',
     "provider_events": 'SELECT count(*), min("receivedAt") FROM "ProviderEvent" WHERE "processedAt" IS NULL',
-    "reports": 'SELECT count(*), min(r."createdAt") FROM "ReportRequest" q JOIN "Report" r ON r.id = q."reportId" '
-    'WHERE q."deliveredAt" IS NULL',
     "briefs": 'SELECT count(*), min("dueAt") FROM "BriefDelivery" '
     "WHERE status IN ('waiting', 'pending', 'claimed', 'sending')",
 }
