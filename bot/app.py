@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import report_jobs, texts
+from bot import texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 from bot.ratelimit import PacedRateLimiter, SharedPace
@@ -52,11 +52,9 @@ async def polling(app: Application, *, poll_timeout_s: int = 10) -> AsyncIterato
         await register_commands(app)
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout_s, allowed_updates=ALLOWED_UPDATES)
-        report_jobs.start(app)
         try:
             yield
         finally:
-            await report_jobs.stop(app)
             await app.updater.stop()
             await app.stop()
 
@@ -71,11 +69,9 @@ async def webhook(app: Application, *, url: str, secret: str) -> AsyncIterator[N
         await app.start()
         await register_commands(app)
         await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-        report_jobs.start(app)
         try:
             yield
         finally:
-            await report_jobs.stop(app)
             await app.stop()
 
 

@@ -39,7 +39,15 @@ from bot.jobs.runner import JobRunner
 from bot.logs import configure as configure_logging
 from bot.runtime import open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
-from bot.serve import attach, attach_calendar, attach_sync, build_connector, build_http_app, provider_webhooks
+from bot.serve import (
+    attach,
+    attach_calendar,
+    attach_reports,
+    attach_sync,
+    build_connector,
+    build_http_app,
+    provider_webhooks,
+)
 from bot.settings import PROVIDERS, Settings
 from bot.sync_chat import ChatSyncs
 from bot.telegram_webhook import TelegramWebhook
@@ -102,6 +110,7 @@ async def _run(settings: Settings) -> None:
         )
         syncs = attach_sync(ctx, app, connector)
         attach_calendar(ctx, app, syncs)
+        attach_reports(ctx, app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -252,7 +261,8 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
                 notice = "(Your database is empty: type /demo to load a demo athlete.)"
         async with BackgroundServer(api.asgi()) as server, open_llm(settings, database.sessions) as llm:
             ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
-            # The console runs the jobs the calendar sync queues; the periodic ones are `coach-watts run`'s.
+            # The console runs the jobs its commands queue (calendar writes, syncs, reports); the periodic ones
+            # are `coach-watts run`'s.
             ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
             connector = build_connector(settings, ctx, open_vault(settings))
             app = build_application(
@@ -264,12 +274,16 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             deps = attach(ctx, app, connector)
             syncs = attach_sync(ctx, app, connector)
             attach_calendar(ctx, app, syncs)
-            await ctx.jobs.start()
+            attach_reports(ctx, app)
+            jobs = ctx.jobs
             try:
                 async with _http_server(settings, deps, required=False), polling(app):
-                    await console.run(notice=notice)
+                    await jobs.start()
+                    try:
+                        await console.run(notice=notice)
+                    finally:
+                        await jobs.stop()
             finally:
-                await ctx.jobs.stop()
                 await syncs.stop()
                 await syncs.engine.aclose()
                 await connector.aclose()

@@ -21,6 +21,7 @@ from bot.http.app import build_http_app
 from bot.http.deps import HttpDeps, Notify
 from bot.http.provider_webhooks import ProviderWebhooks, WebhookSecrets
 from bot.jobs.runner import JobRunner, Kind
+from bot.report_jobs import ReportJobs
 from bot.settings import PROVIDERS, Settings
 from bot.sync_chat import ChatSyncs
 from integrations.connect import Connector
@@ -61,6 +62,16 @@ def attach_calendar(ctx: AppContext, app: Application, syncs: ChatSyncs) -> Cale
     jobs.install(ctx.jobs)
     ctx.calendar = jobs
     return jobs
+
+
+def attach_reports(ctx: AppContext, app: Application) -> ReportJobs:  # type: ignore[type-arg]
+    """/week, /race and /report's background work: the ``report.build`` kind on this process's job runner
+    (``ctx.jobs``, which must exist; start it to run reports)."""
+    if ctx.jobs is None:
+        raise ValueError("reports run on the job runner: create ctx.jobs first")
+    reports = ReportJobs(ctx, app.bot)
+    reports.install(ctx.jobs)
+    return reports
 
 
 def provider_webhooks(
@@ -117,6 +128,7 @@ def attach(ctx: AppContext, app: Application, connector: Connector) -> HttpDeps:
 __all__ = [
     "attach",
     "attach_calendar",
+    "attach_reports",
     "attach_sync",
     "build_connector",
     "build_http_app",

@@ -666,15 +666,15 @@ class CoachNotice(Base):
 
 
 class ReportRequest(Base):
-    """The delivery side of a "Report": the chat it answers, its parameters and its work lease.
+    """The delivery side of a "Report": the chat it answers, its parameters and its progress message.
 
-    A report runs after the command has been answered, so the process may stop half-way. Whoever holds the
-    lease (``leaseExpiresAt`` in the future) is working on it; once the lease lapses any process may claim the
-    report again (``SELECT … FOR UPDATE SKIP LOCKED``), finish it and send the result to ``chatId``.
+    A report runs after the command has been answered, as a ``report.build`` job of the job queue ("Job",
+    keyed by the report's id), so the process may stop half-way: the queue's lease gives the job to another
+    process, which finishes the report and sends it to ``chatId``. ``lastError`` is why the last attempt
+    failed (cleared when the next one starts); ``deliveredAt`` when the report went out.
     """
 
     __tablename__ = "ReportRequest"
-    __table_args__ = (Index(None, "leaseExpiresAt"),)
 
     report_id: Mapped[str] = mapped_column(
         "reportId", Text, ForeignKey("Report.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
@@ -682,8 +682,6 @@ class ReportRequest(Base):
     chat_id: Mapped[int] = mapped_column("chatId", BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column("progressMessageId", BigInteger)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
-    lease_expires_at: Mapped[datetime] = mapped_column("leaseExpiresAt", TZ_TIMESTAMP)
     last_error: Mapped[str | None] = mapped_column("lastError", Text)
     delivered_at: Mapped[datetime | None] = mapped_column("deliveredAt", TZ_TIMESTAMP)
 

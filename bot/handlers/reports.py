@@ -1,4 +1,4 @@
-"""/week, /race and /report: validate, start the report in the background, and say so at once.
+"""/week, /race and /report: validate, queue the report as a job, and say so at once.
 
 ``/race`` also stores the race as a goal (`coach.races`) before its taper report starts; a race that cannot
 be stored (the same name on the same day) gets one sentence and no report.
@@ -28,7 +28,7 @@ async def _submit(update: Update, context: Context, type: ReportType, params: di
     assert chat is not None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
-    started = await report_jobs.jobs_of(context.application).submit(user, chat_id=chat.id, type=type, params=params)
+    started = await report_jobs.submit(ctx, context.bot, user, chat_id=chat.id, type=type, params=params)
     if started is None:
         await reply(update, texts_reports.report_busy())
         return False

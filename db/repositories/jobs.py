@@ -434,3 +434,16 @@ async def forget_user(session: AsyncSession, *, user_id: str) -> int:
 
 async def get(session: AsyncSession, *, kind: str, key: str) -> Job | None:
     return await session.scalar(select(Job).where(Job.kind == kind, Job.key == key))
+
+
+async def make_due(session: AsyncSession, *, kind: str, key: str, now: datetime) -> bool:
+    """A queued job its creator held back (a later ``run_at``) until it was ready: due now. False when it is
+    not queued (already taken, finished, or never enqueued)."""
+    result = await session.scalar(
+        update(Job)
+        .where(Job.kind == kind, Job.key == key, Job.state == QUEUED)
+        .values(run_at=func.least(Job.run_at, now))
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result is not None

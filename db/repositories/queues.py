@@ -1,10 +1,10 @@
 """How much background work waits, and for how long: the depth and age of every durable queue.
 
 Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
-stored in webhook mode, report requests not yet delivered, and morning briefs not yet sent; provider webhook
-events whose job waits or runs (counted from their arrival, so the age includes every retry's wait); and the
-job queue, one queue per kind (``jobs.<kind>``: due jobs, and the dead letters kept). The queries use the same
-indexed columns the workers take by.
+stored in webhook mode and morning briefs not yet sent; provider webhook events whose job waits or runs
+(counted from their arrival, so the age includes every retry's wait); and the job queue, one queue per kind
+(``jobs.<kind>``: due jobs, and the dead letters kept; reports are ``jobs.report.build``). The queries use the
+same indexed columns the workers take by.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ _QUERIES = {
     "provider_events": 'SELECT count(*), min(e."receivedAt") FROM "ProviderEvent" e '
     """JOIN "Job" j ON j.kind = 'provider.event' AND j.key = e.id """
     """WHERE e."processedAt" IS NULL AND j.state IN ('queued', 'running')""",
-    "reports": 'SELECT count(*), min(r."createdAt") FROM "ReportRequest" q JOIN "Report" r ON r.id = q."reportId" '
-    'WHERE q."deliveredAt" IS NULL',
     "briefs": 'SELECT count(*), min("dueAt") FROM "BriefDelivery" '
     "WHERE status IN ('waiting', 'pending', 'claimed', 'sending')",
 }

@@ -1,12 +1,12 @@
-"""Reports written by the coach, and the requests that say where each one goes and who is working on it."""
+"""Reports written by the coach, and the requests that say where each one goes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +58,7 @@ def _violated(err: IntegrityError) -> str | None:
     return getattr(getattr(err.orig, "__cause__", None), "constraint_name", None)
 
 
-# --- Requests: delivery and the work lease -------------------------------------------------------------------
+# --- Requests: where a report goes ---------------------------------------------------------------------------
 
 
 async def add_request(
@@ -67,16 +67,11 @@ async def add_request(
     report_id: str,
     chat_id: int,
     params: dict[str, Any],
-    lease: timedelta,
     progress_message_id: int | None = None,
 ) -> ReportRequest:
-    """The delivery row of a report; its lease starts now (database time), so an abandoned one can be taken."""
+    """The delivery row of a report (its work is a job of the queue, `db.repositories.jobs`)."""
     request = ReportRequest(
-        report_id=report_id,
-        chat_id=chat_id,
-        params=params,
-        progress_message_id=progress_message_id,
-        lease_expires_at=await db_now(session) + lease,
+        report_id=report_id, chat_id=chat_id, params=params, progress_message_id=progress_message_id
     )
     session.add(request)
     await session.flush()
@@ -84,61 +79,10 @@ async def add_request(
 
 
 async def db_now(session: AsyncSession) -> datetime:
-    """One clock for every lease: the database's, so processes with skewed clocks agree on who holds it."""
+    """The database's clock (when a report was delivered)."""
     now: datetime | None = await session.scalar(select(func.now()))
     assert now is not None
     return now
-
-
-async def claim(
-    session: AsyncSession, *, report_id: str, statuses: Sequence[str], lease: timedelta, fresh_status: str
-) -> tuple[Report, ReportRequest] | None:
-    """Take the report for ``lease`` if it is in one of ``statuses`` and nobody holds a live lease on it.
-
-    ``FOR UPDATE SKIP LOCKED``: of two processes trying at once, one gets the rows and the other gets nothing
-    (rather than waiting and then taking it too). A just-created report's first lease belongs to whoever
-    created it, so it is claimable by its creator (``attempts == 0``) at once and by others when it lapses.
-    """
-    now = await db_now(session)
-    stmt = (
-        select(Report, ReportRequest)
-        .join(ReportRequest, ReportRequest.report_id == Report.id)
-        .where(
-            Report.id == report_id,
-            Report.status.in_(statuses),
-            or_(ReportRequest.lease_expires_at < now, ReportRequest.attempts == 0),
-        )
-        .with_for_update(skip_locked=True)
-    )
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        return None
-    report, request = row
-    report.status = fresh_status
-    request.attempts += 1
-    request.lease_expires_at = now + lease
-    await session.flush()
-    return report, request
-
-
-async def lapsed(session: AsyncSession, *, statuses: Sequence[str], limit: int = 20) -> list[str]:
-    """Reports in ``statuses`` whose lease has lapsed, oldest first (candidates for `claim`)."""
-    now = await db_now(session)
-    stmt = (
-        select(Report.id)
-        .join(ReportRequest, ReportRequest.report_id == Report.id)
-        .where(Report.status.in_(statuses), ReportRequest.lease_expires_at < now)
-        .order_by(Report.created_at)
-        .limit(limit)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
-async def extend_lease(session: AsyncSession, *, report_id: str, lease: timedelta) -> None:
-    now = await db_now(session)
-    await session.execute(
-        update(ReportRequest).where(ReportRequest.report_id == report_id).values(lease_expires_at=now + lease)
-    )
 
 
 async def get_with_request(session: AsyncSession, *, report_id: str) -> tuple[Report, ReportRequest] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,10 +15,25 @@ from bot.app import build_application, polling
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from bot.context import AppContext
+from bot.jobs.runner import JobRunner
+from bot.serve import attach_reports
 from bot.settings import Settings
 
 TOKEN = "123456789:test-token-abcdefghijklmnopqrstuvwxyz"
 NOW = datetime(2026, 11, 25, 6, 45, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def running_jobs(ctx: AppContext, app: Application) -> AsyncIterator[JobRunner]:  # type: ignore[type-arg]
+    """A started job runner for ``app`` with the kinds a bot needs in a test (its reports), as ``ctx.jobs``;
+    stopped at the end, as a process stops (what it was running goes back to the queue)."""
+    runner = ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
+    attach_reports(ctx, app)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
 
 
 @dataclass
@@ -35,8 +50,19 @@ class Harness:
             self.ctx, token=TOKEN, base_url=f"{self.server_url}/bot", base_file_url=f"{self.server_url}/file/bot"
         )
 
+    @property
+    def jobs(self) -> JobRunner:
+        assert self.ctx.jobs is not None
+        return self.ctx.jobs
+
     async def start(self) -> None:
         await self._running.enter_async_context(polling(self.app, poll_timeout_s=1))
+        # A runner per start, like a process: a restarted bot has a new one.
+        await self._running.enter_async_context(running_jobs(self.ctx, self.app))
+
+    async def idle(self) -> None:
+        """Until the jobs due now (the reports asked for) have run and their last messages are out."""
+        await self.jobs.run_due()
 
     async def stop(self) -> None:
         await self._running.aclose()

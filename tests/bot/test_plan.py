@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from bot import report_jobs
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from coach.plans import workout_of
 from coach.workouts.model import StepIntensity
@@ -72,7 +71,7 @@ async def _race(harness: Harness, who: JsonDict, text: str) -> str:
     async with asyncio.timeout(30):
         while not await _reports_finished(harness, before + 1):  # noqa: ASYNC110 - the state lives in PostgreSQL
             await asyncio.sleep(0.05)
-    await report_jobs.jobs_of(harness.app).wait()
+    await harness.idle()
     sent = await harness.api.drain(who["id"], quiet=0.3, wait_s=15)
     assert any(s.method == "sendPhoto" for s in sent)  # the taper report with its chart
     return first.text

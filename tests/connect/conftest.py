@@ -26,7 +26,7 @@ from db.models import Integration
 from db.repositories import integrations
 from integrations.connect import Connector
 from integrations.vault import TokenVault, generate_key_spec
-from tests.bot.conftest import TOKEN
+from tests.bot.conftest import TOKEN, running_jobs
 from tests.fakes.providers import FakeProviders
 
 ANN = LocalBotApi.user(5001, "Ann")
@@ -165,7 +165,7 @@ async def _harness(
         deps = attach(ctx, app, connector)
         late.app = build_http_app(deps)
         try:
-            async with polling(app, poll_timeout_s=1):
+            async with polling(app, poll_timeout_s=1), running_jobs(ctx, app):
                 deps.bot_url = f"https://t.me/{app.bot.username}"
                 yield ConnectHarness(
                     api=api,

@@ -18,7 +18,6 @@ from functools import cache
 import pytest
 from sqlalchemy import select
 
-from bot import report_jobs
 from bot.console.botapi import JsonDict, LocalBotApi, Sent
 from coach import i18n
 from coach.daily import assess_today
@@ -209,7 +208,7 @@ class Conversation:
         async with asyncio.timeout(90):
             while not await self._reports_done():  # noqa: ASYNC110 - the report's state lives in PostgreSQL
                 await asyncio.sleep(0.05)
-        await report_jobs.jobs_of(self.harness.app).wait()
+        await self.harness.idle()
         sent = [first, *await self.harness.api.drain(chat_id, quiet=0.3, wait_s=15)]
         self.replies += _sent_texts(sent)
         return sent

@@ -16,7 +16,7 @@ from bot.context import AppContext
 from bot.settings import Settings
 from coach.llm.client import GeminiClient, LlmConfig
 from coach.llm.service import CoachLlm
-from tests.bot.conftest import NOW, TOKEN, Harness
+from tests.bot.conftest import NOW, TOKEN, Harness, running_jobs
 from tests.fakes.gemini import FakeGemini
 
 API_KEY = "AIzaFAKE-test-key-0123456789abcdefghij"
@@ -75,7 +75,7 @@ async def running_bot(
     )
     async with BackgroundServer(api.asgi()) as server:
         app = build_application(ctx, token=TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot")
-        async with polling(app, poll_timeout_s=1):
+        async with polling(app, poll_timeout_s=1), running_jobs(ctx, app):
             yield Harness(api=api, app=app, ctx=ctx, sessions=sessions)
 
 

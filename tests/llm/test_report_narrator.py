@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import report_jobs
 from coach.llm.client import GeminiClient
 from coach.llm.service import CoachLlm
 from db.models import Report
@@ -40,5 +39,5 @@ async def test_weekly_report_and_question_get_geminis_notes(
         gemini.fake.script(fake.server_error(), fake.server_error(), fake.server_error())
         again = "\n".join(_texts(await _ask_report(harness, ANN, "/week"))[1:])
         assert "<b>Next week</b>" in again and "Coach's notes" not in again  # Gemini down: the rules' report
-        await report_jobs.jobs_of(harness.app).wait()
+        await harness.idle()
     await client.aclose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import report_jobs
 from bot.console.botapi import LocalBotApi
 from coach.reports import ReportType
 from db.models import Report
@@ -53,4 +52,4 @@ async def test_a_narrator_adds_notes_and_answers_questions(harness: Harness) -> 
         assert "4242" not in repr(facts) and "Ann" not in repr(facts)
     reports: list[Report] = [r for r, _ in await _reports(harness)]
     assert {r.model_version for r in reports} == {"scripted-narrator-1"}
-    await report_jobs.jobs_of(harness.app).wait()
+    await harness.idle()

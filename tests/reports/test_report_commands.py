@@ -8,12 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import report_jobs
 from bot.console.botapi import LocalBotApi, Sent
 from coach.reports import ReportType
 from coach.reports import service as reports
 from db.models import Report, ReportRequest
-from db.repositories import users
+from db.repositories import jobs, users
 from tests.bot.conftest import NOW, Harness
 from tests.reports.pngs import assert_readable_png
 
@@ -29,7 +28,7 @@ async def _ask_report(harness: Harness, user: dict[str, object], text: str) -> l
     async with asyncio.timeout(30):
         while not await _all_finished(harness):  # noqa: ASYNC110 - the state lives in PostgreSQL; polling it is the test's view
             await asyncio.sleep(0.05)
-    await report_jobs.jobs_of(harness.app).wait()  # finished in the database; now let its last edit go out
+    await harness.idle()  # finished in the database; now let its last edit go out
     return [first, *await harness.api.drain(chat_id, quiet=0.3, wait_s=15)]
 
 
@@ -88,7 +87,10 @@ async def test_week_on_the_demo_athlete(harness: Harness) -> None:
     assert report.markdown is not None and report.markdown.startswith("# Week ")
     assert report.suggestions is not None and report.suggestions["next_week"]["stance"] == "recover"
     assert (report.date_range_end - report.date_range_start).days == 7
-    assert request.attempts == 1 and request.delivered_at is not None
+    assert request.delivered_at is not None and request.last_error is None
+    async with harness.sessions() as session:
+        job = await jobs.get(session, kind=reports.KIND, key=report.id)
+    assert job is not None and (job.state, job.attempts, job.lock_key) == (jobs.DONE, 1, f"user:{report.user_id}")
     assert report.model_version is None  # the rules alone
 
 
@@ -149,7 +151,7 @@ async def test_one_report_at_a_time(harness: Harness) -> None:
     async with harness.sessions.begin() as session:
         user = await users.get_by_telegram_id(session, telegram_user_id=ANN["id"])
         assert user is not None
-        # Another process is working on Ann's race plan (its lease runs for an hour).
+        # Another process has just started Ann's race plan (its job waits for that process for an hour).
         await reports.create(
             session,
             user,
@@ -157,7 +159,7 @@ async def test_one_report_at_a_time(harness: Harness) -> None:
             chat_id=ANN["id"],
             params={"race": {"name": "Fondo", "date": "2026-12-20"}},
             now=NOW,
-            lease=timedelta(hours=1),
+            hold=timedelta(hours=1),
         )
     reply = await harness.ask(ANN, "/week")
     assert [s.text for s in reply] == ["I'm still working on your previous report — it will arrive here in a moment."]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -10,7 +12,7 @@ from bot.texts import reports as texts_reports
 from coach import i18n
 from db.models import User
 from tests.bot.conftest import TOKEN
-from tests.reports.test_resume import _abandoned_report, _demo_user, _start_bot
+from tests.reports.test_resume import NOW, Clock, _demo_user, _process, _report, _sent, _taken_by_a_process_that_stops
 
 
 @pytest.fixture
@@ -26,7 +28,8 @@ async def test_a_resumed_report_is_written_in_the_athletes_language(
         user = await session.get(User, user_id)
         assert user is not None
         user.telegram_language = "de"
-    await _abandoned_report(sessions, user_id, claimed=False)
+    report_id = await _report(sessions, user_id)
+    await _taken_by_a_process_that_stops(sessions, report_id, at=NOW - timedelta(minutes=10))
 
     spoken: dict[str, str] = {}
     resumed, done = texts_reports.report_resumed, texts_reports.report_done
@@ -41,7 +44,8 @@ async def test_a_resumed_report_is_written_in_the_athletes_language(
 
     monkeypatch.setattr(texts_reports, "report_resumed", report_resumed)
     monkeypatch.setattr(texts_reports, "report_done", report_done)
-    sent = await _start_bot(api, sessions)
-    assert sent
+    async with _process(api, sessions, Clock()) as (_app, runner):
+        assert await runner.run_due() == 1
+        assert await _sent(api)
     assert spoken == {"resumed": "de", "done": "de"}
     assert i18n.current() == i18n.DEFAULT
