@@ -105,6 +105,7 @@ def install_provider_events(runner: JobRunner, inbox: EventInbox) -> None:
             first_retry=events.FIRST_RETRY,
             last_retry=events.LAST_RETRY,
             lease=events.LEASE,
+            concurrency=3,
         )
     )
 

@@ -101,7 +101,14 @@ class ChatSyncs:
         self.runner = runner
         self.results: list[SyncResult] = []  # what this process's runs found (tests and logs)
         runner.register(
-            Kind(KIND, self._job, max_attempts=3, first_retry=timedelta(minutes=1), lease=timedelta(minutes=10))
+            Kind(
+                KIND,
+                self._job,
+                max_attempts=3,
+                first_retry=timedelta(minutes=1),
+                lease=timedelta(minutes=10),
+                concurrency=3,  # a backfill takes minutes: keep slots for reports and calendar writes
+            )
         )
 
     async def _chat_of(self, user_id: str) -> int | None:

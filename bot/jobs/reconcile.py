@@ -67,6 +67,7 @@ class Reconciler:
                 first_retry=timedelta(minutes=5),
                 last_retry=timedelta(hours=1),
                 lease=timedelta(minutes=15),
+                concurrency=2,  # a wave of re-pulls never takes the slots interactive jobs need
             )
         )
 

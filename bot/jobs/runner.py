@@ -6,7 +6,9 @@ and the queue's unique (kind, key) keeps one, so a periodic job runs once per sl
 (a slot missed while every process was down is not made up: the next one runs). Each process:
 
 - polls for due jobs (``poll_s``; at once after this process enqueued something) and runs up to
-  ``concurrency`` at a time, each in its own task;
+  ``concurrency`` at a time, each in its own task; a kind with a ``Kind.concurrency`` of its own (the long
+  syncs) never holds more than that many, and kinds without one are taken first, so a report or a calendar
+  write never waits behind a wave of re-pulls;
 - extends the lease of what it runs (a heartbeat every third of the lease), so a long job is never taken twice
   while its process lives, and a dead process's jobs come back after one lease (`sweep`, every ``sweep_s``);
 - after a failure, queues the job again after ``Kind.retry_in(attempts)``; after the last attempt — or a
@@ -25,6 +27,7 @@ import contextlib
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -70,6 +73,7 @@ class Kind:
     last_retry: timedelta = timedelta(minutes=30)
     lease: timedelta = timedelta(minutes=5)
     on_dead: OnDead | None = None
+    concurrency: int | None = None  # at most this many at once in one process (None: the runner's limit)
 
     def retry_in(self, attempts: int) -> timedelta:
         """Backoff after the ``attempts``-th failure: first_retry, doubled each time, at most last_retry."""
@@ -109,7 +113,7 @@ class JobRunner:
         clock: Callable[[], datetime],
         owner: str | None = None,
         poll_s: float = 1.0,
-        concurrency: int = 4,
+        concurrency: int = 10,
         sweep_s: float = 30.0,
     ) -> None:
         self.sessions = sessions
@@ -122,6 +126,8 @@ class JobRunner:
         self.kinds: dict[str, Kind] = {}
         self.schedules: list[Schedule] = []
         self._running: dict[int, asyncio.Task[bool]] = {}
+        self._jobs: dict[int, Taken] = {}  # what runs, by id (for the per-kind limits)
+        self._held_back = False
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_sweep: datetime | None = None
@@ -219,24 +225,38 @@ class JobRunner:
                 return started
             if self._running:
                 await asyncio.gather(*self._running.values(), return_exceptions=True)
-            elif not taken:
+            elif not taken and not self._held_back:
                 return started
 
     async def _take(self, now: datetime) -> list[Taken]:
+        """Kinds without a limit of their own first, then each limited kind up to what it has left."""
         free = self.concurrency - len(self._running)
+        running = Counter(job.kind for job in self._jobs.values())
+        # Whether a limit kept this take from looking at some kind: the jobs that held it may end meanwhile.
+        self._held_back = free <= 0 or any(
+            k.concurrency is not None and running[k.name] >= k.concurrency for k in self.kinds.values()
+        )
         if free <= 0 or not self.kinds:
             return []
+        groups: list[tuple[list[str], int]] = [([k.name for k in self.kinds.values() if k.concurrency is None], free)]
+        groups += [
+            ([k.name], k.concurrency - running[k.name])
+            for k in self.kinds.values()
+            if k.concurrency is not None and k.concurrency > running[k.name]
+        ]
         default = timedelta(minutes=5)
+        leases = {k.name: k.lease for k in self.kinds.values() if k.lease != default}
+        taken: list[Taken] = []
         async with self.sessions.begin() as session:
-            return await jobs.take(
-                session,
-                owner=self.owner,
-                now=now,
-                lease=default,
-                limit=free,
-                kinds=list(self.kinds),
-                leases={k.name: k.lease for k in self.kinds.values() if k.lease != default},
-            )
+            for kinds, room in groups:
+                limit = min(room, free - len(taken))
+                if kinds and limit > 0:
+                    taken += await jobs.take(
+                        session, owner=self.owner, now=now, lease=default, limit=limit, kinds=kinds, leases=leases
+                    )
+        for job in taken:
+            self._jobs[job.id] = job
+        return taken
 
     async def run_now(self, kind: str, key: str) -> bool | None:
         """Take the job ``(kind, key)`` and run it here and now, awaiting it (a job the athlete is waiting for);
@@ -306,6 +326,7 @@ class JobRunner:
             return True
         finally:
             self._running.pop(job.id, None)
+            self._jobs.pop(job.id, None)
 
     async def _dead(self, job: Finished) -> None:
         JOBS_DEAD.labels(job.kind).inc()

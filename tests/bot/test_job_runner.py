@@ -360,3 +360,32 @@ async def test_a_deleted_athletes_jobs_are_forgotten(sessions: async_sessionmake
         )
         assert await jobs.forget_user(session, user_id="u1") == 2
     assert [j.key for j in await _rows(sessions, "test.forget")] == ["running", "other", "other-connection"]
+
+
+async def test_a_kind_with_a_limit_never_takes_the_slots_of_the_others(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A wave of long syncs holds at most its own limit; a report queued after them starts at once."""
+    clock = Clock()
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def long_sync(job: Taken) -> None:
+        started.append(job.key)
+        await release.wait()
+
+    async def report(job: Taken) -> None:
+        started.append(job.key)
+
+    runner = JobRunner(sessions, clock=clock, concurrency=4)
+    runner.register(Kind("test.sync", long_sync, concurrency=2))
+    runner.register(Kind("test.report", report))
+    await runner.enqueue([NewJob("test.sync", f"s{i}", run_at=T0 - timedelta(minutes=1)) for i in range(6)])
+    await runner.enqueue([NewJob("test.report", "week")])
+    assert await runner.run_due(wait=False) == 3
+    await asyncio.sleep(0)  # the started tasks run up to their first wait
+    assert sorted(started) == ["s0", "s1", "week"]
+    assert await runner.run_due(wait=False) == 0  # the syncs hold their two slots, no more
+    release.set()
+    await runner.run_due()
+    assert sorted(started) == ["s0", "s1", "s2", "s3", "s4", "s5", "week"]
