@@ -72,6 +72,11 @@ async def mark_processed(
     await inbox.mark_processed(session, INBOX, key=update_id, now=now, **values)
 
 
+async def mark_many_processed(session: AsyncSession, *, update_ids: Sequence[int], now: datetime) -> int:
+    """Updates handled (their payload kept as stored), written together; how many were not marked before."""
+    return await inbox.mark_many_processed(session, INBOX, keys=update_ids, now=now)
+
+
 async def failed(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
     """An attempt raised: True when the update is now parked (its last attempt), else the sweep retries it."""
     return await inbox.give_back(session, INBOX, key=update_id, now=now)
