@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -160,6 +160,28 @@ async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_ans
     assert len(hook.api.replies(ANN["id"])) == 2
     await hook.receiver.write_marks()  # the dead process's batch, had it been written late, changes nothing
     assert await _processed_at(hook, update["update_id"]) == later
+
+
+@pytest.mark.parametrize("text", ["/start", "how should I train today?", "thanks"])
+async def test_an_update_reads_its_athlete_once(hook: Hook, text: str) -> None:
+    """The language step or the dialog check reads the athlete; the handler after it takes that, not a new read."""
+    assert await hook.post(_update("/start")) == 200
+    await hook.receiver.idle()
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if 'FROM "User" JOIN "Account"' in statement:
+            reads.append(statement)
+
+    engine = hook.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await hook.post(_update(text)) == 200
+        await hook.receiver.idle()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    assert hook.api.replies(ANN["id"])[-1].text  # and it was answered
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
