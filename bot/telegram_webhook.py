@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -124,6 +124,11 @@ class TelegramWebhook:
         # Seals typed credentials in stored updates (`bot.typed_credentials`); without it they are redacted.
         self._vault = vault
         self._sessions = sessions
+        # The inbox's single statements (storing an update, a batch of marks) run each on its own, committed
+        # as they complete: one round trip instead of three (BEGIN, the statement, COMMIT), as durable.
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._secret = secret.encode()
         self._clock = clock
         self._lease = lease
@@ -188,10 +193,8 @@ class TelegramWebhook:
         update_id = update.update_id
         # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
         sealed = typed_credentials.seal_update(payload, self._vault)
-        async with self._sessions.begin() as session:
-            new = await telegram_updates.store(
-                session, update_id=update_id, payload=sealed, now=self._clock(), taken=True
-            )
+        async with self._autocommit.connect() as conn:  # committed when it returns, before the 200
+            new = await telegram_updates.store(conn, update_id=update_id, payload=sealed, now=self._clock(), taken=True)
         if new:
             self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(update_id, sealed, update))
         return Response(status_code=200)
@@ -249,8 +252,8 @@ class TelegramWebhook:
             if not ids:
                 return
             try:
-                async with self._sessions.begin() as session:
-                    await telegram_updates.mark_many_processed(session, update_ids=ids, now=self._clock())
+                async with self._autocommit.connect() as conn:
+                    await telegram_updates.mark_many_processed(conn, update_ids=ids, now=self._clock())
             except BaseException:
                 self._marks[:0] = ids
                 self._marks_due.set()

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 MAX_ATTEMPTS = 5
@@ -124,7 +124,9 @@ async def mark_processed(session: AsyncSession, inbox: Inbox, *, key: Any, now: 
     )
 
 
-async def mark_many_processed(session: AsyncSession, inbox: Inbox, *, keys: Sequence[Any], now: datetime) -> int:
+async def mark_many_processed(
+    session: AsyncSession | AsyncConnection, inbox: Inbox, *, keys: Sequence[Any], now: datetime
+) -> int:
     """Several rows are handled, in one statement; a row marked already keeps its time. How many were marked.
 
     The keys go as one array parameter (``= ANY``), so every batch size is the same prepared statement.

@@ -15,14 +15,19 @@ from typing import Any
 
 from sqlalchemy import BigInteger, cast, delete, func
 from sqlalchemy.dialects.postgresql import JSONPATH, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import TelegramUpdate
 from db.repositories import inbox
 
 
 async def store(
-    session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime, taken: bool = False
+    session: AsyncSession | AsyncConnection,
+    *,
+    update_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    taken: bool = False,
 ) -> bool:
     """Keep the update; False when this ``update_id`` was stored before (a redelivery).
 
@@ -72,7 +77,9 @@ async def mark_processed(
     await inbox.mark_processed(session, INBOX, key=update_id, now=now, **values)
 
 
-async def mark_many_processed(session: AsyncSession, *, update_ids: Sequence[int], now: datetime) -> int:
+async def mark_many_processed(
+    session: AsyncSession | AsyncConnection, *, update_ids: Sequence[int], now: datetime
+) -> int:
     """Updates handled (their payload kept as stored), written together; how many were not marked before."""
     return await inbox.mark_many_processed(session, INBOX, keys=update_ids, now=now)
 
