@@ -103,8 +103,11 @@ async def _post_from_another_process(
 ) -> tuple[list[float], float]:
     """Telegram is another machine: the load generator must not share our event loop or our CPU time slice."""
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
         return await loop.run_in_executor(pool, _post_all_blocking, base_url, deliveries, rate)
+    finally:
+        await asyncio.to_thread(pool.shutdown)  # joining its process must not stall the bot's event loop
 
 
 def _post_all_blocking(
