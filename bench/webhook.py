@@ -2,8 +2,9 @@
 
 Run ``python -m bench.webhook [--users 1000] [--messages 5]``. Each user sends ``--messages`` messages (the
 first is /start); one in ten updates is delivered twice, as Telegram does when an acknowledgement is slow.
-The real bot answers every update through a local Bot API server, in the same process and event loop as the
-HTTP endpoint, on PostgreSQL (``DATABASE_URL``, else an embedded server in a temporary folder).
+The real bot answers every update through a local Bot API server that runs in a process of its own (in
+production Telegram's servers are elsewhere: serving the replies must not take the bot's CPU), on
+PostgreSQL (``DATABASE_URL``, else an embedded server in a temporary folder).
 
 Half the deliveries arrive as a steady stream (``--rate``, default 100 updates/s — 8.6 million a day, far
 above this bot's needs) and give the acknowledgement latency (p50/p95/max); the other half go as fast as we
@@ -11,7 +12,8 @@ acknowledge them and give the throughput. Both are printed beside a plain endpoi
 storing anything, measured the same way in the same run; then the updates processed per second, and updates
 lost (stored or answered fewer than once) and answered twice — both must be 0. Replies are counted per
 update: each of the four conversations the users have is first run once alone, and every chat must get
-exactly the messages its conversation got then. Targets: p95 under 200 ms at the steady rate, at least 100
+exactly the messages its conversation got then (the Bot API process hands back every ``sendMessage`` it
+served once the run is over). Targets: p95 under 200 ms at the steady rate, at least 100
 updates processed per second.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
@@ -26,7 +29,9 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +103,11 @@ async def _post_from_another_process(
 ) -> tuple[list[float], float]:
     """Telegram is another machine: the load generator must not share our event loop or our CPU time slice."""
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
         return await loop.run_in_executor(pool, _post_all_blocking, base_url, deliveries, rate)
+    finally:
+        await asyncio.to_thread(pool.shutdown)  # joining its process must not stall the bot's event loop
 
 
 def _post_all_blocking(
@@ -140,6 +148,34 @@ async def _post_all(base_url: str, deliveries: list[dict[str, Any]], rate: float
         return latencies, time.perf_counter() - began
 
 
+def _serve_bot_api(conn: Connection) -> None:
+    """The local Bot API in a process of its own: sends its URL, serves until told, then sends its ``sendMessage``
+    calls (method and parameters) back."""
+
+    async def serve() -> None:
+        api = LocalBotApi(TOKEN)
+        async with BackgroundServer(api.asgi()) as server:
+            conn.send(server.url)
+            await asyncio.to_thread(conn.recv)  # the run is over
+        conn.send([(method, params) for method, params in api.calls if method == "sendMessage"])
+
+    asyncio.run(serve())
+
+
+@contextlib.asynccontextmanager
+async def _bot_api_elsewhere(calls: list[tuple[str, dict[str, Any]]]) -> AsyncIterator[str]:
+    """Run the local Bot API in another process; its URL; once the block ends, ``calls`` holds what it served."""
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve_bot_api, args=(theirs,), daemon=True)
+    process.start()
+    try:
+        yield await asyncio.to_thread(ours.recv)
+    finally:
+        ours.send("stop")
+        calls.extend(await asyncio.to_thread(ours.recv))
+        await asyncio.to_thread(process.join)
+
+
 def _summary(latencies: list[float]) -> str:
     ordered = sorted(latencies)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
@@ -168,12 +204,12 @@ async def run(users: int, messages: int, rate: float) -> bool:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(_env_file=None, COACH_DATA_DIR=Path(data_dir))  # type: ignore[call-arg]
         async with open_database(settings) as database:
-            api = LocalBotApi(TOKEN)
+            calls: list[tuple[str, dict[str, Any]]] = []
             ctx = AppContext(settings=settings, sessions=database.sessions)
-            async with BackgroundServer(api.asgi()) as bot_api:
+            async with _bot_api_elsewhere(calls) as bot_api_url:
                 # The local Bot API has no flood limits; Telegram's 30/s would only stretch "all answered".
                 app = build_application(
-                    ctx, token=TOKEN, base_url=f"{bot_api.url}/bot", base_file_url=f"{bot_api.url}/file/bot",
+                    ctx, token=TOKEN, base_url=f"{bot_api_url}/bot", base_file_url=f"{bot_api_url}/file/bot",
                     polling=False, rate_limited=False,
                 )  # fmt: skip
                 async with app:
@@ -201,7 +237,7 @@ async def run(users: int, messages: int, rate: float) -> bool:
     _, baseline_flood_s = await _plain_baseline(deliveries[half:], None)
     # Replies are counted per update: each chat must get exactly the messages its conversation produced when it
     # ran alone (a /start answers with two, a question with one…); more means an update answered twice.
-    replies = Counter(int(params["chat_id"]) for method, params in api.calls if method == "sendMessage")
+    replies = Counter(int(params["chat_id"]) for method, params in calls if method == "sendMessage")
     per_conversation = {
         chat % len(TEXTS): replies[chat] for chat in range(CALIBRATION_FIRST_USER, CALIBRATION_FIRST_USER + len(TEXTS))
     }
@@ -227,7 +263,7 @@ async def run(users: int, messages: int, rate: float) -> bool:
     for chat in sorted(c for c in chats if replies.get(c, 0) != expected[c])[:5]:
         got = [
             str(params.get("text", ""))[:60]
-            for method, params in api.calls
+            for method, params in calls
             if method == "sendMessage" and int(params["chat_id"]) == chat
         ]
         shown = f"{replies.get(chat, 0)} of {expected[chat]} replies"

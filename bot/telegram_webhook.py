@@ -11,6 +11,12 @@ Requests must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``TELEGRAM_WEBH
 are processed in order by one worker (chats are spread over a few workers), so a conversation never
 overtakes itself.
 
+Handled updates are marked processed together, one statement every `MARK_EVERY_S` for all the updates
+handled meanwhile, not one transaction each. An update joins the batch only once its handler has returned;
+a crash before the batch is written leaves it taken but unmarked, and the sweep answers it again once its
+lease is over, the same window as a crash between the reply and the mark (handlers are idempotent as far
+as the database goes; the reply may go out twice). `idle` and `stop` write what is pending.
+
 A typed credential (``/connect intervals KEY``, or a pasted API key) is sealed with the token vault before
 the update is stored, opened only to process it, and redacted from the row once processed
 (`bot.typed_credentials`).
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,6 +54,10 @@ WORKERS = 8
 LEASE = timedelta(minutes=2)
 SWEEP_EVERY_S = 60.0
 SWEEP_BATCH = 100
+# How long handled updates wait to be marked processed together (far below the lease: a pending mark is
+# never mistaken for a stranded update).
+MARK_EVERY_S = 0.05
+MARK_RETRY_S = 1.0  # after a failed write (the database restarting)
 # Telegram stops redelivering after 24 hours; keep a margin, then forget processed updates.
 KEEP_PROCESSED = timedelta(days=2)
 # Telegram's largest update (a message with a 4096-character text, entities, a reply and a keyboard) is
@@ -108,11 +118,17 @@ class TelegramWebhook:
         lease: timedelta = LEASE,
         sweep_every_s: float | None = SWEEP_EVERY_S,
         vault: TokenVault | None = None,
+        mark_every_s: float = MARK_EVERY_S,
     ) -> None:
         self._app = app
         # Seals typed credentials in stored updates (`bot.typed_credentials`); without it they are redacted.
         self._vault = vault
         self._sessions = sessions
+        # The inbox's single statements (storing an update, a batch of marks) run each on its own, committed
+        # as they complete: one round trip instead of three (BEGIN, the statement, COMMIT), as durable.
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._secret = secret.encode()
         self._clock = clock
         self._lease = lease
@@ -121,6 +137,11 @@ class TelegramWebhook:
         # parsed, so the worker neither claims nor parses it again.
         self._queues: list[asyncio.Queue[_Received]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
+        # Handled updates not yet marked processed; written together by `_write_marks_forever`.
+        self._mark_every_s = mark_every_s
+        self._marks: list[int] = []
+        self._marks_due = asyncio.Event()
+        self._marks_lock = asyncio.Lock()  # one write at a time: a returned `write_marks` has written its own
 
     def route(self) -> Route:
         return Route(PATH, self._receive, methods=["POST"])
@@ -131,19 +152,27 @@ class TelegramWebhook:
         self._tasks = [
             asyncio.create_task(self._work(q), name=f"telegram-webhook-{i}") for i, q in enumerate(self._queues)
         ]
+        self._tasks.append(asyncio.create_task(self._write_marks_forever(), name="telegram-webhook-marks"))
         if self._sweep_every_s is not None:
             self._tasks.append(
                 asyncio.create_task(self._sweep_forever(self._sweep_every_s), name="telegram-webhook-sweep")
             )
 
-    async def idle(self) -> None:
-        """Wait until every queued update has been processed (tests and a graceful stop)."""
+    async def idle(self, *, write_marks: bool = True) -> None:
+        """Wait until every queued update has been processed and, unless ``write_marks`` is False (a test
+        stopping short of the write, as a crash would), marked so (tests and a graceful stop)."""
         await asyncio.gather(*(q.join() for q in self._queues))
+        if write_marks:
+            await self.write_marks()
 
     async def stop(self) -> None:
         """Finish what is queued (bounded), then stop; anything left is finished by the next sweep."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.idle(), timeout=10)
+            await asyncio.wait_for(self.idle(write_marks=False), timeout=10)
+        try:
+            await self.write_marks()
+        except Exception:  # the unmarked updates are answered again by a sweep once their lease is over
+            logger.exception("could not mark %d handled webhook updates processed", len(self._marks))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -164,10 +193,8 @@ class TelegramWebhook:
         update_id = update.update_id
         # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
         sealed = typed_credentials.seal_update(payload, self._vault)
-        async with self._sessions.begin() as session:
-            new = await telegram_updates.store(
-                session, update_id=update_id, payload=sealed, now=self._clock(), taken=True
-            )
+        async with self._autocommit.connect() as conn:  # committed when it returns, before the 200
+            new = await telegram_updates.store(conn, update_id=update_id, payload=sealed, now=self._clock(), taken=True)
         if new:
             self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(update_id, sealed, update))
         return Response(status_code=200)
@@ -208,10 +235,39 @@ class TelegramWebhook:
             if parked:
                 logger.warning("webhook update %s parked after its last attempt failed", update_id)
             raise
-        # Once handled, even the sealed copy goes: the row keeps a note where the credential was.
-        kept = typed_credentials.redact_update(payload) if typed_credentials.sealed_paths(payload) else None
-        async with self._sessions.begin() as session:
-            await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock(), payload=kept)
+        if typed_credentials.sealed_paths(payload):
+            # Once handled, even the sealed copy goes, at once: the row keeps a note where the credential was.
+            kept = typed_credentials.redact_update(payload)
+            async with self._sessions.begin() as session:
+                await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock(), payload=kept)
+            return
+        self._marks.append(update_id)
+        self._marks_due.set()
+
+    async def write_marks(self) -> None:
+        """Mark the updates handled so far processed, in one statement; on failure they stay pending."""
+        async with self._marks_lock:
+            ids, self._marks = self._marks, []
+            self._marks_due.clear()
+            if not ids:
+                return
+            try:
+                async with self._autocommit.connect() as conn:
+                    await telegram_updates.mark_many_processed(conn, update_ids=ids, now=self._clock())
+            except BaseException:
+                self._marks[:0] = ids
+                self._marks_due.set()
+                raise
+
+    async def _write_marks_forever(self) -> None:
+        while True:
+            await self._marks_due.wait()
+            await asyncio.sleep(self._mark_every_s)  # the updates handled meanwhile go in the same statement
+            try:
+                await self.write_marks()
+            except Exception:  # the database restarting: tried again next round, the marks kept
+                logger.exception("could not mark %d handled webhook updates processed", len(self._marks))
+                await asyncio.sleep(MARK_RETRY_S)
 
     async def sweep(self) -> int:
         """Process stranded updates (a crashed process's, or ones stored while no worker ran); returns how many."""

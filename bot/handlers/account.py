@@ -10,7 +10,7 @@ from telegram import Update
 from bot import texts
 from bot.context import Context, app_context
 from bot.handlers import profile
-from bot.handlers.common import asking_user, link, reply, speak_to
+from bot.handlers.common import asking_user, link, remembered_user, reply, speak_to
 from bot.texts import profile as tp
 from coach import places, plans
 from coach.profile import PLAN_SETTINGS, PlaceNotFound, apply_setting
@@ -34,7 +34,7 @@ async def start(update: Update, context: Context) -> None:
     out = None
     async with ctx.sessions.begin() as session:
         now = ctx.clock()
-        result = await link(session, update)
+        result = await link(session, update, known=remembered_user(context))  # as the language step read it
         user = result.user
         state = await dialogs.current(session, user_id=user.id, now=now)
         if state is not None and state.flow in (profile.ONBOARDING, profile.PAUSED):

@@ -11,7 +11,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import texts
 from bot.context import AppContext, Context, app_context
 from bot.handlers import workouts as workouts_handlers
-from bot.handlers.common import asking_user, reply
+from bot.handlers.common import asking_user, remembered_user, reply
 from bot.texts import llm as texts_llm
 from bot.texts import plan as texts_plan
 from bot.texts import plan_week as texts_plan_week
@@ -151,7 +151,7 @@ async def free_text(update: Update, context: Context) -> None:
         return
     ctx = app_context(context)
     async with ctx.sessions.begin() as session:
-        user = await asking_user(session, update)
+        user = await asking_user(session, update, known=remembered_user(context))  # the dialog check read it
         note = await _note(session, user, intent, message.text, ctx.clock())
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
         plan = await plans.today(session, user, assessment=assessment)

@@ -11,16 +11,37 @@ from coach import i18n
 from db.models import User
 from db.repositories import users
 
+# Where an update's context keeps the athlete once read (`remember_user`); PTB gives every handler of one
+# update the same context object, and a new one to the next update.
+_USER_KEY = "coach_user"
 
-async def asking_user(session: AsyncSession, update: Update) -> User:
+
+def remember_user(context: Context, user: User) -> None:
+    """Keep the athlete read while handling this update for its later handlers (one read per update).
+
+    Only for a user read and not changed: the later handler takes the object into its own session as it is.
+    """
+    setattr(context, _USER_KEY, user)
+
+
+def remembered_user(context: Context) -> User | None:
+    """The athlete an earlier handler of this update read (`remember_user`), taken once: None after."""
+    user = getattr(context, _USER_KEY, None)
+    if user is not None:
+        delattr(context, _USER_KEY)
+    return user if isinstance(user, User) else None
+
+
+async def asking_user(session: AsyncSession, update: Update, *, known: User | None = None) -> User:
     """The user behind this update, linked on first contact.
 
     Identity comes only from the authenticated update's ``from`` and chat, never from message text.
+    ``known``: the same user as an earlier handler of this update read it (`remembered_user`).
     """
-    return (await link(session, update)).user
+    return (await link(session, update, known=known)).user
 
 
-async def link(session: AsyncSession, update: Update) -> users.LinkResult:
+async def link(session: AsyncSession, update: Update, *, known: User | None = None) -> users.LinkResult:
     """`asking_user` with whether the account was made just now; the update is answered in their language."""
     tg_user = update.effective_user
     chat = update.effective_chat
@@ -31,6 +52,7 @@ async def link(session: AsyncSession, update: Update) -> users.LinkResult:
         chat_id=chat.id,
         name=tg_user.first_name,
         language_code=language_code(tg_user.language_code),
+        known=known,
     )
     # From here on this update is answered in the athlete's language and units.
     speak_to(result.user)
@@ -58,6 +80,8 @@ async def activate_language(update: object, context: Context) -> None:
         user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
         if user is not None:
             i18n.activate(i18n.choose(user.language, tg_user.language_code), imperial=user.distance_unit == "mi")
+    if user is not None:
+        remember_user(context, user)  # /start and the like link this user next: no second read
 
 
 def speak_to(user: User) -> None:

@@ -29,7 +29,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons
 from bot.context import Context, app_context
-from bot.handlers.common import link, speak_to
+from bot.handlers.common import link, remember_user, speak_to
 from bot.texts import profile as tp
 from bot.texts import show
 from coach import places, plans
@@ -318,6 +318,7 @@ async def on_text(update: Update, context: Context) -> None:
         speak_to(user)  # what follows (an answer here, or the coach's reply) is in the athlete's language
         state = await dialogs.current(session, user_id=user.id, now=now, lock=True)
         if state is None or state.flow not in ASKING or not _plausible_answer(state.step, text):
+            remember_user(context, user)  # read, not changed: the coach's reply takes it from here
             return
         turn = Turn(session, user, chat.id, now)
         flow, step = state.flow, state.step

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, any_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 MAX_ATTEMPTS = 5
@@ -121,6 +122,23 @@ async def mark_processed(session: AsyncSession, inbox: Inbox, *, key: Any, now: 
         .values({inbox.processed_at: now, **_columns(inbox, values)})
         .execution_options(synchronize_session=False)
     )
+
+
+async def mark_many_processed(
+    session: AsyncSession | AsyncConnection, inbox: Inbox, *, keys: Sequence[Any], now: datetime
+) -> int:
+    """Several rows are handled, in one statement; a row marked already keeps its time. How many were marked.
+
+    The keys go as one array parameter (``= ANY``), so every batch size is the same prepared statement.
+    """
+    keys_param = bindparam("keys", list(keys), type_=ARRAY(inbox.key.type))
+    result = await session.execute(
+        update(inbox.model)
+        .where(inbox.key == any_(keys_param), inbox.processed_at.is_(None))
+        .values({inbox.processed_at: now})
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def give_back(session: AsyncSession, inbox: Inbox, *, key: Any, now: datetime, **values: Any) -> bool:

@@ -13,30 +13,48 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, delete, func
+from sqlalchemy import BigInteger, Table, bindparam, cast, delete, func
 from sqlalchemy.dialects.postgresql import JSONPATH, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import TelegramUpdate
 from db.repositories import inbox
 
 
 async def store(
-    session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime, taken: bool = False
+    session: AsyncSession | AsyncConnection,
+    *,
+    update_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    taken: bool = False,
 ) -> bool:
     """Keep the update; False when this ``update_id`` was stored before (a redelivery).
 
     ``taken``: stored already claimed for its first attempt by the process that received it (it handles the
     update from memory, saving the claim's round trip); a sweep takes it only once that claim's lease is over.
     """
-    claim = {"claimedAt": now, "attempts": 1} if taken else {}
-    statement = (
-        insert(TelegramUpdate)
-        .values(updateId=update_id, payload=payload, receivedAt=now, **claim)
-        .on_conflict_do_nothing(index_elements=["updateId"])
-        .returning(TelegramUpdate.update_id)
+    values = {"update_id": update_id, "payload": payload, "now": now}
+    values |= {"claimed_at": now, "attempts": 1} if taken else {"claimed_at": None, "attempts": 0}
+    return (await session.execute(_STORE, values)).scalar_one_or_none() is not None
+
+
+# Built once: one statement for every update, only its parameters change (it is on every webhook request).
+# On the table, not the mapped class: the parameters are the statement's own, not a row of ORM attributes.
+_TABLE = TelegramUpdate.__table__
+assert isinstance(_TABLE, Table)
+_STORE = (
+    insert(_TABLE)
+    .values(
+        updateId=bindparam("update_id"),
+        payload=bindparam("payload"),
+        receivedAt=bindparam("now"),
+        claimedAt=bindparam("claimed_at"),
+        attempts=bindparam("attempts"),
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    .on_conflict_do_nothing(index_elements=["updateId"])
+    .returning(_TABLE.c.updateId)
+)
 
 
 INBOX = inbox.Inbox(
@@ -70,6 +88,13 @@ async def mark_processed(
     """The update is handled; ``payload``: what the row keeps from now on (a credential redacted)."""
     values = {"payload": payload} if payload is not None else {}
     await inbox.mark_processed(session, INBOX, key=update_id, now=now, **values)
+
+
+async def mark_many_processed(
+    session: AsyncSession | AsyncConnection, *, update_ids: Sequence[int], now: datetime
+) -> int:
+    """Updates handled (their payload kept as stored), written together; how many were not marked before."""
+    return await inbox.mark_many_processed(session, INBOX, keys=update_ids, now=now)
 
 
 async def failed(session: AsyncSession, *, update_id: int, now: datetime) -> bool:

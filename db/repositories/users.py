@@ -44,13 +44,19 @@ async def link_telegram_user(
     chat_id: int,
     name: str | None,
     language_code: str | None = None,
+    known: User | None = None,
 ) -> LinkResult:
     """Return the user linked to this Telegram id, creating User + Account the first time.
+
+    ``known``: this Telegram id's user as read moments ago in another session (an earlier step of the same
+    update), taken into this one instead of being read again.
 
     Safe under concurrency: two simultaneous first ``/start``s race on the Account primary key, and the
     loser re-reads the winner's user instead of creating a second one.
     """
-    existing = await get_by_telegram_id(session, telegram_user_id=telegram_user_id)
+    if known is not None:
+        session.add(known)
+    existing = known or await get_by_telegram_id(session, telegram_user_id=telegram_user_id)
     if existing is not None:
         if existing.telegram_chat_id != chat_id:
             existing.telegram_chat_id = chat_id

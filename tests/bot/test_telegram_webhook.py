@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,17 +11,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 
 from bot.app import build_application
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
-from bot.context import AppContext
+from bot.context import AppContext, Context
 from bot.settings import Settings
-from bot.telegram_webhook import SECRET_HEADER, TelegramWebhook
+from bot.telegram_webhook import LEASE, MARK_EVERY_S, SECRET_HEADER, TelegramWebhook
 from db.models import TelegramUpdate
 from db.repositories import inbox, telegram_updates
 from tests.bot.conftest import NOW, TOKEN
@@ -46,6 +49,7 @@ def _update(text: str, user: dict[str, Any] = ANN, update_id: int | None = None)
 @dataclass
 class Hook:
     api: LocalBotApi
+    app: Application  # type: ignore[type-arg]
     receiver: TelegramWebhook
     http: httpx.AsyncClient
     sessions: async_sessionmaker[AsyncSession]
@@ -65,7 +69,20 @@ def _welcomes(hook: Hook) -> int:
 
 
 @pytest.fixture
-async def hook(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Hook]:
+def mark_every_s() -> float:
+    """How often the receiver writes its processed marks (a test parametrizes it to hold them back)."""
+    return MARK_EVERY_S
+
+
+async def _processed_at(hook: Hook, update_id: int) -> object:
+    async with hook.sessions() as session:
+        row = await session.get(TelegramUpdate, update_id)
+        assert row is not None
+        return row.processed_at
+
+
+@pytest.fixture
+async def hook(sessions: async_sessionmaker[AsyncSession], mark_every_s: float) -> AsyncIterator[Hook]:
     api = LocalBotApi(TOKEN)
     ctx = AppContext(settings=Settings(_env_file=None), sessions=sessions, clock=lambda: NOW)  # type: ignore[call-arg]
     async with BackgroundServer(api.asgi()) as bot_api:
@@ -75,12 +92,14 @@ async def hook(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Hook
         async with app:
             await app.start()
             # The tests drive the stranded-update sweep themselves; a background one would race them.
-            receiver = TelegramWebhook(app, sessions, secret=SECRET, clock=lambda: NOW, sweep_every_s=None)
+            receiver = TelegramWebhook(
+                app, sessions, secret=SECRET, clock=lambda: NOW, sweep_every_s=None, mark_every_s=mark_every_s
+            )
             web = Starlette(routes=[Mount("/webhooks", routes=[receiver.route()])])
             async with BackgroundServer(web) as server, httpx.AsyncClient(base_url=server.url) as http:
                 await receiver.start()
                 try:
-                    yield Hook(api=api, receiver=receiver, http=http, sessions=sessions)
+                    yield Hook(api=api, app=app, receiver=receiver, http=http, sessions=sessions)
                 finally:
                     await receiver.stop()
             await app.stop()
@@ -94,6 +113,75 @@ async def test_an_update_is_stored_acknowledged_and_answered(hook: Hook) -> None
     async with hook.sessions() as session:
         row = (await session.scalars(select(TelegramUpdate))).one()
         assert row.processed_at is not None
+
+
+async def test_an_update_is_marked_processed_only_once_its_handler_has_finished(hook: Hook) -> None:
+    """Marks are written in batches; one written while a handler still runs must leave its update out."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: object, context: Context) -> None:
+        started.set()
+        await release.wait()
+
+    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    done, held = _update("/help"), _update("/help", user=LocalBotApi.user(4343, "Bob"))
+    release.set()  # the first one goes through
+    assert await hook.post(done) == 200
+    await hook.receiver.idle()
+    release.clear()
+    started.clear()
+    assert await hook.post(held) == 200
+    await started.wait()
+    await hook.receiver.write_marks()  # a batch written while the second update's handler is still running
+    assert await _processed_at(hook, done["update_id"]) == NOW
+    assert await _processed_at(hook, held["update_id"]) is None
+    release.set()
+    await hook.receiver.idle()
+    assert await _processed_at(hook, held["update_id"]) == NOW
+
+
+@pytest.mark.parametrize("mark_every_s", [3600.0])  # no batch is written before the "crash"
+async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_answered_by_the_sweep(
+    hook: Hook,
+) -> None:
+    update = _update("/help")
+    assert await hook.post(update) == 200
+    await hook.receiver.idle(write_marks=False)  # handled and answered; the process dies before the write
+    assert len(hook.api.replies(ANN["id"])) == 1
+    async with hook.sessions() as session:
+        row = await session.get(TelegramUpdate, update["update_id"])
+        assert row is not None and row.processed_at is None and row.claimed_at == NOW and row.attempts == 1
+    # Another process, once the dead one's lease is over, takes it again: answered a second time, not lost.
+    later = NOW + LEASE + timedelta(seconds=1)
+    successor = TelegramWebhook(hook.app, hook.sessions, secret=SECRET, clock=lambda: later, sweep_every_s=None)
+    assert await successor.sweep() == 1
+    await successor.write_marks()
+    assert await _processed_at(hook, update["update_id"]) == later
+    assert len(hook.api.replies(ANN["id"])) == 2
+    await hook.receiver.write_marks()  # the dead process's batch, had it been written late, changes nothing
+    assert await _processed_at(hook, update["update_id"]) == later
+
+
+@pytest.mark.parametrize("text", ["/start", "how should I train today?", "thanks"])
+async def test_an_update_reads_its_athlete_once(hook: Hook, text: str) -> None:
+    """The language step or the dialog check reads the athlete; the handler after it takes that, not a new read."""
+    assert await hook.post(_update("/start")) == 200
+    await hook.receiver.idle()
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if 'FROM "User" JOIN "Account"' in statement:
+            reads.append(statement)
+
+    engine = hook.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await hook.post(_update(text)) == 200
+        await hook.receiver.idle()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    assert hook.api.replies(ANN["id"])[-1].text  # and it was answered
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])

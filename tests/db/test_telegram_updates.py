@@ -1,8 +1,8 @@
-"""The webhook inbox forgets a person's updates when they delete their account."""
+"""The webhook inbox: marking handled updates, and forgetting a person's updates when they delete their account."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,3 +36,19 @@ async def test_forget_person_removes_their_processed_updates_only(sessions: asyn
         left = (await session.scalars(select(TelegramUpdate.update_id).order_by(TelegramUpdate.update_id))).all()
     assert forgotten == 3
     assert list(left) == [4, 5]
+
+
+async def test_handled_updates_are_marked_together_and_an_earlier_mark_is_kept(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    earlier = NOW - timedelta(minutes=1)
+    async with sessions.begin() as session:
+        for update_id in (1, 2, 3):
+            await telegram_updates.store(session, update_id=update_id, payload={}, now=earlier, taken=True)
+        await telegram_updates.mark_processed(session, update_id=2, now=earlier)
+    async with sessions.begin() as session:
+        marked = await telegram_updates.mark_many_processed(session, update_ids=[1, 2, 9], now=NOW)
+    async with sessions() as session:
+        rows = (await session.execute(select(TelegramUpdate.update_id, TelegramUpdate.processed_at))).all()
+    assert marked == 1
+    assert dict(rows) == {1: NOW, 2: earlier, 3: None}
