@@ -1,7 +1,8 @@
 """How much background work waits, and for how long: the depth and age of every durable queue.
 
 Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
-stored in webhook mode, report requests not yet delivered, and morning briefs not yet sent; provider webhook
+stored in webhook mode, report requests not yet delivered, and morning briefs not yet sent (waiting for last
+night's data, or whose ``brief.send`` job waits or runs: counted from their due time); provider webhook
 events whose job waits or runs (counted from their arrival, so the age includes every retry's wait); and the
 job queue, one queue per kind (``jobs.<kind>``: due jobs, and the dead letters kept). The queries use the same
 indexed columns the workers take by.
@@ -35,7 +36,7 @@ _QUERIES = {
     "reports": 'SELECT count(*), min(r."createdAt") FROM "ReportRequest" q JOIN "Report" r ON r.id = q."reportId" '
     'WHERE q."deliveredAt" IS NULL',
     "briefs": 'SELECT count(*), min("dueAt") FROM "BriefDelivery" '
-    "WHERE status IN ('waiting', 'pending', 'claimed', 'sending')",
+    "WHERE status IN ('waiting', 'pending', 'sending')",
 }
 
 
