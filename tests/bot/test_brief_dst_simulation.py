@@ -3,7 +3,7 @@
 Users at 07:00 in Europe/Berlin, America/New_York, Asia/Kathmandu (+05:45, no DST) and Australia/Lord_Howe
 (half-hour DST). Two bot processes tick against one PostgreSQL and one local Bot API: this test process,
 and a real second interpreter (`tests.bot.sim_worker`). Both are restarted at random moments (sometimes
-staying down for a few minutes, sometimes dying with briefs claimed but not sent). Last night's data
+staying down for a few minutes, sometimes dying holding brief jobs taken but not sent). Last night's data
 arrives on time, late, or not at all, at random.
 
 The clock is injected, so the days run in seconds. Every minute near a brief time is ticked (07:00–07:12
