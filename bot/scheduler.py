@@ -147,6 +147,8 @@ class BriefScheduler:
         self.batch = batch
         self.lease = lease
         self._held: dict[int, jobs.Taken] = {}
+        # Held jobs whose brief is final (sent, blocked): ended in bulk with the next take (`_end_done`).
+        self._done: set[int] = set()
         self._sender: asyncio.Task[int] | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self.sent = 0
@@ -185,12 +187,15 @@ class BriefScheduler:
                 await self._sender
         self._sender = None
         if self._held:
-            held, self._held = list(self._held), {}
+            done, held = self._done, [i for i in self._held if i not in self._done]
+            self._held, self._done = {}, set()
             try:
                 async with self.ctx.sessions.begin() as session:
-                    await jobs.release(session, job_ids=held, owner=self.owner, now=self.ctx.clock())
-            except Exception:  # their leases give them back anyway
-                logger.warning("could not give back %d brief jobs at shutdown", len(held), exc_info=True)
+                    now = self.ctx.clock()
+                    await jobs.complete_many(session, job_ids=done, owner=self.owner, now=now)
+                    await jobs.release(session, job_ids=held, owner=self.owner, now=now)
+            except Exception:  # their leases give them back anyway, and a taker completes a final brief's job
+                logger.warning("could not end or give back %d brief jobs at shutdown", len(held), exc_info=True)
 
     async def _tick_job(self) -> None:
         try:
@@ -316,6 +321,8 @@ class BriefScheduler:
                     taken, prepared = await self._take_and_prepare()
                     inflight.update(asyncio.create_task(self._send(*p)) for p in prepared)
                 if not taken and not inflight:
+                    async with self.ctx.sessions.begin() as session:
+                        await self._end_done(session)
                     return sent
                 if not taken or len(inflight) >= self.WINDOW:
                     done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
@@ -341,6 +348,18 @@ class BriefScheduler:
             except Exception:  # one missed beat is covered by the rest of the lease
                 logger.warning("could not extend the leases of %d brief jobs", len(self._held), exc_info=True)
 
+    async def _end_done(self, session: AsyncSession) -> None:
+        """End the held jobs whose brief is final, in one statement: a brief's outcome is recorded on its row
+        at once, its job's end can wait for the next take (a job left running by a crash meanwhile is taken
+        again after its lease, finds the brief final and only completes)."""
+        if not self._done:
+            return
+        done = set(self._done)
+        await jobs.complete_many(session, job_ids=done, owner=self.owner, now=self.ctx.clock())
+        self._done -= done
+        for job_id in done:
+            self._held.pop(job_id, None)
+
     async def _take_and_prepare(self) -> tuple[int, list[Prepared]]:
         """Take a batch of due ``brief.send`` jobs and compose what is to be sent; (jobs taken, prepared).
 
@@ -351,6 +370,7 @@ class BriefScheduler:
         lost: list[str] = []
         claims: list[Claim] = []
         async with self.ctx.sessions.begin() as session:
+            await self._end_done(session)
             taken = await jobs.take(
                 session, owner=self.owner, now=now, lease=self.lease, limit=self.batch, kinds=[briefs.JOB_KIND]
             )
@@ -519,10 +539,13 @@ class BriefScheduler:
         error: str | None = None,
         deactivate: bool = False,
     ) -> None:
-        """Record a final outcome and end the job, in one transaction: done when the brief went out or cannot
-        (sent, blocked), dead when it failed or may not have reached the athlete (failed, unknown)."""
+        """Record a final outcome and end the job: dead, in the same transaction, when the brief failed or may
+        not have reached the athlete (failed, unknown); done when it went out or cannot (sent, blocked) — ended
+        in bulk with the next take, one statement for a batch (`_end_done`)."""
         now = self.ctx.clock()
         self._count(claim, status, now)
+        dead = status in (briefs.FAILED, briefs.UNKNOWN)
+        recorded = False
         try:
             async with self.ctx.sessions.begin() as session:
                 if deactivate:
@@ -530,16 +553,17 @@ class BriefScheduler:
                 await briefs.finish(
                     session, delivery_id=claim.id, status=status, now=now, message_id=message_id, error=error
                 )
-                if status in (briefs.FAILED, briefs.UNKNOWN):
+                if dead:
                     await jobs.fail(
                         session, job_id=claim.job.id, owner=self.owner, now=now, error=error or status, retry_at=None
                     )
-                    _job_outcome("dead")
-                else:
-                    await jobs.complete(session, job_id=claim.job.id, owner=self.owner, now=now)
-                    _job_outcome("done")
+            recorded = True
         finally:
-            self._held.pop(claim.job.id, None)
+            if recorded and not dead:
+                self._done.add(claim.job.id)
+            else:  # ended, or not recorded: left to its lease, then its next taker finds the brief sending
+                self._held.pop(claim.job.id, None)
+        _job_outcome("dead" if dead else "done")
 
     async def _retry(self, claim: Claim, error: str, *, retry_in: timedelta, counted: bool = True) -> None:
         """A failure before Telegram had the message: the row is ``pending`` again and its job queued for
