@@ -535,18 +535,19 @@ Index(None, CallbackAction.user_id, CallbackAction.kind)
 
 
 class BriefDelivery(Base):
-    """One morning brief for one user and one local date: the claim that makes it happen exactly once.
+    """One morning brief for one user and one local date: the record that makes it happen at most once.
 
     The unique key (user, local date, kind) is taken in PostgreSQL before anything is sent, so several bot
     processes, restarts and the twice-occurring hour of a DST fall-back still give one row. ``status`` walks
-    waiting → pending → claimed → sending → sent (or blocked / failed / unknown / skipped); see
+    waiting → pending → sending → sent (or blocked / failed / unknown / skipped); a pending row's sending is a
+    "Job" of kind ``brief.send`` keyed by the row's id (its claim, lease, attempts and retries); see
     ``db/repositories/briefs.py`` for what each state promises after a crash.
     """
 
     __tablename__ = "BriefDelivery"
     __table_args__ = (
         UniqueConstraint("userId", "localDate", "kind"),
-        Index(None, "status", "notBefore"),
+        Index(None, "status"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True, default=_uuid)
@@ -556,10 +557,6 @@ class BriefDelivery(Base):
     status: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column("dueAt", TZ_TIMESTAMP)
     wait_until: Mapped[datetime | None] = mapped_column("waitUntil", TZ_TIMESTAMP)
-    not_before: Mapped[datetime | None] = mapped_column("notBefore", TZ_TIMESTAMP)
-    owner: Mapped[str | None] = mapped_column(Text)
-    lease_until: Mapped[datetime | None] = mapped_column("leaseUntil", TZ_TIMESTAMP)
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     missing: Mapped[list[str] | None] = mapped_column(JSONB)
     message_id: Mapped[int | None] = mapped_column("messageId", BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column("sentAt", TZ_TIMESTAMP)

@@ -1,18 +1,23 @@
-"""Morning-brief deliveries: the PostgreSQL claim that makes each brief go out once.
+"""Morning-brief deliveries: the product's record of each brief, and the at-most-once rule for sending it.
 
 One row per (user, local date, kind), taken with ``INSERT … ON CONFLICT DO NOTHING`` before anything is
 sent, so two bot processes, a restart, or the hour a DST fall-back repeats still produce one row. The row
 then walks these states (every transition is a conditional ``UPDATE``, so only one process wins it):
 
 - ``waiting``  due, but last night's data has not arrived; re-checked on later ticks until ``waitUntil``;
-- ``pending``  ready to send (``notBefore`` delays it after a Telegram ``RetryAfter``);
-- ``claimed``  a process (``owner``) is composing it until ``leaseUntil``; nothing has been sent yet, so a
-  crash here is recovered safely: when the lease runs out the row is ``pending`` again;
-- ``sending``  the request to Telegram is in flight. A crash here is the one ambiguous moment (Telegram
-  may or may not have delivered), and we choose **at most once**: an expired ``sending`` row becomes
-  ``unknown`` and is never re-sent, because a second brief is the failure athletes notice and a missing
-  one they can fetch with ``/brief``;
-- ``sent`` / ``blocked`` (403) / ``failed`` / ``unknown`` / ``skipped`` (past the catch-up deadline): final.
+- ``pending``  ready to send. The row became pending together with its job (kind ``brief.send``, keyed by
+  the delivery's id, locked by the athlete: `send_job`), enqueued in the same transaction; the job queue
+  (`db.repositories.jobs`) holds the claim, the lease, the attempts, the retries with backoff (after a
+  Telegram ``RetryAfter``, at its time) and gives back the jobs of a process that died. Nothing has been sent
+  while the row is pending, so a crash here is recovered safely: the job is taken again;
+- ``sending``  the request to Telegram is in flight (`start_sending_many`, only from ``pending``, so one
+  process wins it). A crash here is the one ambiguous moment (Telegram may or may not have delivered), and
+  we choose **at most once**: a job taken again that finds its row ``sending`` makes it ``unknown`` and never
+  sends it, because a second brief is the failure athletes notice and a missing one they can fetch with
+  ``/brief``;
+- ``sent`` / ``blocked`` (403) / ``failed`` / ``unknown`` / ``skipped`` (past the catch-up deadline, or the
+  athlete switched it off): final. A job that ends dead before its row is final (the process running its
+  last attempt died) makes the row ``failed``, or ``unknown`` if it was ``sending`` (`settle_dead`).
 
 All instants come from the caller's clock, so simulations can run any day at any speed.
 """
@@ -24,17 +29,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BriefDelivery, DailyMetric, User
+from db.models import BriefDelivery, DailyMetric, Job, User
+from db.repositories import jobs
 
 MORNING = "morning"
 
 WAITING = "waiting"
 PENDING = "pending"
-CLAIMED = "claimed"
 SENDING = "sending"
 SENT = "sent"
 BLOCKED = "blocked"
@@ -42,6 +47,10 @@ FAILED = "failed"
 UNKNOWN = "unknown"
 SKIPPED = "skipped"
 FINAL = frozenset({SENT, BLOCKED, FAILED, UNKNOWN, SKIPPED})
+
+# The job that sends a pending brief: one per delivery, and one at a time per athlete in all processes.
+JOB_KIND = "brief.send"
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +79,15 @@ class NewDelivery:
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
+class Delivery:
+    """A delivery whose job a process took: what the sender needs to compose and send it."""
+
     id: str
     user_id: str
     local_date: date
+    status: str
     chat_id: int | None
-    attempts: int
-    due_at: datetime | None = None  # when the brief was due (for the "late" count); None in old callers
+    due_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +174,26 @@ async def _night_data(session: AsyncSession, day: date, user_ids: list[str]) -> 
     return out
 
 
-async def create(session: AsyncSession, *, rows: Sequence[NewDelivery], kind: str = MORNING) -> list[NewDelivery]:
-    """Insert the rows nobody has taken yet; returns those this call created (the others lost the race)."""
+def send_job(delivery_id: str, user_id: str, *, run_at: datetime) -> jobs.NewJob:
+    """The job that sends the delivery ``delivery_id``: keyed by it (once per delivery), locked by its athlete."""
+    return jobs.NewJob(
+        kind=JOB_KIND, key=delivery_id, lock_key=jobs.user_lock(user_id), run_at=run_at, max_attempts=MAX_ATTEMPTS
+    )
+
+
+async def create(
+    session: AsyncSession, *, rows: Sequence[NewDelivery], now: datetime, kind: str = MORNING
+) -> list[NewDelivery]:
+    """Insert the rows nobody has taken yet; returns those this call created (the others lost the race).
+
+    A row created ``pending`` gets its send job in the same transaction."""
     created: list[NewDelivery] = []
     for at in range(0, len(rows), CHUNK):
-        created += await _create(session, rows[at : at + CHUNK], kind)
+        created += await _create(session, rows[at : at + CHUNK], kind, now)
     return created
 
 
-async def _create(session: AsyncSession, rows: Sequence[NewDelivery], kind: str) -> list[NewDelivery]:
+async def _create(session: AsyncSession, rows: Sequence[NewDelivery], kind: str, now: datetime) -> list[NewDelivery]:
     if not rows:
         return []
     stmt = (
@@ -192,112 +214,88 @@ async def _create(session: AsyncSession, rows: Sequence[NewDelivery], kind: str)
             ]
         )
         .on_conflict_do_nothing(index_elements=["userId", "localDate", "kind"])
-        .returning(BriefDelivery.user_id, BriefDelivery.local_date)
+        .returning(BriefDelivery.id, BriefDelivery.user_id, BriefDelivery.local_date)
     )
-    won = {(u, d) for u, d in (await session.execute(stmt)).all()}
-    return [r for r in rows if (r.user_id, r.local_date) in won]
+    won = {(u, d): id_ for id_, u, d in (await session.execute(stmt)).all()}
+    created = [r for r in rows if (r.user_id, r.local_date) in won]
+    await jobs.enqueue(
+        session,
+        [
+            send_job(won[(r.user_id, r.local_date)], r.user_id, run_at=min(r.due_at, now))
+            for r in created
+            if r.status == PENDING
+        ],
+        now=now,
+    )
+    return created
 
 
-async def make_pending(session: AsyncSession, *, ids: Sequence[str]) -> int:
-    """Waiting → pending (the data arrived, or the wait is over). Only one process wins each row."""
+async def make_pending(session: AsyncSession, *, ids: Sequence[str], now: datetime) -> int:
+    """Waiting → pending (the data arrived, or the wait is over), with the send job, in this transaction. Only
+    one process wins each row."""
     made = 0
     for at in range(0, len(ids), CHUNK):
         stmt = (
             update(BriefDelivery)
             .where(BriefDelivery.id.in_(ids[at : at + CHUNK]), BriefDelivery.status == WAITING)
             .values(status=PENDING)
-            .returning(BriefDelivery.id)
+            .returning(BriefDelivery.id, BriefDelivery.user_id, BriefDelivery.due_at)
         )
-        made += len((await session.execute(stmt)).all())
+        rows = (await session.execute(stmt)).all()
+        await jobs.enqueue(session, [send_job(i, u, run_at=min(due, now)) for i, u, due in rows], now=now)
+        made += len(rows)
     return made
 
 
-async def expire_leases(session: AsyncSession, *, now: datetime) -> tuple[int, list[str]]:
-    """Recover from processes that died: claimed rows are retried, sending rows are given up as unknown.
-
-    Returns (rows made pending again, ids of rows now ``unknown``).
-    """
-    retried = await session.execute(
-        update(BriefDelivery)
-        .where(BriefDelivery.status == CLAIMED, BriefDelivery.lease_until < now)
-        .values(status=PENDING, owner=None, lease_until=None)
-        .returning(BriefDelivery.id)
-    )
-    lost = await session.execute(
-        update(BriefDelivery)
-        .where(BriefDelivery.status == SENDING, BriefDelivery.lease_until < now)
-        .values(status=UNKNOWN, error="the process sending it stopped; not re-sent (at most once)")
-        .returning(BriefDelivery.id)
-    )
-    return len(retried.all()), [r[0] for r in lost.all()]
-
-
-async def has_pending(session: AsyncSession, *, now: datetime) -> bool:
-    stmt = select(BriefDelivery.id).where(
-        BriefDelivery.status == PENDING,
-        (BriefDelivery.not_before.is_(None)) | (BriefDelivery.not_before <= now),
-    )
-    return (await session.scalars(stmt.limit(1))).first() is not None
-
-
-async def claim(session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-    """Take up to ``limit`` pending rows for this process, oldest due first; other processes skip them."""
-    ready = (
-        select(BriefDelivery.id)
-        .where(
-            BriefDelivery.status == PENDING,
-            (BriefDelivery.not_before.is_(None)) | (BriefDelivery.not_before <= now),
+async def settle_dead(session: AsyncSession) -> tuple[list[str], list[str]]:
+    """Rows whose send job died before the row was final (the process running its last attempt stopped):
+    ``sending`` ones become ``unknown`` (never re-sent), ``pending`` ones ``failed``. (Ids made unknown, failed.)"""
+    d = BriefDelivery
+    rows = (
+        await session.execute(
+            update(d)
+            .where(
+                d.status.in_([PENDING, SENDING]),
+                Job.kind == JOB_KIND,
+                Job.key == d.id,
+                Job.state == jobs.DEAD,
+            )
+            .values(
+                status=case((d.status == SENDING, UNKNOWN), else_=FAILED),
+                error=case(
+                    (d.status == SENDING, "the process sending it stopped; not re-sent (at most once)"),
+                    else_=func.left(func.coalesce(Job.last_error, "its job is dead"), 200),
+                ),
+            )
+            .returning(d.id, d.status)
+            .execution_options(synchronize_session=False)
         )
-        .order_by(BriefDelivery.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    ).all()
+    return [i for i, s in rows if s == UNKNOWN], [i for i, s in rows if s == FAILED]
+
+
+async def deliveries(session: AsyncSession, *, ids: Sequence[str]) -> dict[str, Delivery]:
+    """The deliveries of send jobs a process took, by id, with their athlete's chat."""
+    if not ids:
+        return {}
+    d = BriefDelivery
     stmt = (
-        update(BriefDelivery)
-        .where(BriefDelivery.id.in_(ready.scalar_subquery()))
-        .values(status=CLAIMED, owner=owner, lease_until=now + lease, attempts=BriefDelivery.attempts + 1)
-        .returning(
-            BriefDelivery.id,
-            BriefDelivery.user_id,
-            BriefDelivery.local_date,
-            BriefDelivery.attempts,
-            BriefDelivery.due_at,
-        )
+        select(d.id, d.user_id, d.local_date, d.status, User.telegram_chat_id, d.due_at)
+        .join(User, User.id == d.user_id)
+        .where(d.id.in_(list(ids)))
     )
-    rows = (await session.execute(stmt)).all()
-    if not rows:
-        return []
-    chats = dict(
-        (await session.execute(select(User.id, User.telegram_chat_id).where(User.id.in_({r[1] for r in rows})))).all()
-    )
-    return [
-        Claim(id=r[0], user_id=r[1], local_date=r[2], chat_id=chats.get(r[1]), attempts=r[3], due_at=r[4]) for r in rows
-    ]
+    return {row[0]: Delivery(*row) for row in (await session.execute(stmt)).all()}
 
 
-async def start_sending(
-    session: AsyncSession, *, delivery_id: str, owner: str, now: datetime, lease: timedelta, missing: list[str]
-) -> bool:
-    """Claimed → sending, only if this process still holds the claim (its lease may have been taken over)."""
-    stmt = (
-        update(BriefDelivery)
-        .where(BriefDelivery.id == delivery_id, BriefDelivery.owner == owner, BriefDelivery.status == CLAIMED)
-        .values(status=SENDING, lease_until=now + lease, missing=missing)
-        .returning(BriefDelivery.id)
-    )
-    return (await session.execute(stmt)).first() is not None
-
-
-async def start_sending_many(
-    session: AsyncSession, *, missing: dict[str, list[str]], owner: str, now: datetime, lease: timedelta
-) -> set[str]:
-    """`start_sending` for a batch (delivery id → missing data); returns the ids this process still held."""
+async def start_sending_many(session: AsyncSession, *, missing: dict[str, list[str]]) -> set[str]:
+    """Pending → sending for a batch (delivery id → what data was missing when it went out), just before the
+    requests; returns the ids this call moved (a row another process already moved is not ours to send)."""
     if not missing:
         return set()
     stmt = (
         update(BriefDelivery)
-        .where(BriefDelivery.id.in_(list(missing)), BriefDelivery.owner == owner, BriefDelivery.status == CLAIMED)
-        .values(status=SENDING, lease_until=now + lease)
+        .where(BriefDelivery.id.in_(list(missing)), BriefDelivery.status == PENDING)
+        .values(status=SENDING)
         .returning(BriefDelivery.id)
     )
     ours = {r[0] for r in (await session.execute(stmt)).all()}
@@ -307,26 +305,33 @@ async def start_sending_many(
     return ours
 
 
+# The states an outcome may follow: a final one ends a pending or sending row; ``pending`` again (a retryable
+# failure before Telegram had the message) only a sending row; ``sent`` also an ``unknown`` one (another
+# process gave up on it while this one was still sending it: the truth wins).
+_FROM = {PENDING: (SENDING,), SENT: (SENDING, UNKNOWN)}
+
+
 async def finish(
     session: AsyncSession,
     *,
     delivery_id: str,
-    owner: str,
     status: str,
     now: datetime,
     message_id: int | None = None,
     error: str | None = None,
-    not_before: datetime | None = None,
-) -> None:
-    """Record the outcome of this process's attempt (``pending`` again after a retryable failure)."""
-    values: dict[str, Any] = {"status": status, "error": error, "lease_until": None}
+) -> bool:
+    """Record the outcome of an attempt (``pending`` again after a retryable failure); False when the row was
+    no longer in a state this outcome may follow."""
+    values: dict[str, Any] = {"status": status, "error": error}
     if status == SENT:
         values |= {"sent_at": now, "message_id": message_id}
-    if status == PENDING:
-        values |= {"owner": None, "not_before": not_before}
-    await session.execute(
-        update(BriefDelivery).where(BriefDelivery.id == delivery_id, BriefDelivery.owner == owner).values(**values)
+    stmt = (
+        update(BriefDelivery)
+        .where(BriefDelivery.id == delivery_id, BriefDelivery.status.in_(_FROM.get(status, (PENDING, SENDING))))
+        .values(**values)
+        .returning(BriefDelivery.id)
     )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def users_by_id(session: AsyncSession, *, user_ids: Sequence[str]) -> dict[str, User]:

@@ -274,6 +274,21 @@ async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datet
     return result is not None
 
 
+async def complete_many(session: AsyncSession, *, job_ids: Collection[int], owner: str, now: datetime) -> set[int]:
+    """`complete` for many jobs in one statement (a worker that records its jobs' outcomes elsewhere first and
+    ends the jobs in bulk); the ids this process still held."""
+    if not job_ids:
+        return set()
+    result = await session.scalars(
+        update(Job)
+        .where(Job.id.in_(list(job_ids)), Job.state == RUNNING, Job.owner == owner)
+        .values(state=DONE, finished_at=now, lease_until=None, last_error=None)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.all())
+
+
 def _error(error: str | None) -> str | None:
     return None if error is None else error[:MAX_ERROR_CHARS]
 
@@ -305,24 +320,36 @@ async def fail(
     return DEAD if dead else QUEUED
 
 
-async def release(session: AsyncSession, *, job_ids: Collection[int], owner: str, now: datetime) -> int:
-    """Give back jobs this process stops working on before they ended (a shutdown): queued at once, and the
-    interrupted attempt does not count."""
+async def release(
+    session: AsyncSession, *, job_ids: Collection[int], owner: str, now: datetime, run_at: datetime | None = None
+) -> int:
+    """Give back jobs this process stops working on before they ended (a shutdown; a send Telegram asked to
+    wait for): queued at once (or at ``run_at``), and the interrupted attempt does not count."""
     if not job_ids:
         return 0
     result = await session.execute(
         update(Job)
         .where(Job.id.in_(list(job_ids)), Job.state == RUNNING, Job.owner == owner)
-        .values(state=QUEUED, run_at=now, owner=None, lease_until=None, attempts=func.greatest(Job.attempts - 1, 0))
+        .values(
+            state=QUEUED,
+            run_at=run_at or now,
+            owner=None,
+            lease_until=None,
+            attempts=func.greatest(Job.attempts - 1, 0),
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, list[Finished]]:
-    """Give back the jobs of processes that died (lease over): queued again, or dead if that was their last
-    attempt. (How many were queued again, the ones that died.)"""
+async def sweep(
+    session: AsyncSession, *, now: datetime, kinds: Collection[str] | None = None
+) -> tuple[int, list[Finished]]:
+    """Give back the jobs (of ``kinds``, default all) of processes that died (lease over): queued again, or dead
+    if that was their last attempt. (How many were queued again, the ones that died.)"""
     expired = or_(Job.lease_until.is_(None), Job.lease_until < now)
+    if kinds is not None:
+        expired = expired & Job.kind.in_(list(kinds))
     dead = (
         await session.execute(
             update(Job)

@@ -1,8 +1,9 @@
 """How much background work waits, and for how long: the depth and age of every durable queue.
 
 Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
-stored in webhook mode and morning briefs not yet sent; provider webhook events whose job waits or runs
-(counted from their arrival, so the age includes every retry's wait); and the job queue, one queue per kind
+stored in webhook mode and morning briefs not yet sent (waiting for last night's data, or whose ``brief.send``
+job waits or runs: counted from their due time); provider webhook events whose job waits or runs (counted
+from their arrival, so the age includes every retry's wait); and the job queue, one queue per kind
 (``jobs.<kind>``: due jobs, and the dead letters kept; reports are ``jobs.report.build``). The queries use the
 same indexed columns the workers take by.
 """
@@ -33,7 +34,7 @@ _QUERIES = {
     """JOIN "Job" j ON j.kind = 'provider.event' AND j.key = e.id """
     """WHERE e."processedAt" IS NULL AND j.state IN ('queued', 'running')""",
     "briefs": 'SELECT count(*), min("dueAt") FROM "BriefDelivery" '
-    "WHERE status IN ('waiting', 'pending', 'claimed', 'sending')",
+    "WHERE status IN ('waiting', 'pending', 'sending')",
 }
 
 

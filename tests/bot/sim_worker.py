@@ -1,7 +1,7 @@
 """A second bot process for the DST simulation: the same scheduler code, in its own interpreter.
 
 ``python -m tests.bot.sim_worker <database url> <bot api url>`` reads one command per line on stdin:
-``tick <ISO instant>`` sets this process's clock, runs one scheduler tick and sends what it claimed, then
+``tick <ISO instant>`` sets this process's clock, runs one scheduler tick and sends the brief jobs it takes, then
 prints ``done <briefs sent>``. It shares nothing with the test process but PostgreSQL and the Bot API.
 """
 

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import ApiError, JsonDict, LocalBotApi
-from db.models import BriefDelivery, User
-from db.repositories import briefs
+from db.models import BriefDelivery, Job, User
+from db.repositories import briefs, jobs
 from tests.bot.brief_support import TOKEN, Clock, add_nights, bot_process, make_user, utc
 
 DAY = date(2026, 11, 20)  # Berlin is on CET (+01:00): 07:00 local is 06:00 UTC
@@ -195,24 +195,20 @@ async def test_a_crash_before_sending_is_recovered_and_a_crash_while_sending_is_
     clock = Clock(utc(2026, 11, 20, 6, 0))
     async with bot_process(url, sessions, clock) as dead:
         await dead.scheduler.tick(send=False)  # it dies before its sender runs
-        # The process dies right after claiming both rows; it got one of them as far as "sending".
+        # The process dies right after taking both send jobs; it got one of them as far as "sending".
         async with sessions.begin() as session:
-            claims = await briefs.claim(session, owner="dead", now=clock(), lease=timedelta(minutes=2), limit=10)
-            assert {c.user_id for c in claims} == {composing, sending}
-            sending_claim = next(c for c in claims if c.user_id == sending)
-            assert await briefs.start_sending(
-                session,
-                delivery_id=sending_claim.id,
-                owner="dead",
-                now=clock(),
-                lease=timedelta(minutes=10),
-                missing=[],
+            taken = await jobs.take(
+                session, owner="dead", now=clock(), lease=timedelta(minutes=2), limit=10, kinds=[briefs.JOB_KIND]
             )
+            found = await briefs.deliveries(session, ids=[t.key for t in taken])
+            assert {d.user_id for d in found.values()} == {composing, sending}
+            sending_id = next(d.id for d in found.values() if d.user_id == sending)
+            assert await briefs.start_sending_many(session, missing={sending_id: []}) == {sending_id}
     clock.advance(timedelta(minutes=11))
     async with bot_process(url, sessions, clock) as restarted:
-        report = await restarted.scheduler.tick()
+        report = await restarted.scheduler.tick()  # gives both jobs back (their lease ran out)
         await restarted.scheduler.idle()
-        assert report.recovered == 1 and report.lost == 1
+        assert report.recovered == 2
         await restarted.tick_and_send()
     assert len(local.replies(401)) == 1
     assert local.replies(402) == []  # at most once: it may have reached Telegram before the crash
@@ -265,3 +261,114 @@ async def test_a_brief_sent_after_its_minute_counts_as_late(
         await proc.tick_and_send()  # 07:00 local: 131 on time, 132 ten minutes after its 06:50
     assert len(local.replies(131)) == 1 and len(local.replies(132)) == 1
     assert late_count() == before + 1
+
+
+async def _send_job(sessions: async_sessionmaker[AsyncSession], delivery_id: str) -> Job:
+    async with sessions() as session:
+        job = await jobs.get(session, kind=briefs.JOB_KIND, key=delivery_id)
+        assert job is not None
+        return job
+
+
+async def test_a_network_error_is_retried_with_backoff_and_the_brief_fails_after_the_last_attempt(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 601)
+    local.faults["sendMessage"] = lambda params: ApiError(502, "Bad Gateway")
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+        row = await _delivery(sessions, uid)
+        job = await _send_job(sessions, row.id)
+        # Before Telegram had it: pending again, its job queued 30 s later with one attempt used.
+        assert row.status == briefs.PENDING
+        assert (job.state, job.attempts, job.run_at) == (jobs.QUEUED, 1, clock() + timedelta(seconds=30))
+        for _ in range(4):
+            clock.advance(timedelta(minutes=5))
+            await proc.tick_and_send()
+    row = await _delivery(sessions, uid)
+    job = await _send_job(sessions, row.id)
+    assert row.status == briefs.FAILED and "attempt 5 of 5" in (row.error or "")
+    assert (job.state, job.attempts) == (jobs.DEAD, 5)  # a dead letter for an operator
+    assert len([c for c in local.calls if c[0] == "sendMessage"]) == 5
+    assert local.replies(601) == []
+
+
+async def test_a_retry_after_uses_no_attempt(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    uid = await make_user(sessions, 602)
+    local.faults["sendMessage"] = lambda params: ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        for _ in range(6):
+            await proc.tick_and_send()
+            clock.advance(timedelta(minutes=1))
+        row = await _delivery(sessions, uid)
+        job = await _send_job(sessions, row.id)
+        assert row.status == briefs.PENDING and (job.state, job.attempts) == (jobs.QUEUED, 0)
+        del local.faults["sendMessage"]
+        await proc.tick_and_send()
+    assert len(local.replies(602)) == 1
+    assert (await _delivery(sessions, uid)).status == briefs.SENT
+    assert (await _send_job(sessions, row.id)).state == jobs.DONE
+
+
+async def test_a_job_whose_brief_is_final_only_completes_and_a_job_dead_before_its_brief_settles_it(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    local, url = api
+    sent, died_sending, died_composing = [await make_user(sessions, chat) for chat in (701, 702, 703)]
+    clock = Clock(utc(2026, 11, 20, 6, 0))
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+        assert [len(local.replies(chat)) for chat in (701, 702, 703)] == [1, 1, 1]
+        ids = {uid: (await _delivery(sessions, uid)).id for uid in (sent, died_sending, died_composing)}
+        async with sessions.begin() as session:
+            # An operator sends a finished brief's job back; two others' processes died on their last attempt,
+            # one of them while sending.
+            await session.execute(
+                update(Job)
+                .where(Job.kind == briefs.JOB_KIND, Job.key == ids[sent])
+                .values(state=jobs.QUEUED, attempts=0, finished_at=None)
+            )
+            for uid, status in ((died_sending, briefs.SENDING), (died_composing, briefs.PENDING)):
+                await session.execute(update(BriefDelivery).where(BriefDelivery.id == ids[uid]).values(status=status))
+                await session.execute(
+                    update(Job)
+                    .where(Job.kind == briefs.JOB_KIND, Job.key == ids[uid])
+                    .values(state=jobs.RUNNING, attempts=5, owner="dead", lease_until=clock())
+                )
+        clock.advance(timedelta(minutes=1))
+        report = await proc.scheduler.tick()
+        await proc.scheduler.idle()
+    assert (report.recovered, report.lost) == (0, 2)
+    assert [len(local.replies(chat)) for chat in (701, 702, 703)] == [1, 1, 1]  # nothing sent again
+    assert (await _delivery(sessions, sent)).status == briefs.SENT
+    assert (await _send_job(sessions, ids[sent])).state == jobs.DONE
+    assert (await _delivery(sessions, died_sending)).status == briefs.UNKNOWN
+    assert (await _delivery(sessions, died_composing)).status == briefs.FAILED
+    assert (await _send_job(sessions, ids[died_sending])).state == jobs.DEAD
+
+
+async def test_two_briefs_of_one_athlete_go_out_one_at_a_time(
+    api: tuple[LocalBotApi, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """After downtime within the catch-up, yesterday's and today's briefs of one athlete are both due: their jobs
+    share the athlete's lock, so a batch never composes two briefs of one athlete together."""
+    local, url = api
+    uid = await make_user(sessions, 801, tz="Pacific/Kiritimati", at=time(23, 59))  # 23:59 local is 09:59 UTC
+    await make_user(sessions, 802)
+    clock = Clock(utc(2026, 11, 20, 10, 0))  # 00:00 on the 21st in Kiritimati: the 20th's is one minute late
+    async with sessions.begin() as session:
+        await briefs.create(
+            session,
+            rows=[briefs.NewDelivery(uid, date(2026, 11, 19), briefs.PENDING, utc(2026, 11, 19, 9, 59))],
+            now=clock(),
+        )
+    async with bot_process(url, sessions, clock) as proc:
+        await proc.tick_and_send()
+    headers = [r.text.split("\n")[0] for r in local.replies(801)]
+    assert len(headers) == 2 and "Thu 19 Nov" in headers[0] and "Fri 20 Nov" in headers[1]  # the older one first

@@ -3,7 +3,7 @@
 Users at 07:00 in Europe/Berlin, America/New_York, Asia/Kathmandu (+05:45, no DST) and Australia/Lord_Howe
 (half-hour DST). Two bot processes tick against one PostgreSQL and one local Bot API: this test process,
 and a real second interpreter (`tests.bot.sim_worker`). Both are restarted at random moments (sometimes
-staying down for a few minutes, sometimes dying with briefs claimed but not sent). Last night's data
+staying down for a few minutes, sometimes dying holding brief jobs taken but not sent). Last night's data
 arrives on time, late, or not at all, at random.
 
 The clock is injected, so the days run in seconds. Every minute near a brief time is ticked (07:00–07:12
@@ -34,7 +34,7 @@ from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
 from coach.brief import due_instant
 from db.models import BriefDelivery
-from db.repositories import briefs
+from db.repositories import briefs, jobs
 from tests.bot.brief_support import TOKEN, Clock, Process, Worker, add_nights, bot_process, make_user
 
 ZONES = {9001: "Europe/Berlin", 9002: "America/New_York", 9003: "Asia/Kathmandu", 9004: "Australia/Lord_Howe"}
@@ -134,10 +134,15 @@ async def test_fourteen_days_one_brief_per_user_per_local_date(
                     down[victim] = rng.choice([0, 0, 1, 2, 3])  # ticks missed while it restarts
                     if victim == "here":
                         if rng.random() < 0.5:
-                            # Dies holding claims: they must come back after the lease, not be lost.
+                            # Dies holding send jobs: they must come back after the lease, not be lost.
                             async with sessions.begin() as session:
-                                await briefs.claim(
-                                    session, owner=f"dead-{index}", now=now, lease=here.scheduler.claim_lease, limit=5
+                                await jobs.take(
+                                    session,
+                                    owner=f"dead-{index}",
+                                    now=now,
+                                    lease=here.scheduler.lease,
+                                    limit=5,
+                                    kinds=[briefs.JOB_KIND],
                                 )
                         sent_here += here.scheduler.sent
                         await stack.aclose()
@@ -145,16 +150,16 @@ async def test_fourteen_days_one_brief_per_user_per_local_date(
                     else:
                         await worker.kill()
                         await worker.start()
-                jobs = []
+                ticks = []
                 if down["here"] > 0:
                     down["here"] -= 1
                 else:
-                    jobs.append(here.tick_and_send())
+                    ticks.append(here.tick_and_send())
                 if down["worker"] > 0:
                     down["worker"] -= 1
                 else:
-                    jobs.append(worker.tick(now))
-                await asyncio.gather(*jobs)
+                    ticks.append(worker.tick(now))
+                await asyncio.gather(*ticks)
             sent_here += here.scheduler.sent
     finally:
         await worker.kill()

@@ -74,11 +74,11 @@ async def test_three_processes_send_3000_briefs_within_telegrams_limits(
 ) -> None:
     local, url = api
     await _athletes(sessions)
-    # A tick sends what its process claimed: a third of 3,000 at the shared 28.5/s is about 105 s.
+    # A tick sends the brief jobs its process takes: a third of 3,000 at the shared 28.5/s is about 105 s.
     workers = [Worker(database_url, url, reply_timeout_s=900) for _ in range(PROCESSES)]
     await asyncio.gather(*(w.start() for w in workers))
     try:
-        # Every process ticks at the due minute (all claim and send), then once a minute after it: a brief
+        # Every process ticks at the due minute (all take jobs and send), then once a minute after it: a brief
         # whose send met a 429 goes back to pending and is taken by the next tick.
         for minute in range(6):
             now = DUE.replace(minute=minute)
