@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -48,19 +49,12 @@ async def test_three_processes_share_the_queue_with_locks_retries_and_a_crash(
         new += [NewJob("sim.poison", f"p{i}", max_attempts=2) for i in range(POISON)]
         await jobs.enqueue(session, new, now=datetime.now(UTC))
 
-    processes = [await _start(database_url, f"proc-{n}") for n in range(3)]
-    first = processes[0]
-    assert first.stdout is not None  # let its first runs be under way, then kill it
-    assert (await asyncio.wait_for(first.stdout.readline(), timeout=60)).strip() == b"ran 30"
-    first.kill()
-    for process in processes:
-        await asyncio.wait_for(process.wait(), timeout=180)
-
-    async with sessions() as session:
-        rows = (await session.scalars(select(Job).where(Job.kind.like("sim.%")))).all()
-        trace = (
-            await session.execute(text("SELECT key, lock, owner, started, ended FROM job_trace ORDER BY started"))
-        ).all()
+    try:
+        rows, trace = await _run_three(sessions, database_url)
+    finally:  # the test database is shared with the tests after this one: leave it as it was
+        async with sessions.begin() as session:
+            await session.execute(text("DROP TABLE job_trace"))
+            await session.execute(text("DELETE FROM \"Job\" WHERE kind LIKE 'sim.%'"))
     states = {(j.kind, j.state) for j in rows}
     assert states == {("sim.work", DONE), ("sim.poison", DEAD)}
     assert all(j.attempts == 2 for j in rows if j.kind == "sim.poison")
@@ -84,3 +78,27 @@ async def test_three_processes_share_the_queue_with_locks_retries_and_a_crash(
     for lock, runs in by_lock.items():
         for (_, end), (next_start, _) in itertools.pairwise(runs):
             assert end is None or end <= next_start, f"two runs of {lock} overlapped"
+
+
+async def _run_three(sessions: async_sessionmaker[AsyncSession], database_url: str) -> tuple[Any, Any]:
+    """Three worker processes until the queue is empty, one of them killed early; the jobs and the trace."""
+    processes = [await _start(database_url, f"proc-{n}") for n in range(3)]
+    try:
+        first = processes[0]
+        assert first.stdout is not None  # let its first runs be under way, then kill it
+        assert (await asyncio.wait_for(first.stdout.readline(), timeout=60)).strip() == b"ran 30"
+        first.kill()
+        for process in processes:
+            await asyncio.wait_for(process.wait(), timeout=180)
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    async with sessions() as session:
+        rows = (await session.scalars(select(Job).where(Job.kind.like("sim.%")))).all()
+        trace = (
+            await session.execute(text("SELECT key, lock, owner, started, ended FROM job_trace ORDER BY started"))
+        ).all()
+    return rows, trace
