@@ -8,7 +8,7 @@ ours the plan dropped, never touches the athlete's own events) through the sync 
 Intervals.icu app's rate limiter and the engine's retry policy for 429 and 5xx. A change that arrived during
 the run makes it run again.
 
-A run that still fails is retried by the queue with backoff (`retry_in`) up to `MAX_ATTEMPTS`, then the job is
+A run that still fails is retried by the queue with backoff (`Kind.retry_in`) up to `MAX_ATTEMPTS`, then the job is
 dead and the athlete is told in chat once (the queue tells this module of each job that dies, also when its
 process died during the last attempt). The next change of the plan queues it anew. A refused grant or key
 marks the connection lost and sends the one reconnect message (`TokenManager.refused`), as a failed sync does;
@@ -54,12 +54,6 @@ class CalendarWriteFailed(Exception):
     """An attempt failed; the queue retries it (or, after the last one, the job is dead)."""
 
 
-def retry_in(attempts: int) -> timedelta:
-    """Backoff after the ``attempts``-th failed run: 30 s, 1 min, 2 min, … at most 30 min."""
-    wait: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
-    return min(wait, LAST_RETRY)
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     user_id: str
@@ -95,7 +89,8 @@ class CalendarJobs:
         self.notify = notify
         self.clock = clock
         self.runner: JobRunner | None = None
-        self.outcomes: list[Outcome] = []  # every run's outcome, in order (what `run_due` hands its caller)
+        # The outcomes of runs while a caller collects them (`run_due`, `run_user`); a running bot keeps none.
+        self._sinks: list[list[Outcome]] = []
 
     def install(self, runner: JobRunner) -> None:
         """The athletes' write jobs, and the hourly move of every athlete's window, on the job queue."""
@@ -135,23 +130,32 @@ class CalendarJobs:
         """Run every due job of the queue now, in this process, until none is left; the calendar runs' outcomes
         (tests and one-shot commands; a running bot's runner does this by itself)."""
         assert self.runner is not None, "install() first"
-        start = len(self.outcomes)
-        await self.runner.run_due()
-        return self.outcomes[start:]
+        sink: list[Outcome] = []
+        self._sinks.append(sink)
+        try:
+            await self.runner.run_due()
+        finally:
+            self._sinks.remove(sink)
+        return sink
 
     async def run_user(self, user_id: str) -> Outcome | None:
         """Run one athlete's queued job now (after the confirmation); None when it is not due or another worker
         has it."""
         assert self.runner is not None, "install() first"
-        start = len(self.outcomes)
-        if await self.runner.run_now(KIND, user_id) is None:
-            return None
-        mine = [o for o in self.outcomes[start:] if o.user_id == user_id]
+        sink: list[Outcome] = []
+        self._sinks.append(sink)
+        try:
+            if await self.runner.run_now(KIND, user_id) is None:
+                return None
+        finally:
+            self._sinks.remove(sink)
+        mine = [o for o in sink if o.user_id == user_id]
         return mine[0] if mine else None
 
     async def _job(self, job: Taken) -> None:
         outcome = await self._run(job.key, attempts=job.attempts, last=job.last_attempt)
-        self.outcomes.append(outcome)
+        for sink in self._sinks:
+            sink.append(outcome)
         if outcome.status in (RETRYING, PARKED):
             raise CalendarWriteFailed(outcome.error or "the calendar write failed")
         if outcome.status == WRITTEN and outcome.overtaken:

@@ -169,12 +169,6 @@ class BriefScheduler:
         scheduler.start()
         self._scheduler = scheduler
 
-    @property
-    def aps(self) -> AsyncIOScheduler:
-        """The running APScheduler, for other periodic jobs of this process."""
-        assert self._scheduler is not None, "start() first"
-        return self._scheduler
-
     async def stop(self) -> None:
         """Stop ticking and sending; the jobs this process still holds are given back at once (a brief
         interrupted while ``sending`` is then found so by the next taker, and not sent again)."""

@@ -99,7 +99,6 @@ class ChatSyncs:
         self._bot = bot
         self._sessions = sessions
         self.runner = runner
-        self.results: list[SyncResult] = []  # what this process's runs found (tests and logs)
         runner.register(
             Kind(
                 KIND,
@@ -124,7 +123,7 @@ class ChatSyncs:
 
     async def _job(self, job: Taken) -> None:
         payload = job.payload
-        self.results += await self._run(payload["user_id"], payload.get("chat_id"), payload.get("providers"))
+        await self._run(payload["user_id"], payload.get("chat_id"), payload.get("providers"))
 
     async def _run(self, user_id: str, chat_id: int | None, providers: Sequence[str] | None) -> list[SyncResult]:
         # Started by a provider's redirect as often as by an update: the progress speaks the athlete's language.
