@@ -46,6 +46,7 @@ from bot.serve import (
     attach_sync,
     build_connector,
     build_http_app,
+    job_runner,
     provider_webhooks,
 )
 from bot.settings import PROVIDERS, Settings
@@ -92,8 +93,7 @@ async def _run(settings: Settings) -> None:
     vault = open_vault(settings)
     async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
         ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
-        job_runner = JobRunner(ctx.sessions, clock=ctx.clock)  # kinds are declared while wiring, started below
-        ctx.jobs = job_runner
+        runner_ = job_runner(ctx)  # kinds are declared while wiring, started below
         connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
@@ -117,7 +117,7 @@ async def _run(settings: Settings) -> None:
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            hooks = provider_webhooks(settings, syncs, ctx.clock, job_runner)
+            hooks = provider_webhooks(settings, syncs, ctx.clock, runner_)
             routes = [receiver.route()] if receiver is not None else []
             routes += hooks.routes()
             async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
@@ -151,18 +151,17 @@ async def _run(settings: Settings) -> None:
 def background_jobs(ctx: AppContext, app: Application, syncs: ChatSyncs) -> JobRunner:  # type: ignore[type-arg]
     """This process's job runner (``ctx.jobs``) with the periodic kinds declared (start it; every process runs one)."""
     settings = ctx.settings
-    job_runner = ctx.jobs if ctx.jobs is not None else JobRunner(ctx.sessions, clock=ctx.clock)
-    ctx.jobs = job_runner
+    jobs = job_runner(ctx)
     Reconciler(
         syncs.engine,
         ctx.sessions,
         days=settings.sync_reconcile_days,
         hour=settings.sync_reconcile_hour,
         clock=ctx.clock,
-    ).install(job_runner)
-    housekeeping.install(job_runner, ctx.sessions, clock=ctx.clock)
-    PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(job_runner)
-    return job_runner
+    ).install(jobs)
+    housekeeping.install(jobs, ctx.sessions, clock=ctx.clock)
+    PlanJobs(app.bot, ctx.sessions, clock=ctx.clock, band_sd=settings.hrv_band_sd).install(jobs)
+    return jobs
 
 
 def _webhook_secret(settings: Settings) -> str | None:
@@ -263,7 +262,7 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
             # The console runs the jobs its commands queue (calendar writes, syncs, reports); the periodic ones
             # are `coach-watts run`'s.
-            ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
+            job_runner(ctx)
             connector = build_connector(settings, ctx, open_vault(settings))
             app = build_application(
                 ctx,
@@ -275,7 +274,7 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
             syncs = attach_sync(ctx, app, connector)
             attach_calendar(ctx, app, syncs)
             attach_reports(ctx, app)
-            jobs = ctx.jobs
+            jobs = job_runner(ctx)
             try:
                 async with _http_server(settings, deps, required=False), polling(app):
                     await jobs.start()

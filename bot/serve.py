@@ -31,6 +31,13 @@ from integrations.sync.events import EventInbox
 from integrations.vault import TokenVault
 
 
+def job_runner(ctx: AppContext) -> JobRunner:
+    """This process's job runner (``ctx.jobs``), made on first use; every part declares its kinds on it."""
+    if ctx.jobs is None:
+        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
+    return ctx.jobs
+
+
 def build_connector(settings: Settings, ctx: AppContext, vault: TokenVault) -> Connector:
     return Connector(
         sessions=ctx.sessions,
@@ -46,9 +53,7 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
     engine = SyncEngine(
         sessions=ctx.sessions, connector=connector, clock=ctx.clock, backfill_days=ctx.settings.sync_backfill_days
     )
-    if ctx.jobs is None:
-        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
-    syncs = ChatSyncs(engine, app.bot, ctx.sessions, ctx.jobs)
+    syncs = ChatSyncs(engine, app.bot, ctx.sessions, job_runner(ctx))
     ctx.syncs = syncs
     connector.set_after_connect(syncs.after_connect)
     return syncs
@@ -57,9 +62,7 @@ def attach_sync(ctx: AppContext, app: Application, connector: Connector) -> Chat
 def attach_calendar(ctx: AppContext, app: Application, syncs: ChatSyncs) -> CalendarJobs:  # type: ignore[type-arg]
     """The Intervals.icu calendar job behind /plan sync, its kinds declared on this process's job runner."""
     jobs = CalendarJobs(syncs.engine, ctx.sessions, notify=notifier(app.bot), clock=ctx.clock)
-    if ctx.jobs is None:
-        ctx.jobs = JobRunner(ctx.sessions, clock=ctx.clock)
-    jobs.install(ctx.jobs)
+    jobs.install(job_runner(ctx))
     ctx.calendar = jobs
     return jobs
 
