@@ -65,7 +65,7 @@ from integrations.fit.store import summary_json
 from integrations.sync.engine import FAILED, SyncEngine
 from integrations.tokens import rotate_keys
 from integrations.vault import VaultConfigError, generate_key_spec
-from migrations import runner
+from migrations import runner as migrations
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def _run(settings: Settings) -> None:
     vault = open_vault(settings)
     async with open_database(settings) as database, open_llm(settings, database.sessions) as llm:
         ctx = AppContext(settings=settings, sessions=database.sessions, llm=llm)
-        runner_ = job_runner(ctx)  # kinds are declared while wiring, started below
+        runner = job_runner(ctx)  # kinds are declared while wiring, started below
         connector = build_connector(settings, ctx, vault)
         app = build_application(
             ctx,
@@ -104,9 +104,7 @@ async def _run(settings: Settings) -> None:
         )
         deps = attach(ctx, app, connector)
         receiver = (
-            TelegramWebhook(app, database.sessions, secret=webhook_secret, clock=ctx.clock, vault=vault)
-            if webhook_secret is not None
-            else None
+            TelegramWebhook(app, runner, secret=webhook_secret, vault=vault) if webhook_secret is not None else None
         )
         syncs = attach_sync(ctx, app, connector)
         attach_calendar(ctx, app, syncs)
@@ -117,7 +115,7 @@ async def _run(settings: Settings) -> None:
             with suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            hooks = provider_webhooks(settings, syncs, ctx.clock, runner_)
+            hooks = provider_webhooks(settings, syncs, ctx.clock, runner)
             routes = [receiver.route()] if receiver is not None else []
             routes += hooks.routes()
             async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
@@ -133,6 +131,8 @@ async def _run(settings: Settings) -> None:
                 try:
                     await stop.wait()
                 finally:
+                    if receiver is not None:  # the updates in hand finish while the job runner still runs
+                        await receiver.stop()
                     await jobs.stop()
                     await scheduler.stop()
                     await syncs.stop()
@@ -293,8 +293,8 @@ async def _chat(settings: Settings, *, demo_if_empty: bool) -> None:
 
 async def _migrate(settings: Settings) -> None:
     async with open_database(settings, migrate=False) as database:
-        pending = await runner.pending_revisions(database.engine)
-        await runner.upgrade(database.engine)
+        pending = await migrations.pending_revisions(database.engine)
+        await migrations.upgrade(database.engine)
         where = "embedded PostgreSQL in " + str(settings.data_dir) if database.embedded else "DATABASE_URL"
         print(f"Database ({where}) is up to date; applied {len(pending)} migration(s).")
 

@@ -1,24 +1,27 @@
 """Webhook mode: Telegram POSTs updates to ``/webhooks/telegram``; each is stored before the 200.
 
 Why store first: once Telegram has its 200 it never sends the update again, so an update held only in
-memory dies with the process. Here the 200 goes out only after the row is committed; a crash later leaves
-the row unprocessed, and the stranded-update sweep (every minute, in every process) finishes it. A
-redelivery of an update we already hold (Telegram retries when our answer was slow or lost) hits the
-primary key and is acknowledged without being answered again.
+memory dies with the process. Each update is stored as a job of the queue (`db.repositories.telegram_updates`:
+kind ``telegram.update``, keyed by its update id, locked by its chat) and the 200 goes out only after that
+row is committed. A redelivery of an update we already hold (Telegram retries when our answer was slow or
+lost) finds its key and is acknowledged without being answered again.
+
+One statement stores an update (`jobs.arrive`): **running** for this process when nothing of its chat waits and
+nothing of it runs in another process — it is handled at once from memory, with no take, by the worker of its
+chat (a chat always maps to the same one of a few workers, so this process's own updates of a chat follow each
+other) — else **queued** behind them, for whichever process's job runner is free once they end. So one chat's
+updates are handled one at a time and in order across every process, while chats go side by side. The job runner
+(`bot.jobs.runner`) gives every update the queue's policy: a lease kept alive while the handler runs, retries
+with backoff, the dead letter after `MAX_ATTEMPTS` (logged, counted, listed by ``coach-watts jobs``), and a dead
+process's updates taken again by the sweep. Ends are written in batches (`Kind.batch_done`): a crash after the
+reply went out but before that write answers the update again once its lease is over — the one window in which
+an update can be answered twice; marking before processing would silently drop it instead.
 
 Requests must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``TELEGRAM_WEBHOOK_SECRET`` (the
-``secret_token`` given to ``setWebhook``); anything else is a 401 and nothing is stored. Updates of one chat
-are processed in order by one worker (chats are spread over a few workers), so a conversation never
-overtakes itself.
-
-Handled updates are marked processed together, one statement every `MARK_EVERY_S` for all the updates
-handled meanwhile, not one transaction each. An update joins the batch only once its handler has returned;
-a crash before the batch is written leaves it taken but unmarked, and the sweep answers it again once its
-lease is over, the same window as a crash between the reply and the mark (handlers are idempotent as far
-as the database goes; the reply may go out twice). `idle` and `stop` write what is pending.
+``secret_token`` given to ``setWebhook``); anything else is a 401 and nothing is stored.
 
 A typed credential (``/connect intervals KEY``, or a pasted API key) is sealed with the token vault before
-the update is stored, opened only to process it, and redacted from the row once processed
+the update is stored, opened only to process it, and redacted from the job once processed
 (`bot.typed_credentials`).
 """
 
@@ -26,14 +29,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -42,24 +46,22 @@ from telegram.ext import Application
 
 from bot import metrics, typed_credentials
 from bot.http.limits import read_body
+from bot.jobs.runner import JobRunner, Kind, Taken
 from db import storable
-from db.repositories import telegram_updates
+from db.models import Job
+from db.repositories import jobs, telegram_updates
+from db.repositories.telegram_updates import KIND, MAX_ATTEMPTS
 from integrations.vault import TokenVault
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 PATH = "/telegram"  # mounted under /webhooks by the HTTP app
-WORKERS = 8
-LEASE = timedelta(minutes=2)
-SWEEP_EVERY_S = 60.0
-SWEEP_BATCH = 100
-# How long handled updates wait to be marked processed together (far below the lease: a pending mark is
-# never mistaken for a stranded update).
-MARK_EVERY_S = 0.05
-MARK_RETRY_S = 1.0  # after a failed write (the database restarting)
-# Telegram stops redelivering after 24 hours; keep a margin, then forget processed updates.
-KEEP_PROCESSED = timedelta(days=2)
+WORKERS = 8  # updates of this process handled at once (chats side by side; a chat's own are one at a time)
+LEASE = timedelta(minutes=2)  # kept alive by the runner while a handler runs; a dead process's come back after it
+FIRST_RETRY = timedelta(seconds=10)
+LAST_RETRY = timedelta(minutes=5)
+STOP_WAIT_S = 10.0  # a graceful stop finishes what it holds for this long; the rest goes back to the queue
 # Telegram's largest update (a message with a 4096-character text, entities, a reply and a keyboard) is
 # well under 1 MiB; the secret header is checked before any of the body is read.
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,8 +69,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class _Received:
-    update_id: int
-    payload: dict[str, Any]  # as stored (a typed credential sealed)
+    job: Taken  # as stored, running for this process (its payload with a typed credential sealed)
     update: Update  # as received (what the handlers read)
 
 
@@ -105,43 +106,43 @@ def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
 
 
 class TelegramWebhook:
-    """Receives, stores and processes webhook updates for one `Application`."""
+    """Receives and stores webhook updates for one `Application`; handles them on the job queue of ``runner``."""
 
     def __init__(
         self,
         app: Application,  # type: ignore[type-arg]
-        sessions: async_sessionmaker[AsyncSession],
+        runner: JobRunner,
         *,
         secret: str,
-        clock: Callable[[], datetime],
         workers: int = WORKERS,
-        lease: timedelta = LEASE,
-        sweep_every_s: float | None = SWEEP_EVERY_S,
         vault: TokenVault | None = None,
-        mark_every_s: float = MARK_EVERY_S,
     ) -> None:
         self._app = app
+        self._runner = runner
         # Seals typed credentials in stored updates (`bot.typed_credentials`); without it they are redacted.
         self._vault = vault
-        self._sessions = sessions
-        # The inbox's single statements (storing an update, a batch of marks) run each on its own, committed
-        # as they complete: one round trip instead of three (BEGIN, the statement, COMMIT), as durable.
-        engine = sessions.kw["bind"]
+        self._sessions = runner.sessions
+        # Storing an update is one statement, committed as it completes: one round trip instead of three.
+        engine = self._sessions.kw["bind"]
         assert isinstance(engine, AsyncEngine)
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._secret = secret.encode()
-        self._clock = clock
-        self._lease = lease
-        self._sweep_every_s = sweep_every_s  # None: only explicit `sweep()` calls (tests that drive it)
-        # A received update goes to its chat's worker as it was stored (taken for its first attempt) and as
-        # parsed, so the worker neither claims nor parses it again.
+        self._clock = runner.clock
+        # Updates stored running for this process, handled from memory (no take, no parse) by their chat's worker.
         self._queues: list[asyncio.Queue[_Received]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
-        # Handled updates not yet marked processed; written together by `_write_marks_forever`.
-        self._mark_every_s = mark_every_s
-        self._marks: list[int] = []
-        self._marks_due = asyncio.Event()
-        self._marks_lock = asyncio.Lock()  # one write at a time: a returned `write_marks` has written its own
+        self._stopping = False  # from `stop` on, updates are stored queued: another process takes them
+        runner.register(
+            Kind(
+                KIND,
+                self._handle,
+                max_attempts=MAX_ATTEMPTS,
+                first_retry=FIRST_RETRY,
+                last_retry=LAST_RETRY,
+                lease=LEASE,
+                batch_done=True,
+            )
+        )
 
     def route(self) -> Route:
         return Route(PATH, self._receive, methods=["POST"])
@@ -149,30 +150,48 @@ class TelegramWebhook:
     # ----------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
+        self._stopping = False
         self._tasks = [
             asyncio.create_task(self._work(q), name=f"telegram-webhook-{i}") for i, q in enumerate(self._queues)
         ]
-        self._tasks.append(asyncio.create_task(self._write_marks_forever(), name="telegram-webhook-marks"))
-        if self._sweep_every_s is not None:
-            self._tasks.append(
-                asyncio.create_task(self._sweep_forever(self._sweep_every_s), name="telegram-webhook-sweep")
-            )
 
     async def idle(self, *, write_marks: bool = True) -> None:
-        """Wait until every queued update has been processed and, unless ``write_marks`` is False (a test
-        stopping short of the write, as a crash would), marked so (tests and a graceful stop)."""
+        """Wait until every update stored so far has been handled and, unless ``write_marks`` is False (a test
+        stopping short of the write, as a crash would), its end written (tests, the benchmark, a stop). Updates
+        queued behind their chat are run here through the job runner."""
+        while True:
+            await self._joined()
+            if not write_marks:
+                return
+            await self._runner.flush_done()
+            if not await self._waiting():
+                return
+            if not await self._runner.run_due():
+                await asyncio.sleep(0.01)  # the chat's running update is another process's: let it end
+
+    async def _joined(self) -> None:
         await asyncio.gather(*(q.join() for q in self._queues))
-        if write_marks:
-            await self.write_marks()
+
+    async def _waiting(self) -> int:
+        """Updates queued and due (behind their chat's running one)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.kind == KIND, Job.state == jobs.QUEUED, Job.run_at <= self._clock())
+            )
+        return int(count or 0)
 
     async def stop(self) -> None:
-        """Finish what is queued (bounded), then stop; anything left is finished by the next sweep."""
+        """Store what still arrives queued, finish what is in hand (bounded), write the ends, then stop; what is
+        left goes back to the queue when the job runner stops (or after its lease)."""
+        self._stopping = True
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.idle(write_marks=False), timeout=10)
+            await asyncio.wait_for(self._joined(), timeout=STOP_WAIT_S)
         try:
-            await self.write_marks()
-        except Exception:  # the unmarked updates are answered again by a sweep once their lease is over
-            logger.exception("could not mark %d handled webhook updates processed", len(self._marks))
+            await self._runner.flush_done()
+        except Exception:  # the updates run again once their lease is over
+            logger.exception("could not record the handled webhook updates")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -190,13 +209,17 @@ class TelegramWebhook:
             payload, update = _readable_update(body, self._app.bot)
         except storable.NotStorable as err:
             return Response(f"Expected a Telegram Update object: {err}.", status_code=400)
-        update_id = update.update_id
-        # A typed credential is sealed before the row is written: a dump of the inbox holds no API key.
+        # A typed credential is sealed before the row is written: a dump of the queue holds no API key.
         sealed = typed_credentials.seal_update(payload, self._vault)
+        job = telegram_updates.new_job(update_id=update.update_id, chat_key=_chat_key(update), payload=sealed)
+        owner = None if self._stopping or not self._tasks else self._runner.owner
         async with self._autocommit.connect() as conn:  # committed when it returns, before the 200
-            new = await telegram_updates.store(conn, update_id=update_id, payload=sealed, now=self._clock(), taken=True)
-        if new:
-            self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(update_id, sealed, update))
+            stored = await jobs.arrive(conn, job, now=self._clock(), owner=owner, lease=LEASE)
+        if stored is not None and stored.state == jobs.RUNNING:
+            taken = Taken(stored.id, job.kind, job.key, sealed, job.lock_key, 1, job.max_attempts)
+            self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(taken, update))
+        elif stored is not None:
+            self._runner.queued_behind()
         return Response(status_code=200)
 
     # ----------------------------------------------------------------- processing
@@ -205,89 +228,21 @@ class TelegramWebhook:
         while True:
             received = await queue.get()
             try:
-                await self._handle(received.update_id, received.payload, received.update)
-            except Exception:  # one bad update must not stop the worker; the sweep retries it
-                logger.exception("webhook update %s failed; it stays stored for the next sweep", received.update_id)
+                handler = functools.partial(self._handle, update=received.update)
+                await self._runner.run_held(received.job, handler)  # a failure is the runner's: retried, or dead
+            except Exception:
+                logger.exception("webhook update %s could not be run", received.job.key)
             finally:
                 queue.task_done()
 
-    async def process(self, update_id: int) -> bool:
-        """Take and handle one stored update; False when it was done already or is someone else's."""
-        async with self._sessions.begin() as session:
-            payload = await telegram_updates.claim(session, update_id=update_id, now=self._clock(), lease=self._lease)
-        if payload is None:
-            return False
-        await self._handle(update_id, payload, None)
-        return True
-
-    async def _handle(self, update_id: int, payload: dict[str, Any], update: Update | None) -> None:
-        """Handle an update this process has taken (``payload`` as stored; ``update`` when already parsed)."""
-        try:
-            if update is None:
-                update = Update.de_json(typed_credentials.open_update(payload, self._vault), self._app.bot)
-            # Handler errors go to the application's error handler (an apology to the user) and do not raise.
-            async with metrics.observe_update(update):
-                await self._app.process_update(update)
-        except Exception:
-            # Given back for the next sweep, or parked after its last attempt; the worker logs the traceback.
+    async def _handle(self, job: Taken, update: Update | None = None) -> None:
+        """Handle one update (``job.payload`` as stored; ``update`` when parsed already, on arrival)."""
+        if update is None:
+            update = Update.de_json(typed_credentials.open_update(job.payload, self._vault), self._app.bot)
+        # Handler errors go to the application's error handler (an apology to the user) and do not raise.
+        async with metrics.observe_update(update):
+            await self._app.process_update(update)
+        if typed_credentials.sealed_paths(job.payload):
+            # Once handled, even the sealed copy goes, at once: the job keeps a note where the credential was.
             async with self._sessions.begin() as session:
-                parked = await telegram_updates.failed(session, update_id=update_id, now=self._clock())
-            if parked:
-                logger.warning("webhook update %s parked after its last attempt failed", update_id)
-            raise
-        if typed_credentials.sealed_paths(payload):
-            # Once handled, even the sealed copy goes, at once: the row keeps a note where the credential was.
-            kept = typed_credentials.redact_update(payload)
-            async with self._sessions.begin() as session:
-                await telegram_updates.mark_processed(session, update_id=update_id, now=self._clock(), payload=kept)
-            return
-        self._marks.append(update_id)
-        self._marks_due.set()
-
-    async def write_marks(self) -> None:
-        """Mark the updates handled so far processed, in one statement; on failure they stay pending."""
-        async with self._marks_lock:
-            ids, self._marks = self._marks, []
-            self._marks_due.clear()
-            if not ids:
-                return
-            try:
-                async with self._autocommit.connect() as conn:
-                    await telegram_updates.mark_many_processed(conn, update_ids=ids, now=self._clock())
-            except BaseException:
-                self._marks[:0] = ids
-                self._marks_due.set()
-                raise
-
-    async def _write_marks_forever(self) -> None:
-        while True:
-            await self._marks_due.wait()
-            await asyncio.sleep(self._mark_every_s)  # the updates handled meanwhile go in the same statement
-            try:
-                await self.write_marks()
-            except Exception:  # the database restarting: tried again next round, the marks kept
-                logger.exception("could not mark %d handled webhook updates processed", len(self._marks))
-                await asyncio.sleep(MARK_RETRY_S)
-
-    async def sweep(self) -> int:
-        """Process stranded updates (a crashed process's, or ones stored while no worker ran); returns how many."""
-        async with self._sessions.begin() as session:
-            for update_id in await telegram_updates.park_exhausted(session, now=self._clock(), lease=self._lease):
-                logger.warning("webhook update %s parked: its last attempt never finished", update_id)
-            ids = await telegram_updates.stranded(session, now=self._clock(), lease=self._lease, limit=SWEEP_BATCH)
-            await telegram_updates.purge_processed(session, before=self._clock() - KEEP_PROCESSED)
-        done = 0
-        for update_id in ids:
-            try:
-                done += await self.process(update_id)
-            except Exception:  # one failing update must not hold up the ones behind it
-                logger.exception("webhook update %s failed; it is retried until its attempts run out", update_id)
-        return done
-
-    async def _sweep_forever(self, every_s: float) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # a failed sweep (database restarting) is retried next round
-                logger.exception("stranded-update sweep failed")
-            await asyncio.sleep(every_s)
+                await jobs.set_payload(session, job_id=job.id, payload=typed_credentials.redact_update(job.payload))

@@ -425,31 +425,6 @@ class CallbackAction(Base):
     used_at: Mapped[datetime | None] = mapped_column("usedAt", TZ_TIMESTAMP)
 
 
-# --- Telegram webhook --------------------------------------------------------------------------------------------
-
-
-class TelegramUpdate(Base):
-    """An update received on the Telegram webhook, stored before Telegram gets its 200.
-
-    The primary key is Telegram's ``update_id``: a redelivery finds the row and is acknowledged without
-    being answered again, and an update whose processing was cut short by a crash is still here, unprocessed,
-    for the next start to finish.
-    """
-
-    __tablename__ = "TelegramUpdate"
-    __table_args__ = (Index(None, "receivedAt", postgresql_where=text('"processedAt" IS NULL')),)
-
-    update_id: Mapped[int] = mapped_column("updateId", BigInteger, primary_key=True, autoincrement=False)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    received_at: Mapped[datetime] = mapped_column("receivedAt", TZ_TIMESTAMP, server_default=func.now())
-    # Set by the worker that takes the update; a claim older than the lease is a crashed worker's.
-    claimed_at: Mapped[datetime | None] = mapped_column("claimedAt", TZ_TIMESTAMP)
-    # Takes so far; after the last one the update is parked (`db.repositories.inbox`), never taken again.
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
-    processed_at: Mapped[datetime | None] = mapped_column("processedAt", TZ_TIMESTAMP)
-    parked_at: Mapped[datetime | None] = mapped_column("parkedAt", TZ_TIMESTAMP)
-
-
 # --- Sync: per-source daily values, metric source order, cursors, pending objects -------------------------------
 
 
@@ -737,7 +712,8 @@ class Job(Base):
         CheckConstraint("state IN ('queued', 'running', 'done', 'dead')", name="state_values"),
         CheckConstraint('"maxAttempts" >= 1', name="max_attempts_positive"),
         Index(None, "runAt", postgresql_where=text("state = 'queued'")),
-        Index(None, "lockKey", postgresql_where=text("state = 'running'")),
+        # Running and queued: a take asks which lock keys run, an arrival (`jobs.arrive`) also which wait.
+        Index(None, "lockKey", postgresql_where=text("state IN ('queued', 'running')")),
         Index(None, "leaseUntil", postgresql_where=text("state = 'running'")),
         Index(None, "finishedAt", postgresql_where=text("state IN ('done', 'dead')")),
     )

@@ -1,14 +1,14 @@
 """Hourly clean-up of rows that only matter until they expire.
 
-Buttons ("CallbackAction") and OAuth states ("OAuthState") are refused once expired, so deleting them
-changes no behaviour; it keeps the tables — and the ``/settings`` and brief buttons written every day —
-from growing without end. Provider webhook events processed more than `provider_events.KEEP_PROCESSED`
-ago are deleted too, and those received that long ago whose job was given up on (dead): their payloads are
-the athletes' data, and once handled they only served to recognise a redelivery. The send pace's per-chat
-rows are deleted once an hour has passed since their last turn (they hold a chat id and nothing a later send
-needs), and finished jobs of the queue once their keys can no longer come back (`bot.jobs.runner.KEEP_DONE`,
-dead ones after `KEEP_DEAD`). It runs once an hour on the job queue; the deletes are idempotent, so a retry
-is harmless.
+Buttons ("CallbackAction") and OAuth states ("OAuthState") are refused once expired, so deleting them changes no
+behaviour; it keeps the tables — and the ``/settings`` and brief buttons written every day — from growing without
+end. Provider webhook events processed more than `provider_events.KEEP_PROCESSED` ago are deleted too, and those
+received that long ago whose job was given up on (dead): their payloads are the athletes' data, and once handled
+they only served to recognise a redelivery. The send pace's per-chat rows are deleted once an hour has passed
+since their last turn (they hold a chat id and nothing a later send needs), and finished jobs of the queue once
+their keys can no longer come back (`bot.jobs.runner.KEEP_DONE`, dead ones after `KEEP_DEAD`) — Telegram updates
+sooner, two days after they finished (`telegram_updates.KEEP`: Telegram redelivers for a day, and they hold the
+athletes' own words). It runs once an hour on the job queue; the deletes are idempotent, so a retry is harmless.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.jobs.runner import KEEP_DEAD, KEEP_DONE, JobRunner, Kind
-from db.repositories import actions, integrations, jobs, pace, provider_events
+from db.repositories import actions, integrations, jobs, pace, provider_events, telegram_updates
 from db.repositories.jobs import Taken
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ async def purge_expired(sessions: async_sessionmaker[AsyncSession], *, now: date
         states = await integrations.purge_expired_states(session, now=now)
         events = await provider_events.purge_processed(session, before=now - provider_events.KEEP_PROCESSED)
         await pace.purge_idle(session, before=now - PACE_KEEP)
+        await telegram_updates.purge(session, before=now - telegram_updates.KEEP)
         await jobs.purge(session, done_before=now - KEEP_DONE, dead_before=now - KEEP_DEAD)
     return buttons, states, events
 

@@ -15,6 +15,10 @@ and the queue's unique (kind, key) keeps one, so a periodic job runs once per sl
   `GiveUp` — the job is **dead**: kept for an operator (``coach-watts jobs``), logged as a WARNING, counted in
   ``coach_watts_jobs_dead``, never retried by itself.
 
+Work that arrives with its data in hand — a Telegram update in webhook mode — is stored running for the
+receiving process (`jobs.arrive`) and run through `run_held`, under the same policy, with no take; a kind of
+many short jobs writes its ends in batches (`Kind.batch_done`).
+
 A handler must therefore be safe to run again after a failure (all of ours read what is already done before
 doing it); a job that must never run twice — an unasked message — has one attempt: a crash leaves it dead, not
 sent twice.
@@ -62,6 +66,8 @@ OnDead = Callable[[Finished], Awaitable[None]]
 
 KEEP_DONE = timedelta(days=8)  # longer than any look-back that relies on a finished key (the plan's week)
 KEEP_DEAD = timedelta(days=30)
+DONE_EVERY_S = 0.05  # how long the ends of `Kind.batch_done` jobs wait to be written together
+DONE_RETRY_S = 1.0  # after a failed write (the database restarting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,10 @@ class Kind:
     lease: timedelta = timedelta(minutes=5)
     on_dead: OnDead | None = None
     concurrency: int | None = None  # at most this many at once in one process (None: the runner's limit)
+    # Ends of runs written together, one statement every `DONE_EVERY_S` for the jobs done meanwhile (a kind
+    # of many short jobs: the webhook's updates). A job done but not yet written still holds its lock key, and
+    # a crash before the write runs it again after its lease (the at-least-once window, a little wider).
+    batch_done: bool = False
 
     def retry_in(self, attempts: int) -> timedelta:
         """Backoff after the ``attempts``-th failure: first_retry, doubled each time, at most last_retry."""
@@ -127,6 +137,16 @@ class JobRunner:
         self.schedules: list[Schedule] = []
         self._running: dict[int, asyncio.Task[bool]] = {}
         self._jobs: dict[int, Taken] = {}  # what runs, by id (for the per-kind limits)
+        self._held: set[int] = set()  # running jobs a caller brought (`run_held`): not counted in the limits
+        # Ends of `Kind.batch_done` jobs not yet written, and what writes them: single statements committed as
+        # they complete (one round trip, as durable).
+        self._done: list[int] = []
+        self._done_due = asyncio.Event()
+        self._done_lock = asyncio.Lock()  # one write at a time: a returned `flush_done` has written its own
+        self._done_task: asyncio.Task[None] | None = None
+        self._behind = False  # a job was queued behind a running one of its lock key: look again after a write
+        engine = sessions.kw["bind"]
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._held_back = False
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -158,11 +178,19 @@ class JobRunner:
         """Look for due jobs now (after a caller enqueued some in its own transaction)."""
         self._wake.set()
 
+    def queued_behind(self) -> None:
+        """A job was stored queued behind a running one of its lock key (`jobs.arrive`): look for due jobs now
+        and again once this process's next batch of ends is written (the holder may be among them)."""
+        self._behind = True
+        self._wake.set()
+
     # ----------------------------------------------------------------- running
 
     async def start(self) -> None:
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
+        if self._done_task is None:
+            self._done_task = asyncio.create_task(self._flush_done_forever(), name="job-runner-done")
 
     async def stop(self) -> None:
         """Stop taking jobs; jobs still running are cancelled and given back at once (their attempt not counted)."""
@@ -183,6 +211,15 @@ class JobRunner:
                     await jobs.release(session, job_ids=list(running), owner=self.owner, now=self.clock())
             except Exception:  # the lease gives them back anyway
                 logger.warning("could not give back %d running jobs at shutdown", len(running), exc_info=True)
+        if self._done_task is not None:
+            self._done_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._done_task
+            self._done_task = None
+        try:
+            await self.flush_done()
+        except Exception:  # they run again once their lease is over
+            logger.warning("could not record %d finished jobs at shutdown", len(self._done), exc_info=True)
 
     async def _loop(self) -> None:
         while True:
@@ -225,13 +262,14 @@ class JobRunner:
                 return started
             if self._running:
                 await asyncio.gather(*self._running.values(), return_exceptions=True)
+                await self.flush_done()  # what waits behind them may be taken now
             elif not taken and not self._held_back:
                 return started
 
     async def _take(self, now: datetime) -> list[Taken]:
         """Kinds without a limit of their own first, then each limited kind up to what it has left."""
-        free = self.concurrency - len(self._running)
-        running = Counter(job.kind for job in self._jobs.values())
+        free = self.concurrency - (len(self._running) - len(self._held))
+        running = Counter(job.kind for job in self._jobs.values() if job.id not in self._held)
         # Whether a limit kept this take from looking at some kind: the jobs that held it may end meanwhile.
         self._held_back = free <= 0 or any(
             k.concurrency is not None and running[k.name] >= k.concurrency for k in self.kinds.values()
@@ -279,12 +317,23 @@ class JobRunner:
         self._running[job.id] = task
         return await task
 
-    async def _run(self, job: Taken) -> bool:
+    async def run_held(self, job: Taken, handler: Handler | None = None) -> bool:
+        """Run a job this process holds already — stored running for it by `jobs.arrive` — under its kind's
+        policy (heartbeat, retries, dead letter, the end written); ``handler`` replaces the kind's for this run
+        (the caller has the work in hand, parsed). True when it ended done. Such jobs do not count against the
+        runner's limits: the caller bounds them."""
+        self._jobs[job.id] = job
+        self._held.add(job.id)
+        task = asyncio.create_task(self._run(job, handler), name=f"job-{job.kind}-{job.id}")
+        self._running[job.id] = task
+        return await task
+
+    async def _run(self, job: Taken, handler: Handler | None = None) -> bool:
         kind = self.kinds[job.kind]
         heartbeat = asyncio.create_task(self._heartbeat(job, kind.lease))
         try:
             try:
-                await kind.handler(job)
+                await (handler or kind.handler)(job)
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -320,13 +369,47 @@ class JobRunner:
                 )
             return False
         else:
-            async with self.sessions.begin() as session:
-                await jobs.complete(session, job_id=job.id, owner=self.owner, now=self.clock())
+            if kind.batch_done:
+                self._done.append(job.id)
+                self._done_due.set()
+            else:
+                async with self.sessions.begin() as session:
+                    await jobs.complete(session, job_id=job.id, owner=self.owner, now=self.clock())
             JOBS_RUN.labels(job.kind, "done").inc()
             return True
         finally:
             self._running.pop(job.id, None)
             self._jobs.pop(job.id, None)
+            self._held.discard(job.id)
+
+    async def flush_done(self) -> None:
+        """Write the ends of the `Kind.batch_done` jobs done so far, in one statement; on failure they stay
+        pending (and the error is raised)."""
+        async with self._done_lock:
+            ids, self._done = self._done, []
+            self._done_due.clear()
+            if not ids:
+                return
+            try:
+                async with self._autocommit.connect() as conn:
+                    await jobs.complete_many(conn, job_ids=ids, owner=self.owner, now=self.clock())
+            except BaseException:
+                self._done[:0] = ids
+                self._done_due.set()
+                raise
+        if self._behind:  # their lock keys are free now: what was queued behind them can start
+            self._behind = False
+            self._wake.set()
+
+    async def _flush_done_forever(self) -> None:
+        while True:
+            await self._done_due.wait()
+            await asyncio.sleep(DONE_EVERY_S)  # the jobs done meanwhile go in the same statement
+            try:
+                await self.flush_done()
+            except Exception:  # the database restarting: tried again next round, the ends kept
+                logger.exception("could not record %d finished jobs", len(self._done))
+                await asyncio.sleep(DONE_RETRY_S)
 
     async def _dead(self, job: Finished) -> None:
         JOBS_DEAD.labels(job.kind).inc()

@@ -28,9 +28,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    Interval,
+    Text,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import Job
@@ -141,6 +156,72 @@ async def enqueue(
     return [(kind, key) for kind, key in result.all()]
 
 
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    id: int
+    state: str  # RUNNING (for the caller) or QUEUED
+
+
+async def arrive(
+    conn: AsyncSession | AsyncConnection,
+    job: NewJob,
+    *,
+    now: datetime,
+    owner: str | None,
+    lease: timedelta,
+) -> Arrived | None:
+    """Store one job that work has just arrived for, in one round trip: ``running`` for ``owner`` at once when
+    nothing of its lock key waits due and nothing of it runs for another owner (the caller runs it from what it
+    has in hand, with no take, after any of its own of that key), else — or when ``owner`` is None — ``queued``
+    behind them. None when its (kind, key) exists (a
+    redelivery). The lock key is required: it is what keeps arrivals in order.
+
+    A database function (``cw_job_arrive``, migration 0028): it holds the key's advisory lock — the one `take`
+    holds — and only then looks for jobs of the key, in a snapshot taken after the lock was granted, so two
+    processes receiving work for one key at the same instant cannot both start it.
+    """
+    if job.lock_key is None:
+        raise ValueError("an arriving job needs a lock key")
+    row = (
+        await conn.execute(
+            _ARRIVE,
+            {
+                "kind": job.kind,
+                "key": job.key,
+                "lock": job.lock_key,
+                "payload": job.payload,
+                "max_attempts": job.max_attempts,
+                "now": now,
+                "owner": owner,
+                "lease": lease,
+            },
+        )
+    ).first()
+    return None if row is None else Arrived(int(row[0]), str(row[1]))
+
+
+# Built once: the same statement on every arrival (the webhook's hot path), only its parameters change.
+_ARRIVE = text(
+    "SELECT job_id, job_state FROM cw_job_arrive(:kind, :key, :lock, :payload, :max_attempts, :now, :owner, :lease)"
+).bindparams(
+    bindparam("kind", type_=Text),
+    bindparam("key", type_=Text),
+    bindparam("lock", type_=Text),
+    bindparam("payload", type_=JSONB),
+    bindparam("max_attempts", type_=Integer),
+    bindparam("now", type_=DateTime(timezone=True)),
+    bindparam("owner", type_=Text),
+    bindparam("lease", type_=Interval),
+)
+
+
+async def set_payload(session: AsyncSession, *, job_id: int, payload: dict[str, Any]) -> None:
+    """Replace a job's payload (what a finished job keeps: a credential it carried redacted)."""
+    await session.execute(
+        update(Job).where(Job.id == job_id).values(payload=payload).execution_options(synchronize_session=False)
+    )
+
+
 # A finished job made new: queued, every attempt back, nothing of its last run.
 _AGAIN: dict[str, Any] = {
     "state": QUEUED,
@@ -224,21 +305,18 @@ async def take(
             break
     if not chosen:
         return []
+    other = {name: now + kind_lease for name, kind_lease in (leases or {}).items() if kind_lease != lease}
+    until = case(other, value=Job.kind, else_=now + lease) if other else now + lease
     rows = (
         await session.execute(
             update(Job)
             .where(Job.id.in_(chosen))
-            .values(state=RUNNING, owner=owner, lease_until=now + lease, attempts=Job.attempts + 1)
+            .values(state=RUNNING, owner=owner, lease_until=until, attempts=Job.attempts + 1)
             .returning(Job.id, Job.kind, Job.key, Job.payload, Job.lock_key, Job.attempts, Job.max_attempts)
             .execution_options(synchronize_session=False)
         )
     ).all()
     taken = [Taken(*row) for row in rows]
-    if leases:
-        for kind_name, kind_lease in leases.items():
-            ids = [t.id for t in taken if t.kind == kind_name]
-            if ids and kind_lease != lease:
-                await extend(session, ids=ids, owner=owner, until=now + kind_lease)
     return sorted(taken, key=lambda t: chosen.index(t.id))
 
 
@@ -274,14 +352,20 @@ async def complete(session: AsyncSession, *, job_id: int, owner: str, now: datet
     return result is not None
 
 
-async def complete_many(session: AsyncSession, *, job_ids: Collection[int], owner: str, now: datetime) -> set[int]:
+async def complete_many(
+    session: AsyncSession | AsyncConnection, *, job_ids: Collection[int], owner: str, now: datetime
+) -> set[int]:
     """`complete` for many jobs in one statement (a worker that records its jobs' outcomes elsewhere first and
-    ends the jobs in bulk); the ids this process still held."""
+    ends the jobs in bulk); the ids this process still held.
+
+    The ids go as one array parameter (``= ANY``), so every batch size is the same prepared statement.
+    """
     if not job_ids:
         return set()
+    ids = bindparam("ids", list(job_ids), type_=ARRAY(BigInteger))
     result = await session.scalars(
         update(Job)
-        .where(Job.id.in_(list(job_ids)), Job.state == RUNNING, Job.owner == owner)
+        .where(Job.id == any_(ids), Job.state == RUNNING, Job.owner == owner)
         .values(state=DONE, finished_at=now, lease_until=None, last_error=None)
         .returning(Job.id)
         .execution_options(synchronize_session=False)

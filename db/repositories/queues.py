@@ -1,10 +1,10 @@
 """How much background work waits, and for how long: the depth and age of every durable queue.
 
-Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: Telegram updates
-stored in webhook mode and morning briefs not yet sent (waiting for last night's data, or whose ``brief.send``
-job waits or runs: counted from their due time); provider webhook events whose job waits or runs (counted
-from their arrival, so the age includes every retry's wait); and the job queue, one queue per kind
-(``jobs.<kind>``: due jobs, and the dead letters kept; reports are ``jobs.report.build``). The queries use the
+Read when ``/metrics`` is scraped. Each queue is a table whose unfinished rows are the work: morning briefs not
+yet sent (waiting for last night's data, or whose ``brief.send`` job waits or runs: counted from their due time);
+provider webhook events whose job waits or runs (counted from their arrival, so the age includes every retry's
+wait); and the job queue, one queue per kind (``jobs.<kind>``: due jobs, and the dead letters kept; reports are
+``jobs.report.build``, Telegram updates stored in webhook mode ``jobs.telegram.update``). The queries use the
 same indexed columns the workers take by.
 """
 
@@ -28,7 +28,6 @@ class QueueDepth:
 
 
 _QUERIES = {
-    "telegram_updates": 'SELECT count(*), min("receivedAt") FROM "TelegramUpdate" WHERE "processedAt" IS NULL',
     # Events whose job (`provider_events.JOB_KIND`) waits or runs.
     "provider_events": 'SELECT count(*), min(e."receivedAt") FROM "ProviderEvent" e '
     """JOIN "Job" j ON j.kind = 'provider.event' AND j.key = e.id """

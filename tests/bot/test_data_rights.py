@@ -10,8 +10,8 @@ import zipfile
 from sqlalchemy import func, select
 
 from bot.console.botapi import LocalBotApi, Sent
-from db.models import Base, CallbackAction, DialogState, Integration, Session, TelegramUpdate, User, Workout
-from db.repositories import users
+from db.models import Base, CallbackAction, DialogState, Integration, Job, Session, User, Workout
+from db.repositories import telegram_updates, users
 from tests.bot.conftest import NOW, TOKEN, Harness
 
 ANN = LocalBotApi.user(4242, "Ann")
@@ -112,7 +112,17 @@ async def test_deleteme_confirms_revokes_and_cascades(harness: Harness) -> None:
                 ],
                 start=900,
             ):
-                session.add(TelegramUpdate(update_id=update_id, payload=payload, received_at=NOW, processed_at=NOW))
+                chat = payload[next(iter(payload))]["from"]["id"]
+                session.add(
+                    Job(
+                        kind=telegram_updates.KIND,
+                        key=str(update_id),
+                        lock_key=f"chat:{chat}",
+                        payload=payload,
+                        state="done",
+                        finished_at=NOW,
+                    )
+                )
 
         ask = (await harness.ask(ANN, "/deleteme"))[0]
         # Bob cannot press Ann's delete button.
@@ -138,8 +148,8 @@ async def test_deleteme_confirms_revokes_and_cascades(harness: Harness) -> None:
     assert await _count(harness, Integration, bob) == 1
     assert await _count(harness, Workout, bob) > 100
     async with harness.sessions() as session:
-        kept = (await session.scalars(select(TelegramUpdate.update_id))).all()
-    assert list(kept) == [902], "Ann's stored updates outlived her account"
+        kept = (await session.scalars(select(Job.key).where(Job.kind == telegram_updates.KIND))).all()
+    assert list(kept) == ["902"], "Ann's stored updates outlived her account"
     # Writing again starts afresh.
     assert "Hi Ann! I'm Coach Watts" in (await harness.ask(ANN, "/start"))[0].text
     assert await _user_id(harness, ANN["id"]) != ann

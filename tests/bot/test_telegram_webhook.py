@@ -1,4 +1,8 @@
-"""Webhook mode end to end: the real Application behind our Starlette endpoint, replying via the local Bot API."""
+"""Webhook mode end to end: the real Application behind our Starlette endpoint, replying via the local Bot API.
+
+Updates are jobs of the queue (`telegram.update`); the tests drive the job runner themselves (``run_due``) and
+its clock, so a crash is a runner that stops short and a lease running out is the clock moving on.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,14 +26,17 @@ from bot.app import build_application
 from bot.asgi_server import BackgroundServer
 from bot.console.botapi import LocalBotApi
 from bot.context import AppContext, Context
+from bot.jobs.runner import JobRunner
 from bot.settings import Settings
-from bot.telegram_webhook import LEASE, MARK_EVERY_S, SECRET_HEADER, TelegramWebhook
-from db.models import TelegramUpdate
-from db.repositories import inbox, telegram_updates
+from bot.telegram_webhook import LEASE, SECRET_HEADER, TelegramWebhook
+from db.models import Job
+from db.repositories import jobs, telegram_updates
+from db.repositories.telegram_updates import KIND, MAX_ATTEMPTS
 from tests.bot.conftest import NOW, TOKEN
 
 SECRET = "s3cret_token-for-tests"
 ANN = LocalBotApi.user(4242, "Ann")
+BOB = LocalBotApi.user(4343, "Bob")
 _ids = itertools.count(1000)
 
 
@@ -46,13 +53,23 @@ def _update(text: str, user: dict[str, Any] = ANN, update_id: int | None = None)
     return {"update_id": update_id if update_id is not None else next(_ids), "message": message}
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @dataclass
 class Hook:
     api: LocalBotApi
     app: Application  # type: ignore[type-arg]
+    runner: JobRunner
     receiver: TelegramWebhook
     http: httpx.AsyncClient
     sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
 
     async def post(self, body: object, *, secret: str | None = SECRET) -> int:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
@@ -61,7 +78,18 @@ class Hook:
 
     async def stored(self) -> int:
         async with self.sessions() as session:
-            return await session.scalar(select(func.count()).select_from(TelegramUpdate)) or 0
+            return await session.scalar(select(func.count()).select_from(Job).where(Job.kind == KIND)) or 0
+
+    async def job(self, update_id: int) -> Job:
+        async with self.sessions() as session:
+            row = await jobs.get(session, kind=KIND, key=str(update_id))
+            assert row is not None
+            return row
+
+    def another_process(self) -> tuple[JobRunner, TelegramWebhook]:
+        """A second process on the same database: its own runner (another owner) and receiver."""
+        runner = JobRunner(self.sessions, clock=self.clock)
+        return runner, TelegramWebhook(self.app, runner, secret=SECRET)
 
 
 def _welcomes(hook: Hook) -> int:
@@ -69,54 +97,44 @@ def _welcomes(hook: Hook) -> int:
 
 
 @pytest.fixture
-def mark_every_s() -> float:
-    """How often the receiver writes its processed marks (a test parametrizes it to hold them back)."""
-    return MARK_EVERY_S
-
-
-async def _processed_at(hook: Hook, update_id: int) -> object:
-    async with hook.sessions() as session:
-        row = await session.get(TelegramUpdate, update_id)
-        assert row is not None
-        return row.processed_at
-
-
-@pytest.fixture
-async def hook(sessions: async_sessionmaker[AsyncSession], mark_every_s: float) -> AsyncIterator[Hook]:
+async def hook(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Hook]:
     api = LocalBotApi(TOKEN)
-    ctx = AppContext(settings=Settings(_env_file=None), sessions=sessions, clock=lambda: NOW)  # type: ignore[call-arg]
+    clock = Clock()
+    ctx = AppContext(settings=Settings(_env_file=None), sessions=sessions, clock=clock)  # type: ignore[call-arg]
     async with BackgroundServer(api.asgi()) as bot_api:
         app = build_application(
             ctx, token=TOKEN, base_url=f"{bot_api.url}/bot", base_file_url=f"{bot_api.url}/file/bot", polling=False
         )
         async with app:
             await app.start()
-            # The tests drive the stranded-update sweep themselves; a background one would race them.
-            receiver = TelegramWebhook(
-                app, sessions, secret=SECRET, clock=lambda: NOW, sweep_every_s=None, mark_every_s=mark_every_s
-            )
+            # The runner is not started: the tests run it (`run_due`, `idle`), so nothing races them.
+            runner = JobRunner(sessions, clock=clock)
+            receiver = TelegramWebhook(app, runner, secret=SECRET)
             web = Starlette(routes=[Mount("/webhooks", routes=[receiver.route()])])
             async with BackgroundServer(web) as server, httpx.AsyncClient(base_url=server.url) as http:
                 await receiver.start()
                 try:
-                    yield Hook(api=api, app=app, receiver=receiver, http=http, sessions=sessions)
+                    yield Hook(api, app, runner, receiver, http, sessions, clock)
                 finally:
                     await receiver.stop()
+                    async with sessions.begin() as session:  # the shared test database as it was
+                        await session.execute(Job.__table__.delete().where(Job.kind == KIND))
             await app.stop()
 
 
 async def test_an_update_is_stored_acknowledged_and_answered(hook: Hook) -> None:
-    assert await hook.post(_update("/start")) == 200
+    update = _update("/start")
+    assert await hook.post(update) == 200
     reply = await hook.api.next_reply(ANN["id"])
     assert "Coach Watts" in reply.text
     await hook.receiver.idle()
-    async with hook.sessions() as session:
-        row = (await session.scalars(select(TelegramUpdate))).one()
-        assert row.processed_at is not None
+    job = await hook.job(update["update_id"])
+    assert (job.state, job.attempts, job.lock_key, job.finished_at) == ("done", 1, f"chat:{ANN['id']}", NOW)
+    assert job.payload == update
 
 
-async def test_an_update_is_marked_processed_only_once_its_handler_has_finished(hook: Hook) -> None:
-    """Marks are written in batches; one written while a handler still runs must leave its update out."""
+async def test_an_update_is_marked_done_only_once_its_handler_has_finished(hook: Hook) -> None:
+    """Ends are written in batches; one written while a handler still runs must leave its update out."""
     started, release = asyncio.Event(), asyncio.Event()
 
     async def slow(update: object, context: Context) -> None:
@@ -124,7 +142,7 @@ async def test_an_update_is_marked_processed_only_once_its_handler_has_finished(
         await release.wait()
 
     hook.app.add_handler(TypeHandler(Update, slow), group=-100)
-    done, held = _update("/help"), _update("/help", user=LocalBotApi.user(4343, "Bob"))
+    done, held = _update("/help"), _update("/help", user=BOB)
     release.set()  # the first one goes through
     assert await hook.post(done) == 200
     await hook.receiver.idle()
@@ -132,34 +150,97 @@ async def test_an_update_is_marked_processed_only_once_its_handler_has_finished(
     started.clear()
     assert await hook.post(held) == 200
     await started.wait()
-    await hook.receiver.write_marks()  # a batch written while the second update's handler is still running
-    assert await _processed_at(hook, done["update_id"]) == NOW
-    assert await _processed_at(hook, held["update_id"]) is None
+    await hook.runner.flush_done()  # a batch written while the second update's handler is still running
+    assert (await hook.job(done["update_id"])).state == "done"
+    assert (await hook.job(held["update_id"])).state == "running"
     release.set()
     await hook.receiver.idle()
-    assert await _processed_at(hook, held["update_id"]) == NOW
+    assert (await hook.job(held["update_id"])).state == "done"
 
 
-@pytest.mark.parametrize("mark_every_s", [3600.0])  # no batch is written before the "crash"
-async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_answered_by_the_sweep(
-    hook: Hook,
-) -> None:
+async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_answered_again(hook: Hook) -> None:
     update = _update("/help")
     assert await hook.post(update) == 200
     await hook.receiver.idle(write_marks=False)  # handled and answered; the process dies before the write
     assert len(hook.api.replies(ANN["id"])) == 1
-    async with hook.sessions() as session:
-        row = await session.get(TelegramUpdate, update["update_id"])
-        assert row is not None and row.processed_at is None and row.claimed_at == NOW and row.attempts == 1
+    job = await hook.job(update["update_id"])
+    assert (job.state, job.attempts, job.owner) == ("running", 1, hook.runner.owner)
     # Another process, once the dead one's lease is over, takes it again: answered a second time, not lost.
-    later = NOW + LEASE + timedelta(seconds=1)
-    successor = TelegramWebhook(hook.app, hook.sessions, secret=SECRET, clock=lambda: later, sweep_every_s=None)
-    assert await successor.sweep() == 1
-    await successor.write_marks()
-    assert await _processed_at(hook, update["update_id"]) == later
+    hook.clock.now = NOW + LEASE + timedelta(seconds=1)
+    successor, _ = hook.another_process()
+    assert await successor.run_due() == 1
+    job = await hook.job(update["update_id"])
+    assert (job.state, job.attempts, job.owner) == ("done", 2, successor.owner)
     assert len(hook.api.replies(ANN["id"])) == 2
-    await hook.receiver.write_marks()  # the dead process's batch, had it been written late, changes nothing
-    assert await _processed_at(hook, update["update_id"]) == later
+    await hook.runner.flush_done()  # the dead process's batch, had it been written late, changes nothing
+    assert (await hook.job(update["update_id"])).owner == successor.owner
+
+
+async def test_one_chat_is_answered_in_order_one_update_at_a_time_across_processes(hook: Hook) -> None:
+    """Two processes receive one chat's updates alternately while the first is still being handled: each
+    waits for the one before it, whichever process holds it, and the chats beside it are not held up."""
+    release, bob_done = asyncio.Event(), asyncio.Event()
+    handled: list[str] = []
+    running: set[int] = set()
+    overlaps: list[int] = []
+
+    async def slow(update: Update, context: Context) -> None:
+        chat = update.effective_chat.id if update.effective_chat else 0
+        if chat in running:
+            overlaps.append(chat)
+        running.add(chat)
+        try:
+            if update.message is not None and update.message.text == "first":
+                await release.wait()
+            handled.append(f"{chat}:{update.message.text if update.message else ''}")
+            if chat == BOB["id"]:
+                bob_done.set()
+        finally:
+            running.discard(chat)
+
+    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    other_runner, other = hook.another_process()
+    web = Starlette(routes=[Mount("/webhooks", routes=[other.route()])])
+    async with BackgroundServer(web) as server, httpx.AsyncClient(base_url=server.url) as other_http:
+        await other.start()
+        try:
+            assert await hook.post(_update("first")) == 200  # running here, held by `release`
+            for n, target in enumerate([other_http, hook.http, other_http]):
+                response = await target.post(
+                    "/webhooks/telegram", json=_update(f"next-{n}"), headers={SECRET_HEADER: SECRET}
+                )
+                assert response.status_code == 200
+            assert await hook.post(_update("bob", user=BOB)) == 200  # another chat: not held up
+            await bob_done.wait()
+            assert handled == [f"{BOB['id']}:bob"]
+            async with hook.sessions() as session:
+                states = (
+                    await session.scalars(
+                        select(Job.state).where(Job.kind == KIND, Job.lock_key == f"chat:{ANN['id']}").order_by(Job.id)
+                    )
+                ).all()
+            assert states == ["running", "queued", "queued", "queued"]
+            release.set()
+            await hook.receiver.idle()
+            await other.idle()
+        finally:
+            await other.stop()
+            await other_runner.stop()
+    ann = [h.split(":", 1)[1] for h in handled if h.startswith(f"{ANN['id']}:")]
+    assert ann == ["first", "next-0", "next-1", "next-2"]
+    assert overlaps == []
+
+
+async def test_an_update_arriving_while_the_process_stops_is_left_queued_for_another(hook: Hook) -> None:
+    await hook.receiver.stop()
+    update = _update("/help")
+    assert await hook.post(update) == 200
+    assert (await hook.job(update["update_id"])).state == "queued"
+    assert hook.api.replies(ANN["id"]) == []
+    successor, _ = hook.another_process()
+    assert await successor.run_due() == 1
+    assert "/today" in (await hook.api.next_reply(ANN["id"])).text
+    await hook.receiver.start()
 
 
 @pytest.mark.parametrize("text", ["/start", "how should I train today?", "thanks"])
@@ -209,74 +290,78 @@ async def test_an_update_stranded_by_a_crash_is_answered_by_the_sweep(hook: Hook
     # The process committed the update and sent the 200, then died before processing it.
     update = _update("/start")
     async with hook.sessions.begin() as session:
-        await telegram_updates.store(
-            session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=5)
+        await jobs.arrive(
+            session,
+            telegram_updates.new_job(update_id=update["update_id"], chat_key=ANN["id"], payload=update),
+            now=NOW - timedelta(minutes=5),
+            owner="a-process-that-died",
+            lease=LEASE,
         )
-    assert await hook.receiver.sweep() == 1
+    assert await hook.runner.run_due() == 1  # the sweep gives it back, the runner answers it
     assert "Coach Watts" in (await hook.api.next_reply(ANN["id"])).text
-    assert await hook.receiver.sweep() == 0
+    assert await hook.runner.run_due() == 0
     assert await hook.post(update) == 200  # Telegram retrying it changes nothing
     await hook.receiver.idle()
     assert _welcomes(hook) == 1  # /start answers once: one welcome (and its first setup question)
 
 
-async def test_a_live_claim_is_left_alone_and_a_dead_one_is_taken(hook: Hook) -> None:
-    live, dead = _update("/start"), _update("/help")
-    async with hook.sessions.begin() as session:
-        for update in (live, dead):
-            await telegram_updates.store(
-                session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=10)
-            )
-        lease = timedelta(minutes=2)
-        assert await telegram_updates.claim(session, update_id=live["update_id"], now=NOW, lease=lease)
-        assert await telegram_updates.claim(
-            session, update_id=dead["update_id"], now=NOW - timedelta(minutes=3), lease=lease
-        )
-    assert await hook.receiver.sweep() == 1
-    reply = await hook.api.next_reply(ANN["id"])
-    assert "/today" in reply.text  # the help text answered the dead worker's /help; /start stays with its worker
-
-
-async def test_an_update_that_always_fails_is_parked_after_its_last_attempt_and_counted(
+async def test_an_update_that_always_fails_is_dead_after_its_last_attempt_and_counted(
     hook: Hook, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An update whose processing raises every time (here one the Update parser cannot read) is tried
-    `inbox.MAX_ATTEMPTS` times, then parked: never taken again, logged at WARNING and counted; the sweep
-    goes on to the updates behind it."""
+    `MAX_ATTEMPTS` times with backoff, then dead: never taken again, logged at WARNING and listed; the updates
+    of other chats are answered meanwhile."""
     broken = {"update_id": 777, "message": {"message_id": 1, "date": int(NOW.timestamp()), "chat": "x"}}
     fine = _update("/start")
     async with hook.sessions.begin() as session:
-        for update in (broken, fine):
-            await telegram_updates.store(
-                session, update_id=update["update_id"], payload=update, now=NOW - timedelta(minutes=5)
+        for update, chat in ((broken, 1), (fine, ANN["id"])):
+            await jobs.arrive(
+                session,
+                telegram_updates.new_job(update_id=update["update_id"], chat_key=chat, payload=update),
+                now=NOW - timedelta(minutes=5),
+                owner=None,
+                lease=LEASE,
             )
-    answered = [await hook.receiver.sweep() for _ in range(inbox.MAX_ATTEMPTS + 2)]
-    assert answered == [1] + [0] * (inbox.MAX_ATTEMPTS + 1)  # /start answered despite the broken one
+    answered = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        answered.append(await hook.runner.run_due())
+        hook.clock.now += timedelta(hours=1)  # past any backoff
+    assert answered == [2] + [1] * (MAX_ATTEMPTS - 1) + [0] * 2  # /start answered at once beside the broken one
     assert "Coach Watts" in (await hook.api.next_reply(ANN["id"])).text
-    async with hook.sessions() as session:
-        row = await session.get(TelegramUpdate, 777)
-        assert row is not None
-        assert row.attempts == inbox.MAX_ATTEMPTS and row.parked_at is not None and row.processed_at is not None
-        assert await inbox.parked_count(session, telegram_updates.INBOX) == 1
-        later = NOW + timedelta(hours=1)
-        assert await telegram_updates.claim(session, update_id=777, now=later, lease=timedelta(0)) is None
-    parked = [r for r in caplog.records if r.levelname == "WARNING" and "777 parked" in r.getMessage()]
-    assert len(parked) == 1
+    job = await hook.job(777)
+    assert (job.state, job.attempts) == ("dead", MAX_ATTEMPTS)
+    dead = [r for r in caplog.records if r.levelname == "WARNING" and "telegram.update 777 is dead" in r.getMessage()]
+    assert len(dead) == 1
 
 
-async def test_an_update_whose_process_died_on_every_attempt_is_parked_by_the_sweep(hook: Hook) -> None:
-    """Attempts are counted when an update is taken, so one that kills its worker is parked too."""
+async def test_an_update_whose_process_died_on_every_attempt_is_dead_after_the_last(hook: Hook) -> None:
+    """Attempts are counted when an update is taken, so one that kills its process goes dead too."""
     update = _update("/start")
-    lease = timedelta(minutes=2)
     async with hook.sessions.begin() as session:
-        await telegram_updates.store(
-            session, update_id=update["update_id"], payload=update, now=NOW - timedelta(hours=1)
+        await jobs.arrive(
+            session,
+            telegram_updates.new_job(update_id=update["update_id"], chat_key=ANN["id"], payload=update),
+            now=NOW - timedelta(hours=1),
+            owner=None,
+            lease=LEASE,
         )
-        for n in range(inbox.MAX_ATTEMPTS):  # each take's worker died: its lease ran out
-            taken_at = NOW - timedelta(minutes=50) + n * (lease + timedelta(seconds=1))
-            assert await telegram_updates.claim(session, update_id=update["update_id"], now=taken_at, lease=lease)
-    assert await hook.receiver.sweep() == 0
+    for n in range(MAX_ATTEMPTS):  # each take's process died: its lease ran out
+        taken_at = NOW - timedelta(minutes=50) + n * (LEASE + timedelta(seconds=1))
+        async with hook.sessions.begin() as session:
+            await jobs.sweep(session, now=taken_at)
+            assert await jobs.take(session, owner=f"doomed-{n}", now=taken_at, lease=LEASE, limit=1, kinds=[KIND])
+    assert await hook.runner.run_due() == 0
     assert hook.api.replies(ANN["id"]) == []
-    async with hook.sessions() as session:
-        row = await session.get(TelegramUpdate, update["update_id"])
-        assert row is not None and row.parked_at is not None
+    assert (await hook.job(update["update_id"])).state == "dead"
+
+
+async def test_finished_updates_are_forgotten_after_two_days_and_on_deleteme(hook: Hook) -> None:
+    mine, bobs = _update("/help"), _update("/help", user=BOB)
+    for update in (mine, bobs):
+        assert await hook.post(update) == 200
+    await hook.receiver.idle()
+    async with hook.sessions.begin() as session:
+        assert await telegram_updates.forget_person(session, telegram_user_id=ANN["id"], chat_id=ANN["id"]) == 1
+        assert await telegram_updates.purge(session, before=NOW) == 0
+        assert await telegram_updates.purge(session, before=NOW + telegram_updates.KEEP) == 1
+    assert await hook.stored() == 0

@@ -22,8 +22,11 @@ from starlette.routing import Mount
 
 from bot.asgi_server import BackgroundServer
 from bot.context import utc_now
+from bot.jobs.runner import JobRunner
 from bot.telegram_webhook import LEASE, SECRET_HEADER, TelegramWebhook
-from db.models import TelegramUpdate
+from db.models import Job
+from db.repositories import jobs
+from db.repositories.telegram_updates import KIND
 from tests.connect.conftest import ANN, ConnectHarness
 from tests.integrations.test_tokens_at_rest import _dump
 
@@ -58,7 +61,7 @@ class Webhook:
 @pytest.fixture
 async def webhook(connect_harness: ConnectHarness) -> AsyncIterator[Webhook]:
     h = connect_harness
-    receiver = TelegramWebhook(h.app, h.sessions, secret=SECRET, clock=h.ctx.clock, sweep_every_s=None, vault=h.vault)
+    receiver = TelegramWebhook(h.app, JobRunner(h.sessions, clock=h.ctx.clock), secret=SECRET, vault=h.vault)
     web = Starlette(routes=[Mount("/webhooks", routes=[receiver.route()])])
     async with BackgroundServer(web) as server, httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         await receiver.start()
@@ -107,8 +110,8 @@ async def test_webhook_mode_stores_no_typed_credential(webhook: Webhook, databas
     row = await h.integration(await h.user_id(ANN["id"]), "intervals")
     assert row is not None and row.external_user_id == "i712"
     async with h.sessions() as session:
-        stored = (await session.scalars(select(TelegramUpdate))).all()
-    assert len(stored) == 2 and all(u.processed_at is not None for u in stored)
+        stored = (await session.scalars(select(Job).where(Job.kind == KIND))).all()
+    assert len(stored) == 2 and all(u.state == jobs.DONE for u in stored)
     canaries = [t for fake in h.fakes.by_name.values() for t in fake.issued] + [by_command, pasted]
     _assert_no_credential(_dump(database_url), canaries)
 
@@ -124,20 +127,18 @@ async def test_a_stored_update_holds_the_key_sealed_until_it_is_processed(webhoo
     response = await webhook.http.post("/webhooks/telegram", json=update, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 200
     async with h.sessions() as session:
-        row = await session.get(TelegramUpdate, update["update_id"])
-        assert row is not None and row.processed_at is None
+        row = await jobs.get(session, kind=KIND, key=str(update["update_id"]))
+        assert row is not None and row.state == jobs.QUEUED
         assert key not in str(row.payload) and "cw1:" in str(row.payload)
-    # The receiving process had taken it for its first attempt; once that lease is over, a sweep takes it.
-    after_lease = TelegramWebhook(
-        h.app,
-        h.sessions,
-        secret=SECRET,
-        clock=lambda: utc_now() + LEASE + timedelta(seconds=1),
-        sweep_every_s=None,
-        vault=h.vault,
-    )
-    assert await after_lease.process(update["update_id"])
+    # Another process's job runner takes it (here later, as after a crash: the same path).
+    another = JobRunner(h.sessions, clock=lambda: utc_now() + LEASE + timedelta(seconds=1))
+    TelegramWebhook(h.app, another, secret=SECRET, vault=h.vault)
+    assert await another.run_due() == 1
     await h.api.drain(ANN["id"], quiet=0.3, wait_s=15)
+    async with h.sessions() as session:
+        row = await jobs.get(session, kind=KIND, key=str(update["update_id"]))
+        assert row is not None and row.state == jobs.DONE
+        assert key not in str(row.payload) and "cw1:" not in str(row.payload)  # once handled, redacted
     connected = await h.integration(await h.user_id(ANN["id"]), "intervals")
     assert connected is not None and connected.external_user_id == "i721"
 

@@ -82,8 +82,9 @@ async def test_metrics_name_every_family_and_read_the_queues(connect_harness: Co
     async with connect_harness.sessions.begin() as session:
         await session.execute(
             text(
-                'INSERT INTO "TelegramUpdate" ("updateId", payload, "receivedAt") '
-                "VALUES (990001, '{}'::jsonb, now() - interval '90 seconds')"
+                'INSERT INTO "Job" (kind, key, "lockKey", state, "runAt", "createdAt") '
+                "VALUES ('telegram.update', '990001', 'chat:1', 'queued', now() - interval '90 seconds', "
+                "now() - interval '90 seconds')"
             )
         )
         await session.execute(
@@ -101,14 +102,13 @@ async def test_metrics_name_every_family_and_read_the_queues(connect_harness: Co
         missing = {name: what for name, what in FAMILIES.items() if name not in names}
         assert missing == {}
         samples = _samples(response.text)
-        assert samples[("coach_watts_queue_waiting", (("queue", "telegram_updates"),))] == 1.0
-        assert samples[("coach_watts_queue_oldest_age_seconds", (("queue", "telegram_updates"),))] >= 90.0
+        assert samples[("coach_watts_queue_waiting", (("queue", "jobs.telegram.update"),))] == 1.0
+        assert samples[("coach_watts_queue_oldest_age_seconds", (("queue", "jobs.telegram.update"),))] >= 90.0
         assert samples[("coach_watts_queue_waiting", (("queue", "provider_events"),))] == 0.0
         assert samples[("coach_watts_queue_dead", (("queue", "jobs.test.metrics"),))] == 1.0
     finally:
         async with connect_harness.sessions.begin() as session:
-            await session.execute(text('DELETE FROM "TelegramUpdate" WHERE "updateId" = 990001'))
-            await session.execute(text("DELETE FROM \"Job\" WHERE kind = 'test.metrics'"))
+            await session.execute(text("DELETE FROM \"Job\" WHERE kind IN ('test.metrics', 'telegram.update')"))
 
 
 async def _no_notify(chat_id: int, html: str) -> None:

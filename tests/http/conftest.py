@@ -29,6 +29,8 @@ from bot.jobs.runner import JobRunner
 from bot.serve import install_provider_events
 from bot.settings import Settings
 from bot.telegram_webhook import TelegramWebhook
+from db.models import Job
+from db.repositories import telegram_updates
 from integrations.sync.events import EventInbox
 from tests.bot.conftest import TOKEN
 from tests.sync.conftest import SyncHarness
@@ -82,6 +84,12 @@ class Site:
         async with self.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
+    async def telegram_updates(self) -> int:
+        """Telegram updates stored (as jobs of the queue)."""
+        async with self.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(Job).where(Job.kind == telegram_updates.KIND))
+            return int(count or 0)
+
 
 async def _notify(chat_id: int, html: str) -> None:
     return None
@@ -129,7 +137,7 @@ def serve(  # type: ignore[no-untyped-def]
             hooks = ProviderWebhooks(inbox, secrets, clock=now)
             async with app:
                 await app.start()
-                telegram = TelegramWebhook(app, sessions, secret=TELEGRAM_SECRET, clock=now, sweep_every_s=None)
+                telegram = TelegramWebhook(app, jobs, secret=TELEGRAM_SECRET)
                 deps = HttpDeps(sessions=sessions, connector=sync.connector, notify=_notify, bot_token=TOKEN, clock=now)
                 counter = BodyCounter()
                 counter.app = build_http_app(

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from bot.telegram_webhook import SECRET_HEADER
-from db.models import OAuthState, ProviderEvent, TelegramUpdate
+from db.models import OAuthState, ProviderEvent
 from tests.http.conftest import TELEGRAM_SECRET, Site
 
 MB = 1024 * 1024
@@ -94,7 +94,7 @@ async def test_a_300_mb_chunked_body_is_refused_after_at_most_the_limit(
     assert site.counter.read.get(path, 0) <= limit + len(CHUNK) + 64 * 1024
     assert sent < 300 * MB  # the sender was stopped by the answer, not by running out of body
     assert process.memory_info().rss - rss_before < 32 * MB
-    assert await site.count(ProviderEvent) == 0 and await site.count(TelegramUpdate) == 0
+    assert await site.count(ProviderEvent) == 0 and await site.telegram_updates() == 0
 
 
 async def test_the_telegram_webhook_refuses_a_wrong_secret_before_reading_the_body(site: Site) -> None:

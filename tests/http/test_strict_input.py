@@ -16,7 +16,7 @@ import pytest
 
 from bot.http.initdata import sign
 from bot.telegram_webhook import SECRET_HEADER
-from db.models import Integration, OAuthState, ProviderEvent, TelegramUpdate
+from db.models import Integration, OAuthState, ProviderEvent
 from tests.bot.conftest import TOKEN
 from tests.fakes.providers.data import oura_delivery, whoop_delivery
 from tests.http.conftest import INTERVALS_SECRET, OURA_SECRET, SUBSCRIPTION, TELEGRAM_SECRET, WHOOP_SECRET, Site
@@ -85,7 +85,7 @@ async def test_telegram_updates_that_cannot_be_stored_or_processed_are_400_with_
             headers={SECRET_HEADER: TELEGRAM_SECRET, "Content-Type": "application/json"},
         )
     assert response.status_code == 400, response.text
-    assert await site.count(TelegramUpdate) == 0
+    assert await site.telegram_updates() == 0
 
 
 async def test_a_good_update_is_still_stored(site: Site) -> None:
@@ -93,7 +93,7 @@ async def test_a_good_update_is_still_stored(site: Site) -> None:
         response = await client.post("/webhooks/telegram", json=_update(), headers={SECRET_HEADER: TELEGRAM_SECRET})
     assert response.status_code == 200
     await site.telegram.idle()
-    assert await site.count(TelegramUpdate) == 1
+    assert await site.telegram_updates() == 1
 
 
 WHOOP_PAYLOADS = [
