@@ -53,6 +53,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
+from bot.jobs.runner import Leases
 from bot.ratelimit import retry_after
 from bot.texts import brief as texts_brief
 from coach import i18n
@@ -147,6 +148,7 @@ class BriefScheduler:
         self.batch = batch
         self.lease = lease
         self._held: dict[int, jobs.Taken] = {}
+        self._leases = Leases(ctx.sessions, owner=self.owner, clock=ctx.clock)  # of the jobs in `_held`
         # Held jobs whose brief is final (sent, blocked): ended in bulk with the next take (`_end_done`).
         self._done: set[int] = set()
         self._sender: asyncio.Task[int] | None = None
@@ -180,8 +182,11 @@ class BriefScheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
         self._sender = None
+        await self._leases.stop()
         if self._held:
             done, held = self._done, [i for i in self._held if i not in self._done]
+            for job_id in self._held:
+                self._leases.drop(job_id)
             self._held, self._done = {}, set()
             try:
                 async with self.ctx.sessions.begin() as session:
@@ -303,11 +308,10 @@ class BriefScheduler:
 
         A pipeline: while up to two seconds of messages wait for the rate limiter, the next batch of jobs is
         taken and composed (a few queries for the whole batch), so Telegram's 30/s is never kept waiting on
-        composing. The leases of the jobs held are extended meanwhile.
+        composing. The leases of the jobs held are extended meanwhile (`Leases`, the job runner's own helper).
         """
         sent = 0
         inflight: set[asyncio.Task[bool]] = set()
-        heartbeat = asyncio.create_task(self._heartbeat(), name="brief-leases")
         try:
             while True:
                 taken = 0
@@ -324,23 +328,14 @@ class BriefScheduler:
                     sent += results
                     self.sent += results
         finally:
-            heartbeat.cancel()
             for task in inflight:
                 task.cancel()
-            await asyncio.gather(heartbeat, *inflight, return_exceptions=True)
+            await asyncio.gather(*inflight, return_exceptions=True)
 
-    async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            if not self._held:
-                continue
-            try:
-                async with self.ctx.sessions.begin() as session:
-                    await jobs.extend(
-                        session, ids=list(self._held), owner=self.owner, until=self.ctx.clock() + self.lease
-                    )
-            except Exception:  # one missed beat is covered by the rest of the lease
-                logger.warning("could not extend the leases of %d brief jobs", len(self._held), exc_info=True)
+    def _forget(self, job_id: int) -> None:
+        """The job is no longer this process's to hold (ended, given back, or moved by another)."""
+        self._held.pop(job_id, None)
+        self._leases.drop(job_id)
 
     async def _end_done(self, session: AsyncSession) -> None:
         """End the held jobs whose brief is final, in one statement: a brief's outcome is recorded on its row
@@ -352,7 +347,7 @@ class BriefScheduler:
         await jobs.complete_many(session, job_ids=done, owner=self.owner, now=self.ctx.clock())
         self._done -= done
         for job_id in done:
-            self._held.pop(job_id, None)
+            self._forget(job_id)
 
     async def _take_and_prepare(self) -> tuple[int, list[Prepared]]:
         """Take a batch of due ``brief.send`` jobs and compose what is to be sent; (jobs taken, prepared).
@@ -386,6 +381,8 @@ class BriefScheduler:
         if not claims:
             return len(taken), []
         self._held |= {c.job.id: c.job for c in claims}
+        for claim in claims:
+            self._leases.hold(claim.job.id, self.lease)
         try:
             return len(taken), await self._prepare_batch(claims)
         except Exception:
@@ -396,7 +393,7 @@ class BriefScheduler:
             try:
                 one = await self._prepare(claim)
             except _NotOurs:
-                self._held.pop(claim.job.id, None)  # another process moved the row first: its job, no longer ours
+                self._forget(claim.job.id)  # another process moved the row first: its job, no longer ours
                 continue
             except Exception as err:
                 logger.exception("composing the brief %s failed", claim.id)
@@ -439,14 +436,14 @@ class BriefScheduler:
             )
             ours = await briefs.start_sending_many(session, missing={c.id: composed[u.id].missing for c, u in ready})
         for claim in skipped:
-            self._held.pop(claim.job.id, None)
+            self._forget(claim.job.id)
         prepared = []
         for c, u in ready:
             if c.id in ours:
                 with i18n.speaking_to(u):
                     prepared.append((c, texts_brief.morning_brief(composed[u.id]), markups.get(u.id)))
             else:  # another process moved the row first (this process's lease had run out): not ours to send
-                self._held.pop(c.job.id, None)
+                self._forget(c.job.id)
         return prepared
 
     async def _skip(self, session: AsyncSession, claim: Claim) -> None:
@@ -481,7 +478,7 @@ class BriefScheduler:
                 if not await briefs.start_sending_many(session, missing={claim.id: brief.missing}):
                     raise _NotOurs
         if skip:
-            self._held.pop(claim.job.id, None)
+            self._forget(claim.job.id)
             return None
         return text, markup
 
@@ -556,7 +553,7 @@ class BriefScheduler:
             if recorded and not dead:
                 self._done.add(claim.job.id)
             else:  # ended, or not recorded: left to its lease, then its next taker finds the brief sending
-                self._held.pop(claim.job.id, None)
+                self._forget(claim.job.id)
         _job_outcome("dead" if dead else "done")
 
     async def _retry(self, claim: Claim, error: str, *, retry_in: timedelta, counted: bool = True) -> None:
@@ -591,7 +588,7 @@ class BriefScheduler:
                     _job_outcome("dead")
                 # None: the job is no longer ours (its lease ran out); its next taker settles the row.
         finally:
-            self._held.pop(claim.job.id, None)
+            self._forget(claim.job.id)
 
     def _count(self, claim: Claim, status: str, now: datetime) -> None:
         metrics.BRIEFS.labels(status).inc()

@@ -9,8 +9,9 @@ and the queue's unique (kind, key) keeps one, so a periodic job runs once per sl
   ``concurrency`` at a time, each in its own task; a kind with a ``Kind.concurrency`` of its own (the long
   syncs) never holds more than that many, and kinds without one are taken first, so a report or a calendar
   write never waits behind a wave of re-pulls;
-- extends the lease of what it runs (a heartbeat every third of the lease), so a long job is never taken twice
-  while its process lives, and a dead process's jobs come back after one lease (`sweep`, every ``sweep_s``);
+- extends the lease of what it runs (`Leases`: one beat for all, every third of the shortest lease), so a long
+  job is never taken twice while its process lives, and a dead process's jobs come back after one lease
+  (`sweep`, every ``sweep_s``);
 - after a failure, queues the job again after ``Kind.retry_in(attempts)``; after the last attempt — or a
   `GiveUp` — the job is **dead**: kept for an operator (``coach-watts jobs``), logged as a WARNING, counted in
   ``coach_watts_jobs_dead``, never retried by itself.
@@ -51,6 +52,7 @@ __all__ = [
     "Handler",
     "JobRunner",
     "Kind",
+    "Leases",
     "NewJob",
     "RunAgain",
     "Schedule",
@@ -111,6 +113,64 @@ class Schedule:
         return slot
 
 
+class Leases:
+    """The leases of the jobs one holder (a process's runner, or its brief sender) holds, kept alive together:
+    one statement per beat for all of them, a beat every third of the shortest lease held, so only a dead (or
+    frozen) holder loses its jobs. The beat runs while something is held and stops by itself."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, owner: str, clock: Callable[[], datetime]):
+        self._sessions = sessions
+        self._owner = owner
+        self._clock = clock
+        self._held: dict[int, timedelta] = {}
+        self._shorter = asyncio.Event()  # a lease shorter than the beat's was taken: beat sooner
+        self._task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def hold(self, job_id: int, lease: timedelta) -> None:
+        if self._held and lease < min(self._held.values()):
+            self._shorter.set()
+        self._held[job_id] = lease
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._beat_forever(), name=f"job-leases-{self._owner}")
+
+    def drop(self, job_id: int) -> None:
+        self._held.pop(job_id, None)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def beat(self) -> None:
+        """Extend every held lease by its length from now, one statement per length."""
+        by_lease: dict[timedelta, list[int]] = {}
+        for job_id, lease in self._held.items():
+            by_lease.setdefault(lease, []).append(job_id)
+        async with self._sessions.begin() as session:
+            now = self._clock()
+            for lease, ids in by_lease.items():
+                await jobs.extend(session, ids=ids, owner=self._owner, until=now + lease)
+
+    async def _beat_forever(self) -> None:
+        while self._held:
+            self._shorter.clear()
+            interval = min(self._held.values()).total_seconds() / 3
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._shorter.wait(), timeout=interval)
+                continue  # a shorter lease arrived: a new interval, counted from now (its lease is fresh)
+            if not self._held:
+                return
+            try:
+                await self.beat()
+            except Exception:  # one missed beat is covered by the rest of the lease
+                logger.warning("could not extend the leases of %d jobs", len(self._held), exc_info=True)
+
+
 def slot_key(slot: datetime) -> str:
     return slot.astimezone(UTC).isoformat(timespec="minutes")
 
@@ -138,6 +198,7 @@ class JobRunner:
         self._running: dict[int, asyncio.Task[bool]] = {}
         self._jobs: dict[int, Taken] = {}  # what runs, by id (for the per-kind limits)
         self._held: set[int] = set()  # running jobs a caller brought (`run_held`): not counted in the limits
+        self.leases = Leases(sessions, owner=self.owner, clock=clock)
         # Ends of `Kind.batch_done` jobs not yet written, and what writes them: single statements committed as
         # they complete (one round trip, as durable).
         self._done: list[int] = []
@@ -205,6 +266,7 @@ class JobRunner:
         for job_task in running.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await job_task
+        await self.leases.stop()
         if running:
             try:
                 async with self.sessions.begin() as session:
@@ -330,14 +392,12 @@ class JobRunner:
 
     async def _run(self, job: Taken, handler: Handler | None = None) -> bool:
         kind = self.kinds[job.kind]
-        heartbeat = asyncio.create_task(self._heartbeat(job, kind.lease))
+        self.leases.hold(job.id, kind.lease)
         try:
             try:
                 await (handler or kind.handler)(job)
             finally:
-                heartbeat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await heartbeat
+                self.leases.drop(job.id)
         except asyncio.CancelledError:
             raise
         except RunAgain:
@@ -426,15 +486,6 @@ class JobRunner:
                 await kind.on_dead(job)
             except Exception:
                 logger.exception("telling about the dead job %s %s failed", job.kind, job.key)
-
-    async def _heartbeat(self, job: Taken, lease: timedelta) -> None:
-        while True:
-            await asyncio.sleep(lease.total_seconds() / 3)
-            try:
-                async with self.sessions.begin() as session:
-                    await jobs.extend(session, ids=[job.id], owner=self.owner, until=self.clock() + lease)
-            except Exception:  # one missed beat is covered by the rest of the lease
-                logger.warning("could not extend the lease of job %s %s", job.kind, job.key, exc_info=True)
 
     # ----------------------------------------------------------------- housekeeping of the queue itself
 

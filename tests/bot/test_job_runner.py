@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.runner import JOBS_DEAD, Finished, GiveUp, JobRunner, Kind, RunAgain
+from bot.jobs.runner import JOBS_DEAD, Finished, GiveUp, JobRunner, Kind, Leases, RunAgain
 from db.models import Job
 from db.repositories import jobs
 from db.repositories.jobs import DEAD, DONE, QUEUED, RUNNING, NewJob, Taken
@@ -389,3 +389,72 @@ async def test_a_kind_with_a_limit_never_takes_the_slots_of_the_others(
     release.set()
     await runner.run_due()
     assert sorted(started) == ["s0", "s1", "s2", "s3", "s4", "s5", "week"]
+
+
+async def test_the_leases_of_held_jobs_are_kept_alive_together_each_by_its_own_length(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    async with sessions.begin() as session:
+        await jobs.enqueue(session, [NewJob("test.short", "a"), NewJob("test.long", "b")], now=T0)
+        taken = await jobs.take(
+            session, owner="p", now=T0, lease=timedelta(minutes=5), limit=2, kinds=["test.short", "test.long"],
+            leases={"test.short": timedelta(minutes=1)},
+        )  # fmt: skip
+    by_kind = {t.kind: t.id for t in taken}
+    rows = {j.kind: j.lease_until for j in await _rows(sessions, "test.short") + await _rows(sessions, "test.long")}
+    assert rows == {"test.short": T0 + timedelta(minutes=1), "test.long": T0 + timedelta(minutes=5)}
+    leases = Leases(sessions, owner="p", clock=clock)
+    leases.hold(by_kind["test.short"], timedelta(minutes=1))
+    leases.hold(by_kind["test.long"], timedelta(minutes=5))
+    try:
+        clock.now = T0 + timedelta(seconds=40)
+        await leases.beat()
+        rows = {j.kind: j.lease_until for j in await _rows(sessions, "test.short") + await _rows(sessions, "test.long")}
+        assert rows == {"test.short": clock.now + timedelta(minutes=1), "test.long": clock.now + timedelta(minutes=5)}
+        leases.drop(by_kind["test.long"])
+        clock.now += timedelta(seconds=40)
+        await leases.beat()
+        rows = {j.kind: j.lease_until for j in await _rows(sessions, "test.short") + await _rows(sessions, "test.long")}
+        assert rows["test.short"] == clock.now + timedelta(minutes=1)
+        assert rows["test.long"] == clock.now - timedelta(seconds=40) + timedelta(minutes=5)  # not held: left alone
+    finally:
+        await leases.stop()
+
+
+async def test_a_job_running_longer_than_its_lease_is_not_taken_by_another_process(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The runner's beat (a third of the lease) keeps a long job its own; another process finds nothing due."""
+    release = asyncio.Event()
+    extended = asyncio.Event()
+    lease = timedelta(seconds=0.3)
+
+    async def long(job: Taken) -> None:
+        await release.wait()
+
+    first = JobRunner(sessions, clock=lambda: datetime.now(UTC))
+    second = JobRunner(sessions, clock=lambda: datetime.now(UTC), sweep_s=0)
+    for runner in (first, second):
+        runner.register(Kind("test.long", long, lease=lease))
+    await first.enqueue([NewJob("test.long", "k")])
+    assert await first.run_due(wait=False) == 1
+    (row,) = await _rows(sessions, "test.long")
+    taken_until = row.lease_until
+
+    async def watch() -> None:
+        while True:
+            (row,) = await _rows(sessions, "test.long")
+            assert row.lease_until is not None and taken_until is not None
+            if row.lease_until > taken_until + lease:
+                extended.set()
+                return
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(watch(), timeout=10)  # extended more than once, past its first lease
+    assert extended.is_set()
+    assert await second.run_due(wait=False) == 0  # swept and taken: never, while the first lives
+    release.set()
+    await first.run_due()
+    (row,) = await _rows(sessions, "test.long")
+    assert (row.state, row.attempts, row.owner) == (DONE, 1, first.owner)
