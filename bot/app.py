@@ -12,6 +12,7 @@ from bot import texts
 from bot.context import BOT_DATA_KEY, AppContext
 from bot.handlers import register
 from bot.ratelimit import PacedRateLimiter, SharedPace
+from bot.telegram_request import AiohttpRequest
 from bot.update_order import ChatOrderedProcessor
 from coach import i18n
 from coach.i18n import t
@@ -92,6 +93,10 @@ def build_application(
     ``rate_limited=False`` is for benchmarks against a local Bot API server, which has no flood limits.
     """
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
+    # Bot API calls over aiohttp (bot.telegram_request): half the CPU of PTB's httpx request per reply.
+    # PTB's pool sizes: 256 connections for the bot's calls, one for the long poll.
+    builder = builder.request(AiohttpRequest(connection_pool_size=256))
+    builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
     # Polling hands updates to PTB's processor: chats side by side, each chat in order (webhook mode
     # orders them itself, see bot.telegram_webhook, and calls process_update directly).
     builder = builder.concurrent_updates(ChatOrderedProcessor())

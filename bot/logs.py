@@ -82,8 +82,9 @@ def configure(level: str, *, secrets: Iterable[str] = (), stream_level: str | No
 def set_library_levels(root_level: int) -> None:
     """Levels of the libraries' loggers for a given root level (also used by the leak tests)."""
     # Request URLs carry the bot token; keep the chatty HTTP loggers at WARNING even in DEBUG runs.
-    # (httpx2 is the HTTP stack of authlib and the provider clients; Oura's revoke URL carries a token.)
-    for name in ("httpx", "httpcore", "httpx2", "httpcore2"):
+    # (httpx2 is the HTTP stack of authlib and the provider clients; Oura's revoke URL carries a token;
+    # aiohttp carries the bot's Bot API calls, bot.telegram_request.)
+    for name in ("httpx", "httpcore", "httpx2", "httpcore2", "aiohttp"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root_level))
     # python-telegram-bot logs every update and every call's parameters at DEBUG: people's messages,
     # including an Intervals.icu API key typed in chat before the bot deletes it. Never below INFO.

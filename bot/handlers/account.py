@@ -39,9 +39,9 @@ async def start(update: Update, context: Context) -> None:
         state = await dialogs.current(session, user_id=user.id, now=now)
         if state is not None and state.flow in (profile.ONBOARDING, profile.PAUSED):
             greeting = tp.welcome_back_resume(tg_user.first_name)
-            out = await profile.open_setup(session, user, chat.id, now, say=greeting)
+            out = await profile.open_setup(session, user, chat.id, now, say=greeting, state=state)
         elif result.created or profile.profile_is_empty(user):
-            out = await profile.open_setup(session, user, chat.id, now, say=tp.welcome(tg_user.first_name))
+            out = await profile.open_setup(session, user, chat.id, now, say=tp.welcome(tg_user.first_name), state=state)
     if out is None:
         await reply(
             update, texts.welcome(tg_user.first_name, created=False, offer_setup=profile.setup_unfinished(user))
@@ -57,7 +57,9 @@ async def setup(update: Update, context: Context) -> None:
     assert chat is not None
     async with ctx.sessions.begin() as session:
         user = await asking_user(session, update)
-        out = await profile.open_setup(session, user, chat.id, ctx.clock(), say=tp.setup_again())
+        now = ctx.clock()
+        state = await dialogs.current(session, user_id=user.id, now=now)
+        out = await profile.open_setup(session, user, chat.id, now, say=tp.setup_again(), state=state)
     await profile.send_outbox(context, chat.id, out, user.id)
 
 

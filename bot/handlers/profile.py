@@ -45,7 +45,7 @@ from coach.profile import (
     next_step,
 )
 from db.errors import InvalidValue
-from db.models import CallbackAction, User
+from db.models import CallbackAction, DialogState, User
 from db.repositories import actions, dialogs, users
 
 logger = logging.getLogger(__name__)
@@ -437,10 +437,12 @@ async def on_edit(update: Update, context: Context, action: CallbackAction) -> N
 # --------------------------------------------------------------------------- entry points (account.py)
 
 
-async def open_setup(session: AsyncSession, user: User, chat_id: int, now: datetime, *, say: str) -> Outbox:
-    """Greet and open the setup at its first question, or where it was left."""
+async def open_setup(
+    session: AsyncSession, user: User, chat_id: int, now: datetime, *, say: str, state: DialogState | None
+) -> Outbox:
+    """Greet and open the setup at its first question, or where it was left (``state``: the open question,
+    as the caller read it in this transaction with `dialogs.current`)."""
     turn = Turn(session, user, chat_id, now)
-    state = await dialogs.current(session, user_id=user.id, now=now)
     turn.out.say(say)
     resume = state is not None and state.flow in (ONBOARDING, PAUSED)
     await _ask(turn, ONBOARDING, state.step if state is not None and resume else ONBOARDING_STEPS[0])

@@ -136,7 +136,13 @@ class GeminiClient:
         self.circuit = Circuit(failures=config.circuit_failures, open_s=config.circuit_open_s, clock=clock)
         self._sleep = sleep
         self._clock = clock
-        options = types.HttpOptions(api_version=API_VERSION, timeout=int(config.timeout_s * 1000))
+        # google-genai sends through aiohttp whenever aiohttp is installed (it is, for the bot's Bot API calls)
+        # unless given a transport: an httpx2 one keeps Gemini on httpx2, whose failures `generate` handles.
+        options = types.HttpOptions(
+            api_version=API_VERSION,
+            timeout=int(config.timeout_s * 1000),
+            async_client_args={"transport": httpx2.AsyncHTTPTransport()},
+        )
         if config.base_url:
             options.base_url = config.base_url
         self._client = genai.Client(api_key=config.api_key, http_options=options)

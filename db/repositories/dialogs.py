@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DialogState
@@ -46,11 +46,8 @@ async def ask(
 
 
 async def set_message(session: AsyncSession, *, user_id: str, message_id: int) -> None:
-    """Remember which message asked the open question."""
-    state = await session.get(DialogState, user_id)
-    if state is not None:
-        state.message_id = message_id
-        await session.flush()
+    """Remember which message asked the open question (one statement: no read first)."""
+    await session.execute(update(DialogState).where(DialogState.user_id == user_id).values(message_id=message_id))
 
 
 async def finish(session: AsyncSession, *, user_id: str) -> None:

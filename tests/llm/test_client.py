@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 from google.genai import types
@@ -94,6 +95,20 @@ async def test_a_hanging_server_ends_at_the_request_timeout(gemini: Gemini) -> N
     gemini.fake.script(fake.hang(30))
     with pytest.raises(LlmError, match=r"TimeoutError|ReadTimeout"):
         await client.generate(CONTENTS, CONFIG, deadline=client.deadline())
+    await client.aclose()
+
+
+async def test_a_refused_connection_is_a_transport_failure_retried_then_given_up() -> None:
+    """Whatever HTTP libraries are installed (aiohttp is, for the bot's Bot API calls), Gemini's requests go
+    through httpx2, whose transport errors are the ones retried and counted against the circuit."""
+    with socket.socket() as sock:  # a port that was free a moment ago and has no listener now
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sleeps = Sleeps()
+    client = GeminiClient(short_config(f"http://127.0.0.1:{port}"), sleep=sleeps)
+    with pytest.raises(LlmError, match="ConnectError"):
+        await client.generate(CONTENTS, CONFIG, deadline=client.deadline())
+    assert len(sleeps.waits) == 2  # three attempts
     await client.aclose()
 
 
