@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,7 +46,6 @@ from bot import metrics, typed_credentials
 from bot.http.limits import read_body
 from bot.jobs.runner import JobRunner, Kind, Taken
 from db import storable
-from db.models import Job
 from db.repositories import jobs, telegram_updates
 from db.repositories.telegram_updates import KIND, MAX_ATTEMPTS
 from integrations.vault import TokenVault
@@ -82,8 +79,8 @@ def _chat_key(update: Update) -> int:
     return user.id if user is not None else update.update_id
 
 
-def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
-    """The payload and the `Update` the workers will build from it; `NotStorable` when either fails.
+def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update, int]:
+    """The payload, the `Update` the workers will build from it and its chat key; `NotStorable` when any fails.
 
     Checked before storing, so a stored row can always be processed: what PostgreSQL refuses (NUL, lone
     surrogates, non-finite numbers, integers past 64 bits) and what python-telegram-bot cannot read (a
@@ -95,14 +92,14 @@ def _readable_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
     storable.int64(payload.get("update_id"), what="update_id", minimum=0)
     try:
         update = Update.de_json(payload, bot)
-        _chat_key(update)
+        chat_key = _chat_key(update)
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError, OSError) as err:
         # OverflowError/OSError: a ``date`` no calendar holds (datetime.fromtimestamp of 2**62).
         raise storable.NotStorable("the update does not have the shape of a Telegram Update") from err
     for chat in (update.effective_chat, update.effective_user):
         if chat is not None:
             storable.int64(chat.id, what="a chat or user id")
-    return payload, update
+    return payload, update, chat_key
 
 
 class TelegramWebhook:
@@ -122,10 +119,6 @@ class TelegramWebhook:
         # Seals typed credentials in stored updates (`bot.typed_credentials`); without it they are redacted.
         self._vault = vault
         self._sessions = runner.sessions
-        # Storing an update is one statement, committed as it completes: one round trip instead of three.
-        engine = self._sessions.kw["bind"]
-        assert isinstance(engine, AsyncEngine)
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._secret = secret.encode()
         self._clock = runner.clock
         # Updates stored running for this process, handled from memory (no take, no parse) by their chat's worker.
@@ -175,12 +168,8 @@ class TelegramWebhook:
     async def _waiting(self) -> int:
         """Updates queued and due (behind their chat's running one)."""
         async with self._sessions() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(Job)
-                .where(Job.kind == KIND, Job.state == jobs.QUEUED, Job.run_at <= self._clock())
-            )
-        return int(count or 0)
+            depths = await jobs.depths(session, now=self._clock())
+        return sum(d.due for d in depths if d.kind == KIND)
 
     async def stop(self) -> None:
         """Store what still arrives queued, finish what is in hand (bounded), write the ends, then stop; what is
@@ -206,18 +195,19 @@ class TelegramWebhook:
             return Response(status_code=401)
         body = await read_body(request, max_bytes=MAX_BODY_BYTES)
         try:
-            payload, update = _readable_update(body, self._app.bot)
+            payload, update, chat_key = _readable_update(body, self._app.bot)
         except storable.NotStorable as err:
             return Response(f"Expected a Telegram Update object: {err}.", status_code=400)
         # A typed credential is sealed before the row is written: a dump of the queue holds no API key.
         sealed = typed_credentials.seal_update(payload, self._vault)
-        job = telegram_updates.new_job(update_id=update.update_id, chat_key=_chat_key(update), payload=sealed)
+        job = telegram_updates.new_job(update_id=update.update_id, chat_key=chat_key, payload=sealed)
         owner = None if self._stopping or not self._tasks else self._runner.owner
-        async with self._autocommit.connect() as conn:  # committed when it returns, before the 200
+        # One statement, committed as it completes (one round trip, not three), before the 200.
+        async with self._runner.autocommit.connect() as conn:
             stored = await jobs.arrive(conn, job, now=self._clock(), owner=owner, lease=LEASE)
         if stored is not None and stored.state == jobs.RUNNING:
             taken = Taken(stored.id, job.kind, job.key, sealed, job.lock_key, 1, job.max_attempts)
-            self._queues[_chat_key(update) % len(self._queues)].put_nowait(_Received(taken, update))
+            self._queues[chat_key % len(self._queues)].put_nowait(_Received(taken, update))
         elif stored is not None:
             self._runner.queued_behind()
         return Response(status_code=200)

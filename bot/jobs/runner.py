@@ -206,8 +206,9 @@ class JobRunner:
         self._done_lock = asyncio.Lock()  # one write at a time: a returned `flush_done` has written its own
         self._done_task: asyncio.Task[None] | None = None
         self._behind = False  # a job was queued behind a running one of its lock key: look again after a write
-        engine = sessions.kw["bind"]
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Single statements committed as they complete (one round trip, as durable): the batched ends here, and
+        # what a caller stores on its own (the webhook's arrivals).
+        self.autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
         self._held_back = False
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -451,7 +452,7 @@ class JobRunner:
             if not ids:
                 return
             try:
-                async with self._autocommit.connect() as conn:
+                async with self.autocommit.connect() as conn:
                     await jobs.complete_many(conn, job_ids=ids, owner=self.owner, now=self.clock())
             except BaseException:
                 self._done[:0] = ids

@@ -457,17 +457,18 @@ async def sweep(
     return int(requeued.rowcount or 0), [Finished(*row) for row in dead]  # type: ignore[attr-defined]
 
 
-async def purge(session: AsyncSession, *, done_before: datetime, dead_before: datetime) -> int:
-    """Forget finished jobs: done ones once their key can no longer come back, dead ones after an operator had
-    time to look at them."""
-    result = await session.execute(
-        delete(Job).where(
-            or_(
-                (Job.state == DONE) & (Job.finished_at < done_before),
-                (Job.state == DEAD) & (Job.finished_at < dead_before),
-            )
-        )
+async def purge(
+    session: AsyncSession, *, done_before: datetime, dead_before: datetime, kinds: Collection[str] | None = None
+) -> int:
+    """Forget finished jobs (of ``kinds``, default all): done ones once their key can no longer come back, dead
+    ones after an operator had time to look at them."""
+    finished = or_(
+        (Job.state == DONE) & (Job.finished_at < done_before),
+        (Job.state == DEAD) & (Job.finished_at < dead_before),
     )
+    if kinds is not None:
+        finished = finished & Job.kind.in_(list(kinds))
+    result = await session.execute(delete(Job).where(finished))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

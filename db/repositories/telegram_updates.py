@@ -54,7 +54,4 @@ async def forget_person(session: AsyncSession, *, telegram_user_id: int, chat_id
 
 async def purge(session: AsyncSession, *, before: datetime) -> int:
     """Forget updates finished (handled, or given up on) before ``before``; how many."""
-    result = await session.execute(
-        delete(Job).where(Job.kind == KIND, Job.state.in_([jobs.DONE, jobs.DEAD]), Job.finished_at < before)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await jobs.purge(session, done_before=before, dead_before=before, kinds=[KIND])
