@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.sync_chat import ChatSyncs
 from coach.llm.service import CoachLlm
 from coach.reports.content import Narrator
+from db.engine import autocommit_sessionmaker
 from integrations.connect import Connector
 
 BOT_DATA_KEY = "coach"
@@ -48,6 +49,12 @@ class AppContext:
     revoke_tokens: RevokeTokens | None = None
     # This process's runner of the durable job queue (`bot.jobs.runner`); None where no job runs (some tests).
     jobs: JobRunner | None = None
+    # Sessions whose every statement commits on its own (`db.engine.autocommit_engine`): for the reads and the
+    # one-statement writes on the path of every message, which a transaction would cost two more round trips.
+    autocommit: async_sessionmaker[AsyncSession] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.autocommit = autocommit_sessionmaker(self.sessions)
 
 
 class CalendarWriting(Protocol):

@@ -296,6 +296,10 @@ async def show(
             return None
         plan = await build(session, user, now=now, band_sd=band_sd)
         created = True
+    return await _view(session, user, plan, today=today, created=created)
+
+
+async def _view(session: AsyncSession, user: User, plan: TrainingPlan, *, today: date, created: bool) -> PlanView:
     targets = targets_for(user, plan)
     first = monday_of(today)
     rows = await plans.sessions_between(session, user_id=user.id, start=first, end=first + timedelta(days=13))
@@ -432,6 +436,28 @@ async def today(session: AsyncSession, user: User, *, assessment: Assessment) ->
         plan=plan,
         assessment=assessment,
     )
+
+
+async def today_and_view(
+    session: AsyncSession, user: User, *, assessment: Assessment, now: datetime
+) -> tuple[TodayPlan | None, PlanView | None]:
+    """`today` and `show` (without building a plan) together, reading the active plan once: the coach's answer
+    to a typed question shows both."""
+    day = assessment.today
+    plan = await plans.active(session, user_id=user.id)
+    rows = await plans.sessions_between(session, user_id=user.id, start=day, end=day + timedelta(days=1))
+    todays = today_plan(
+        user,
+        today=day,
+        rows=[r for r in rows if r.date == day],
+        tomorrow_rows=[r for r in rows if r.date > day],
+        plan=plan,
+        assessment=assessment,
+    )
+    local = local_today(user, now)
+    if plan is None or plan.end_date < local:
+        return todays, None
+    return todays, await _view(session, user, plan, today=local, created=False)
 
 
 async def today_many(

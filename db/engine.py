@@ -69,3 +69,21 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def autocommit_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine of ``sessions`` with every statement committed on its own (no BEGIN, no COMMIT).
+
+    A transaction costs two round trips of its own — BEGIN before the first statement, COMMIT after the last —
+    which on a read of one or two statements is most of its cost. Under READ COMMITTED a transaction gives no
+    snapshot across its statements anyway, so a read, or a write that is one statement, loses nothing without
+    it; anything that writes twice, or reads and then writes what it read, keeps its transaction.
+    """
+    bind = sessions.kw["bind"]
+    assert isinstance(bind, AsyncEngine)
+    return bind.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def autocommit_sessionmaker(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Sessions over `autocommit_engine`: each statement is its own transaction (see there for when to use them)."""
+    return async_sessionmaker(autocommit_engine(sessions), expire_on_commit=False)

@@ -36,7 +36,8 @@ async def start(update: Update, context: Context) -> None:
         now = ctx.clock()
         result = await link(session, update, known=remembered_user(context))  # as the language step read it
         user = result.user
-        state = await dialogs.current(session, user_id=user.id, now=now)
+        # An account made just now has no question open.
+        state = None if result.created else await dialogs.current(session, user_id=user.id, now=now)
         if state is not None and state.flow in (profile.ONBOARDING, profile.PAUSED):
             greeting = tp.welcome_back_resume(tg_user.first_name)
             out = await profile.open_setup(session, user, chat.id, now, say=greeting, state=state)

@@ -32,7 +32,7 @@ GEMINI_DOWN = "gemini_down"
 async def _notice(ctx: AppContext, user_id: str) -> str | None:
     """Say once that free-text coaching by the model is off (or, once a day, that Gemini is down)."""
     kind, every = (NEEDS_KEY, None) if ctx.llm is None else (GEMINI_DOWN, timedelta(days=1))
-    async with ctx.sessions.begin() as session:
+    async with ctx.autocommit() as session:  # one statement, atomic on its own
         show = await notices.claim(session, user_id=user_id, kind=kind, now=ctx.clock(), every=every)
     if not show:
         return None
@@ -154,8 +154,7 @@ async def free_text(update: Update, context: Context) -> None:
         user = await asking_user(session, update, known=remembered_user(context))  # the dialog check read it
         note = await _note(session, user, intent, message.text, ctx.clock())
         assessment = await assess_today(session, user, now=ctx.clock(), band_sd=ctx.settings.hrv_band_sd)
-        plan = await plans.today(session, user, assessment=assessment)
-        ahead = await plans.show(session, user, now=ctx.clock(), build_if_missing=False)
+        plan, ahead = await plans.today_and_view(session, user, assessment=assessment, now=ctx.clock())
         days = None
         # Tomorrow gets its own answer (its steps, tomorrow morning's form); the weeks get the plan's view.
         asked = days_asked(message.text)  # in English words, whatever the language of the question

@@ -76,7 +76,7 @@ async def activate_language(update: object, context: Context) -> None:
         message is not None and message.text is not None and not message.text.startswith("/")
     ):
         return
-    async with app_context(context).sessions.begin() as session:
+    async with app_context(context).autocommit() as session:  # one read: no transaction around it
         user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
         if user is not None:
             i18n.activate(i18n.choose(user.language, tg_user.language_code), imperial=user.distance_unit == "mi")

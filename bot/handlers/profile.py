@@ -299,7 +299,7 @@ async def _send(context: Context, chat_id: int, out: Outbox, user_id: str | None
         text, markup = out.question
         sent = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         if user_id is not None:
-            async with app_context(context).sessions.begin() as session:
+            async with app_context(context).autocommit() as session:  # one statement
                 await dialogs.set_message(session, user_id=user_id, message_id=sent.message_id)
 
 
@@ -310,15 +310,23 @@ async def on_text(update: Update, context: Context) -> None:
     ctx = app_context(context)
     text = message.text.strip()
     lowered = text.lower()
+    now = ctx.clock()
+    # Most messages answer no question: one statement tells (the athlete and their open question, no
+    # transaction), and only an answer takes the question's row, in the transaction that records it.
+    async with ctx.autocommit() as session:
+        found = await dialogs.asker(session, telegram_user_id=tg_user.id, now=now)
+    if found is None:
+        return
+    user, asked = found
+    speak_to(user)  # what follows (an answer here, or the coach's reply) is in the athlete's language
+    if asked is None or asked.flow not in ASKING or not _plausible_answer(asked.step, text):
+        remember_user(context, user)  # read, not changed: the coach's reply takes it from here
+        return
     async with ctx.sessions.begin() as session:
-        now = ctx.clock()
-        user = await users.get_by_telegram_id(session, telegram_user_id=tg_user.id)
-        if user is None:
-            return
-        speak_to(user)  # what follows (an answer here, or the coach's reply) is in the athlete's language
+        session.add(user)  # as read a moment ago (no lock was taken on it then either)
         state = await dialogs.current(session, user_id=user.id, now=now, lock=True)
         if state is None or state.flow not in ASKING or not _plausible_answer(state.step, text):
-            remember_user(context, user)  # read, not changed: the coach's reply takes it from here
+            remember_user(context, user)  # the question was answered or closed in between
             return
         turn = Turn(session, user, chat.id, now)
         flow, step = state.flow, state.step

@@ -41,6 +41,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import JOBS_DEAD, JOBS_RUN
+from db.engine import autocommit_engine
 from db.repositories import jobs
 from db.repositories.jobs import Finished, GiveUp, NewJob, RunAgain, Taken
 
@@ -208,7 +209,7 @@ class JobRunner:
         self._behind = False  # a job was queued behind a running one of its lock key: look again after a write
         # Single statements committed as they complete (one round trip, as durable): the batched ends here, and
         # what a caller stores on its own (the webhook's arrivals).
-        self.autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
+        self.autocommit = autocommit_engine(sessions)
         self._held_back = False
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None

@@ -304,10 +304,9 @@ async def get_plan(session: AsyncSession, scope: ToolScope, _args: NoArgs) -> Re
     """Today's planned session (and what readiness makes of it), tomorrow's, and this week's, from the plan."""
     user = await _user(session, scope)
     assessment = await assess_today(session, user, now=scope.now, band_sd=scope.band_sd)
-    view = await plans.show(session, user, now=scope.now, band_sd=scope.band_sd, build_if_missing=False)
+    today, view = await plans.today_and_view(session, user, assessment=assessment, now=scope.now)
     if view is None:
         return {"plan": None, "note": "no training plan yet: the athlete can build one with /plan"}
-    today = await plans.today(session, user, assessment=assessment)
     week = view.weeks[0]
     result: Result = {
         "plan": view.name,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
-from db.models import DialogState
+from db.models import Account, DialogState, User
+from db.repositories.users import TELEGRAM
 
 
 async def current(session: AsyncSession, *, user_id: str, now: datetime, lock: bool = False) -> DialogState | None:
@@ -21,6 +24,25 @@ async def current(session: AsyncSession, *, user_id: str, now: datetime, lock: b
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def asker(
+    session: AsyncSession, *, telegram_user_id: int, now: datetime
+) -> tuple[User, DialogState | None] | None:
+    """The user linked to this Telegram id and their open question (None: none open, or expired), in one
+    statement, without a lock: what every typed message reads first, to tell an answer from anything else.
+
+    None when the Telegram id is linked to no user. An answer is then read again with `current` (``lock``)
+    in the transaction that records it.
+    """
+    stmt = (
+        select(User, DialogState)
+        .join(Account, Account.user_id == User.id)
+        .outerjoin(DialogState, and_(DialogState.user_id == User.id, DialogState.expires_at > now))
+        .where(Account.provider == TELEGRAM, Account.provider_account_id == str(telegram_user_id))
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 async def ask(
     session: AsyncSession,
     *,
@@ -32,17 +54,31 @@ async def ask(
     ttl: timedelta,
     message_id: int | None = None,
 ) -> None:
-    """Record that ``step`` of ``flow`` is now asked, replacing any earlier question.
+    """Record that ``step`` of ``flow`` is now asked, replacing any earlier question (an expired one included).
 
-    Updates are processed one at a time per bot (python-telegram-bot's default), so get-or-create is enough.
+    The row read earlier in this session is changed in place; otherwise one upsert writes it without a read.
     """
-    state = await session.get(DialogState, user_id)
-    if state is None:
-        state = DialogState(user_id=user_id)
-        session.add(state)
-    state.chat_id, state.flow, state.step, state.message_id = chat_id, flow, step, message_id
-    state.updated_at, state.expires_at = now, now + ttl
-    await session.flush()
+    values = {
+        "chat_id": chat_id,
+        "flow": flow,
+        "step": step,
+        "message_id": message_id,
+        "updated_at": now,
+        "expires_at": now + ttl,
+    }
+    state = session.identity_map.get(identity_key(DialogState, user_id))
+    if isinstance(state, DialogState):
+        for name, value in values.items():
+            setattr(state, name, value)
+        await session.flush()
+        return
+    columns = [DialogState.__mapper__.columns[name].name for name in values]  # "chatId", "expiresAt"…
+    stmt = insert(DialogState).values(user_id=user_id, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[DialogState.user_id], set_={column: stmt.excluded[column] for column in columns}
+        )
+    )
 
 
 async def set_message(session: AsyncSession, *, user_id: str, message_id: int) -> None:

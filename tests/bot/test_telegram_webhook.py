@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -30,7 +31,7 @@ from bot.jobs.runner import JobRunner
 from bot.settings import Settings
 from bot.telegram_webhook import LEASE, SECRET_HEADER, TelegramWebhook
 from db.models import Job
-from db.repositories import jobs, telegram_updates
+from db.repositories import dialogs, jobs, telegram_updates, users
 from db.repositories.telegram_updates import KIND, MAX_ATTEMPTS
 from tests.bot.conftest import NOW, TOKEN
 
@@ -85,6 +86,14 @@ class Hook:
             row = await jobs.get(session, kind=KIND, key=str(update_id))
             assert row is not None
             return row
+
+    async def dialog_step(self) -> str | None:
+        """The step of the question open for ANN, if any."""
+        async with self.sessions() as session:
+            user = await users.get_by_telegram_id(session, telegram_user_id=ANN["id"])
+            assert user is not None
+            state = await dialogs.current(session, user_id=user.id, now=self.clock())
+            return state.step if state is not None else None
 
     def another_process(self) -> tuple[JobRunner, TelegramWebhook]:
         """A second process on the same database: its own runner (another owner) and receiver."""
@@ -263,6 +272,53 @@ async def test_an_update_reads_its_athlete_once(hook: Hook, text: str) -> None:
         event.remove(engine, "before_cursor_execute", count)
     assert len(reads) == 1
     assert hook.api.replies(ANN["id"])[-1].text  # and it was answered
+
+
+@pytest.mark.parametrize(("text", "transactions"), [("hi", 0), ("what can you do?", 0), ("how should I train today?", 1)])
+async def test_a_message_that_answers_no_question_opens_no_transaction_to_find_out(
+    hook: Hook, text: str, transactions: int
+) -> None:
+    """The setup's question is open, and these are not answers: one statement (the athlete and their question)
+    tells, with no BEGIN and COMMIT around it; only the coach's reading of today's form needs a transaction."""
+    assert await hook.post(_update("/start")) == 200  # a new athlete: the setup's first question is open
+    await hook.receiver.idle()
+    asked = await hook.dialog_step()
+    assert asked is not None
+    statements: list[str] = []
+    begun: set[int] = set()
+    used: set[int] = set()  # the transactions (BEGIN … COMMIT) the handler ran statements in
+
+    def on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            begun.add(id(conn))
+
+    def on_end(conn: Connection) -> None:
+        begun.discard(id(conn))
+
+    def on_statement(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if '"Job"' in statement or "cw_job_arrive" in statement or "cw_telegram_turn" in statement:
+            return  # storing the update, writing its end, the bot-wide pace of sends: counted elsewhere
+        statements.append(statement)
+        if id(conn) in begun:
+            used.add(id(conn))
+            begun.discard(id(conn))  # one count per transaction
+
+    engine = hook.sessions.kw["bind"].sync_engine
+    listeners = [("begin", on_begin), ("commit", on_end), ("rollback", on_end), ("before_cursor_execute", on_statement)]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        assert await hook.post(_update(text)) == 200
+        await hook.receiver.idle()
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    assert 'LEFT OUTER JOIN "DialogState"' in statements[0]  # the athlete and the open question, in one
+    if transactions == 0:
+        assert len(statements) == 1
+    assert len(used) == transactions
+    assert hook.api.replies(ANN["id"])[-1].text  # and it was answered, not taken as the setup's answer
+    assert await hook.dialog_step() == asked
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])

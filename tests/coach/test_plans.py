@@ -101,3 +101,32 @@ async def test_today_adapts_the_stored_session_to_readiness(sessions: async_sess
     assert modify.session.tss < today.planned.tss
     assert today.proposed.tomorrow_tsb is not None and modify.tomorrow_tsb is not None
     assert modify.tomorrow_tsb > today.proposed.tomorrow_tsb
+
+
+async def test_today_and_view_is_today_and_the_plan_shown_read_together(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        user = await _athlete(session)
+    async with sessions() as session:
+        assessment = await assess_today(session, user, now=NOW)
+        assert await plans.today_and_view(session, user, assessment=assessment, now=NOW) == (
+            await plans.today(session, user, assessment=assessment),
+            None,  # no plan yet: none is built for a question
+        )
+    async with sessions.begin() as session:
+        await plans.build(session, user, now=NOW)
+    async with sessions() as session:
+        together = await plans.today_and_view(session, user, assessment=assessment, now=NOW)
+        apart = (
+            await plans.today(session, user, assessment=assessment),
+            await plans.show(session, user, now=NOW, build_if_missing=False),
+        )
+    assert together == apart
+    assert together[0] is not None and together[0].planned is not None and together[1] is not None
+    # A plan that has run out is not shown (and today's session comes from no plan).
+    after = NOW + timedelta(weeks=30)
+    async with sessions() as session:
+        later = await assess_today(session, user, now=after)
+        assert (await plans.today_and_view(session, user, assessment=later, now=after))[1] is None
+        assert await plans.show(session, user, now=after, build_if_missing=False) is None
