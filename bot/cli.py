@@ -37,7 +37,7 @@ from bot.jobs.plan import PlanJobs
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.runner import JobRunner
 from bot.logs import configure as configure_logging
-from bot.runtime import open_database, open_llm, open_vault, settle_heap
+from bot.runtime import load_lookups, open_database, open_llm, open_vault, settle_heap
 from bot.scheduler import BriefScheduler
 from bot.serve import (
     attach,
@@ -118,6 +118,7 @@ async def _run(settings: Settings) -> None:
             hooks = provider_webhooks(settings, syncs, ctx.clock, runner)
             routes = [receiver.route()] if receiver is not None else []
             routes += hooks.routes()
+            await load_lookups()
             async with _http_server(settings, deps, webhook_routes=routes), _updates(app, settings, receiver):
                 deps.bot_url = f"https://t.me/{app.bot.username}"
                 how = f"receives updates at {settings.telegram_webhook_url}" if receiver else "is polling"

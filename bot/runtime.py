@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Environment, Settings
+from coach import places
 from coach.llm.client import GeminiClient, LlmConfig
 from coach.llm.service import CoachLlm
 from db import embedded
@@ -123,6 +125,18 @@ async def open_llm(settings: Settings, sessions: async_sessionmaker[AsyncSession
         yield CoachLlm(client=client, sessions=sessions, daily_tokens=config.daily_tokens, band_sd=settings.hrv_band_sd)
     finally:
         await client.aclose()
+
+
+async def load_lookups() -> None:
+    """Load the place gazetteer and the time-zone finder before the first update (in a worker thread).
+
+    Loaded on first use instead, they cost 1.5–2 s of pure-Python CPU that holds the interpreter: the first new
+    athlete who typed a place held every chat's answer (and the webhook's acknowledgements) that long. They stay
+    loaded for the life of the process either way (about 130 MB); loading them at start only moves the moment.
+    """
+    started = time.perf_counter()
+    await asyncio.to_thread(places.warm_up)
+    logger.info("place and time-zone lookups loaded in %.1f s", time.perf_counter() - started)
 
 
 def settle_heap() -> None:

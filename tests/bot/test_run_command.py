@@ -62,6 +62,9 @@ async def test_run_answers_start_and_the_question(database_url: str, tmp_path: P
     assert proc.returncode == 0, stderr.decode()
     assert TOKEN not in stderr.decode(), "the bot token must never appear in a log line"
     assert TOKEN.split(":")[1] not in stderr.decode()
+    # The lookups a typed place needs are loaded before updates are taken, not by the first athlete's answer.
+    log = stderr.decode()
+    assert log.index("lookups loaded") < log.index("is polling")
 
 
 @pytest.mark.usefixtures("sessions")
