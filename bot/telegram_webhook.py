@@ -129,6 +129,7 @@ class TelegramWebhook:
         self._queues: list[asyncio.Queue[_Received]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False  # from `stop` on, updates are stored queued: another process takes them
+        self._interrupted: list[int] = []  # updates whose handler a stop cancelled: given back by it
         runner.register(
             Kind(
                 KIND,
@@ -189,6 +190,25 @@ class TelegramWebhook:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self._give_back()
+
+    async def _give_back(self) -> None:
+        """Updates stored running for this process that a stop cut short or whose turn had not come: queued
+        again at once, for any process (instead of after their lease), the interrupted attempt not counted."""
+        left, self._interrupted = self._interrupted, []
+        for queue in self._queues:
+            while not queue.empty():
+                left.append(queue.get_nowait().job.id)
+                queue.task_done()
+        for job_id in left:
+            self._runner.leases.drop(job_id)
+        if not left:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                await jobs.release(session, job_ids=left, owner=self._runner.owner, now=self._clock())
+        except Exception:  # they come back after their lease instead
+            logger.exception("could not give back %d webhook updates", len(left))
 
     # ----------------------------------------------------------------- HTTP
 
@@ -211,6 +231,9 @@ class TelegramWebhook:
             stored = await jobs.arrive(conn, job, now=self._clock(), owner=owner, lease=LEASE)
         if stored is not None and stored.state == jobs.RUNNING:
             taken = Taken(stored.id, job.kind, job.key, sealed, job.lock_key, 1, job.max_attempts)
+            # Its lease is kept alive from now, not from when its turn comes: behind a slow update of its chat it
+            # may wait longer than a lease, and another process's sweep must not take it meanwhile.
+            self._runner.leases.hold(stored.id, LEASE)
             self._queues[chat_key % len(self._queues)].put_nowait(_Received(taken, update))
         elif stored is not None:
             self._runner.queued_behind()
@@ -224,6 +247,9 @@ class TelegramWebhook:
             try:
                 handler = functools.partial(self._handle, update=received.update)
                 await self._runner.run_held(received.job, handler)  # a failure is the runner's: retried, or dead
+            except asyncio.CancelledError:
+                self._interrupted.append(received.job.id)  # a stop cut it short: given back with the unstarted
+                raise
             except Exception:
                 logger.exception("webhook update %s could not be run", received.job.key)
             finally:

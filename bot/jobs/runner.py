@@ -124,21 +124,35 @@ class Leases:
         self._owner = owner
         self._clock = clock
         self._held: dict[int, timedelta] = {}
+        # How many held jobs have each lease length (a few lengths, however many jobs): the shortest in O(1)
+        # while thousands of stored updates wait their turn.
+        self._lengths: Counter[timedelta] = Counter()
         self._shorter = asyncio.Event()  # a lease shorter than the beat's was taken: beat sooner
         self._task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return len(self._held)
 
+    def __contains__(self, job_id: int) -> bool:
+        return job_id in self._held
+
     def hold(self, job_id: int, lease: timedelta) -> None:
-        if self._held and lease < min(self._held.values()):
+        """Keep ``job_id``'s lease alive from now on (holding one already held changes nothing)."""
+        if job_id in self._held:
+            return
+        if self._lengths and lease < min(self._lengths):
             self._shorter.set()
         self._held[job_id] = lease
+        self._lengths[lease] += 1
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._beat_forever(), name=f"job-leases-{self._owner}")
 
     def drop(self, job_id: int) -> None:
-        self._held.pop(job_id, None)
+        lease = self._held.pop(job_id, None)
+        if lease is not None:
+            self._lengths[lease] -= 1
+            if not self._lengths[lease]:
+                del self._lengths[lease]
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -160,7 +174,7 @@ class Leases:
     async def _beat_forever(self) -> None:
         while self._held:
             self._shorter.clear()
-            interval = min(self._held.values()).total_seconds() / 3
+            interval = min(self._lengths).total_seconds() / 3
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._shorter.wait(), timeout=interval)
                 continue  # a shorter lease arrived: a new interval, counted from now (its lease is fresh)

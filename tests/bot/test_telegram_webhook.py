@@ -101,6 +101,10 @@ class Hook:
         return runner, TelegramWebhook(self.app, runner, secret=SECRET)
 
 
+async def _note(handled: list[str], update: Update) -> None:
+    handled.append(update.message.text if update.message is not None and update.message.text else "")
+
+
 def _welcomes(hook: Hook) -> int:
     return sum("I'm Coach Watts" in sent.text for sent in hook.api.replies(ANN["id"]))
 
@@ -183,6 +187,67 @@ async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_ans
     assert len(hook.api.replies(ANN["id"])) == 2
     await hook.runner.flush_done()  # the dead process's batch, had it been written late, changes nothing
     assert (await hook.job(update["update_id"])).owner == successor.owner
+
+
+async def test_an_update_waiting_behind_its_chat_keeps_its_lease_and_is_answered_once(hook: Hook) -> None:
+    """A chat's next update waits in this process's memory behind a slow one for longer than a lease: the
+    process's beat keeps its lease alive too, so no other process's sweep takes it (and answers it again)."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: Update, context: Context) -> None:
+        if update.message is not None and update.message.text == "first":
+            started.set()
+            await release.wait()
+
+    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    assert await hook.post(_update("first")) == 200
+    await started.wait()
+    waiting = _update("/help")
+    assert await hook.post(waiting) == 200
+    job = await hook.job(waiting["update_id"])
+    assert (job.state, job.owner) == ("running", hook.runner.owner)  # this process's, in memory behind "first"
+    hook.clock.now = NOW + LEASE - timedelta(seconds=10)
+    await hook.runner.leases.beat()  # the beat this living process makes every third of a lease
+    hook.clock.now = NOW + LEASE + timedelta(seconds=30)  # past the lease the update got when it arrived
+    successor, _ = hook.another_process()
+    assert await successor.run_due() == 0  # nothing of a living process to take
+    release.set()
+    await hook.receiver.idle()
+    assert (await hook.job(waiting["update_id"])).state == "done"
+    assert sum("/today" in sent.text for sent in hook.api.replies(ANN["id"])) == 1  # /help, answered once
+
+
+async def test_a_stop_gives_back_at_once_the_updates_whose_turn_had_not_come(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: Update, context: Context) -> None:
+        if update.message is not None and update.message.text == "first":
+            started.set()
+            await release.wait()
+
+    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    monkeypatch.setattr("bot.telegram_webhook.STOP_WAIT_S", 0.05)  # "first" outlasts the stop's patience
+    assert await hook.post(_update("first")) == 200
+    await started.wait()
+    waiting = _update("/help")
+    assert await hook.post(waiting) == 200
+    await hook.receiver.stop()
+    job = await hook.job(waiting["update_id"])
+    assert (job.state, job.owner, job.attempts) == ("queued", None, 0)  # for any process, now, not in 2 minutes
+    assert job.id not in hook.runner.leases
+    await hook.runner.stop()  # as `coach-watts run` stops: the receiver, then the runner ("first" given back)
+    release.set()
+    successor, _ = hook.another_process()
+    handled: list[str] = []
+    hook.app.add_handler(TypeHandler(Update, lambda u, c: _note(handled, u)), group=-101)
+    assert await successor.run_due() == 2  # both, one after the other, by the next process, at once
+    assert handled == ["first", "/help"]
+    assert sum("/today" in sent.text for sent in hook.api.replies(ANN["id"])) == 1  # /help, answered once
+    await successor.flush_done()
+    assert (await hook.job(waiting["update_id"])).state == "done"
+    await hook.receiver.start()
 
 
 async def test_one_chat_is_answered_in_order_one_update_at_a_time_across_processes(hook: Hook) -> None:
@@ -274,7 +339,9 @@ async def test_an_update_reads_its_athlete_once(hook: Hook, text: str) -> None:
     assert hook.api.replies(ANN["id"])[-1].text  # and it was answered
 
 
-@pytest.mark.parametrize(("text", "transactions"), [("hi", 0), ("what can you do?", 0), ("how should I train today?", 1)])
+@pytest.mark.parametrize(
+    ("text", "transactions"), [("hi", 0), ("what can you do?", 0), ("how should I train today?", 1)]
+)
 async def test_a_message_that_answers_no_question_opens_no_transaction_to_find_out(
     hook: Hook, text: str, transactions: int
 ) -> None:
