@@ -34,7 +34,6 @@ at 07:00 never makes the next tick late.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -53,7 +52,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.context import AppContext
 from bot.handlers import brief as brief_handlers
-from bot.jobs.runner import Leases
+from bot.jobs.runner import Leases, cancel_and_wait
 from bot.ratelimit import retry_after
 from bot.texts import brief as texts_brief
 from coach import i18n
@@ -177,10 +176,7 @@ class BriefScheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        if self._sender is not None and not self._sender.done():
-            self._sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sender
+        await cancel_and_wait(self._sender)
         self._sender = None
         await self._leases.stop()
         if self._held:
@@ -328,9 +324,7 @@ class BriefScheduler:
                     sent += results
                     self.sent += results
         finally:
-            for task in inflight:
-                task.cancel()
-            await asyncio.gather(*inflight, return_exceptions=True)
+            await cancel_and_wait(*inflight)
 
     def _forget(self, job_id: int) -> None:
         """The job is no longer this process's to hold (ended, given back, or moved by another)."""

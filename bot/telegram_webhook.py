@@ -44,7 +44,7 @@ from telegram.ext import Application
 
 from bot import metrics, typed_credentials
 from bot.http.limits import read_body
-from bot.jobs.runner import JobRunner, Kind, Taken
+from bot.jobs.runner import JobRunner, Kind, Taken, cancel_and_wait
 from db import storable
 from db.repositories import jobs, telegram_updates
 from db.repositories.telegram_updates import KIND, MAX_ATTEMPTS
@@ -129,7 +129,6 @@ class TelegramWebhook:
         self._queues: list[asyncio.Queue[_Received]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False  # from `stop` on, updates are stored queued: another process takes them
-        self._interrupted: list[int] = []  # updates whose handler a stop cancelled: given back by it
         runner.register(
             Kind(
                 KIND,
@@ -186,29 +185,15 @@ class TelegramWebhook:
             await self._runner.flush_done()
         except Exception:  # the updates run again once their lease is over
             logger.exception("could not record the handled webhook updates")
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)  # a handler cut short is the runner's to give back, when it stops
         self._tasks = []
-        await self._give_back()
-
-    async def _give_back(self) -> None:
-        """Updates stored running for this process that a stop cut short or whose turn had not come: queued
-        again at once, for any process (instead of after their lease), the interrupted attempt not counted."""
-        left, self._interrupted = self._interrupted, []
+        # Updates stored running for this process whose turn had not come: for any process now, not after a lease.
+        unstarted: list[int] = []
         for queue in self._queues:
             while not queue.empty():
-                left.append(queue.get_nowait().job.id)
+                unstarted.append(queue.get_nowait().job.id)
                 queue.task_done()
-        for job_id in left:
-            self._runner.leases.drop(job_id)
-        if not left:
-            return
-        try:
-            async with self._sessions.begin() as session:
-                await jobs.release(session, job_ids=left, owner=self._runner.owner, now=self._clock())
-        except Exception:  # they come back after their lease instead
-            logger.exception("could not give back %d webhook updates", len(left))
+        await self._runner.give_back(unstarted)
 
     # ----------------------------------------------------------------- HTTP
 
@@ -247,9 +232,6 @@ class TelegramWebhook:
             try:
                 handler = functools.partial(self._handle, update=received.update)
                 await self._runner.run_held(received.job, handler)  # a failure is the runner's: retried, or dead
-            except asyncio.CancelledError:
-                self._interrupted.append(received.job.id)  # a stop cut it short: given back with the unstarted
-                raise
             except Exception:
                 logger.exception("webhook update %s could not be run", received.job.key)
             finally:

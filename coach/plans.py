@@ -425,9 +425,15 @@ def today_plan(
 
 async def today(session: AsyncSession, user: User, *, assessment: Assessment) -> TodayPlan | None:
     """Today's session for one athlete, as `/today` and the coach show it."""
+    return await _today(session, user, await plans.active(session, user_id=user.id), assessment=assessment)
+
+
+async def _today(
+    session: AsyncSession, user: User, plan: TrainingPlan | None, *, assessment: Assessment
+) -> TodayPlan | None:
+    """`today` with the active plan read already."""
     day = assessment.today
     rows = await plans.sessions_between(session, user_id=user.id, start=day, end=day + timedelta(days=1))
-    plan = await plans.active(session, user_id=user.id)
     return today_plan(
         user,
         today=day,
@@ -443,17 +449,8 @@ async def today_and_view(
 ) -> tuple[TodayPlan | None, PlanView | None]:
     """`today` and `show` (without building a plan) together, reading the active plan once: the coach's answer
     to a typed question shows both."""
-    day = assessment.today
     plan = await plans.active(session, user_id=user.id)
-    rows = await plans.sessions_between(session, user_id=user.id, start=day, end=day + timedelta(days=1))
-    todays = today_plan(
-        user,
-        today=day,
-        rows=[r for r in rows if r.date == day],
-        tomorrow_rows=[r for r in rows if r.date > day],
-        plan=plan,
-        assessment=assessment,
-    )
+    todays = await _today(session, user, plan, assessment=assessment)
     local = local_today(user, now)
     if plan is None or plan.end_date < local:
         return todays, None

@@ -271,6 +271,11 @@ def _cancels(lowered: str) -> bool:
     return lowered in CANCEL_WORDS or lowered == t(tp.CANCEL).lower()
 
 
+def _answers(state: DialogState | None, text: str) -> bool:
+    """Is ``text`` the answer to the open question ``state`` (none open: no)?"""
+    return state is not None and state.flow in ASKING and _plausible_answer(state.step, text)
+
+
 def _plausible_answer(step: str, text: str) -> bool:
     """Could this text be meant as the answer? Questions and chatter go on to the coach instead."""
     lowered = text.strip().lower()
@@ -319,13 +324,13 @@ async def on_text(update: Update, context: Context) -> None:
         return
     user, asked = found
     speak_to(user)  # what follows (an answer here, or the coach's reply) is in the athlete's language
-    if asked is None or asked.flow not in ASKING or not _plausible_answer(asked.step, text):
+    if not _answers(asked, text):
         remember_user(context, user)  # read, not changed: the coach's reply takes it from here
         return
     async with ctx.sessions.begin() as session:
         session.add(user)  # as read a moment ago (no lock was taken on it then either)
         state = await dialogs.current(session, user_id=user.id, now=now, lock=True)
-        if state is None or state.flow not in ASKING or not _plausible_answer(state.step, text):
+        if state is None or not _answers(state, text):
             remember_user(context, user)  # the question was answered or closed in between
             return
         turn = Turn(session, user, chat.id, now)

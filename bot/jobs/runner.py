@@ -33,9 +33,10 @@ import logging
 import os
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -114,6 +115,15 @@ class Schedule:
         return slot
 
 
+async def cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> None:
+    """Cancel ``tasks`` (None: nothing to cancel) and wait until each has ended; what they raise on the way
+    out is dropped — the caller is stopping them."""
+    live = [task for task in tasks if task is not None]
+    for task in live:
+        task.cancel()
+    await asyncio.gather(*live, return_exceptions=True)
+
+
 class Leases:
     """The leases of the jobs one holder (a process's runner, or its brief sender) holds, kept alive together:
     one statement per beat for all of them, a beat every third of the shortest lease held, so only a dead (or
@@ -155,11 +165,8 @@ class Leases:
                 del self._lengths[lease]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def beat(self) -> None:
         """Extend every held lease by its length from now, one statement per length."""
@@ -213,6 +220,7 @@ class JobRunner:
         self._running: dict[int, asyncio.Task[bool]] = {}
         self._jobs: dict[int, Taken] = {}  # what runs, by id (for the per-kind limits)
         self._held: set[int] = set()  # running jobs a caller brought (`run_held`): not counted in the limits
+        self._interrupted: set[int] = set()  # jobs whose run was cancelled (a stop): given back by `stop`
         self.leases = Leases(sessions, owner=self.owner, clock=clock)
         # Ends of `Kind.batch_done` jobs not yet written, and what writes them: single statements committed as
         # they complete (one round trip, as durable).
@@ -271,29 +279,15 @@ class JobRunner:
 
     async def stop(self) -> None:
         """Stop taking jobs; jobs still running are cancelled and given back at once (their attempt not counted)."""
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
-        running = dict(self._running)
-        for job_task in running.values():
-            job_task.cancel()
-        for job_task in running.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await job_task
+        await cancel_and_wait(self._loop_task)
+        self._loop_task = None
+        running = set(self._running)
+        await cancel_and_wait(*self._running.values())
         await self.leases.stop()
-        if running:
-            try:
-                async with self.sessions.begin() as session:
-                    await jobs.release(session, job_ids=list(running), owner=self.owner, now=self.clock())
-            except Exception:  # the lease gives them back anyway
-                logger.warning("could not give back %d running jobs at shutdown", len(running), exc_info=True)
-        if self._done_task is not None:
-            self._done_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._done_task
-            self._done_task = None
+        interrupted, self._interrupted = running | self._interrupted, set()  # and those a caller's stop cut short
+        await self.give_back(interrupted)
+        await cancel_and_wait(self._done_task)
+        self._done_task = None
         try:
             await self.flush_done()
         except Exception:  # they run again once their lease is over
@@ -395,6 +389,19 @@ class JobRunner:
         self._running[job.id] = task
         return await task
 
+    async def give_back(self, job_ids: Collection[int]) -> None:
+        """Queue again at once jobs this process holds but will not finish (their attempt not counted), for
+        any process; should the database be out of reach, their leases give them back instead."""
+        for job_id in job_ids:
+            self.leases.drop(job_id)
+        if not job_ids:
+            return
+        try:
+            async with self.sessions.begin() as session:
+                await jobs.release(session, job_ids=job_ids, owner=self.owner, now=self.clock())
+        except Exception:
+            logger.warning("could not give back %d jobs; their leases will", len(job_ids), exc_info=True)
+
     async def run_held(self, job: Taken, handler: Handler | None = None) -> bool:
         """Run a job this process holds already — stored running for it by `jobs.arrive` — under its kind's
         policy (heartbeat, retries, dead letter, the end written); ``handler`` replaces the kind's for this run
@@ -415,6 +422,7 @@ class JobRunner:
             finally:
                 self.leases.drop(job.id)
         except asyncio.CancelledError:
+            self._interrupted.add(job.id)  # still ours and running in the database: `stop` gives it back
             raise
         except RunAgain:
             async with self.sessions.begin() as session:

@@ -9,8 +9,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from db.models import Account, DialogState, User
-from db.repositories.users import TELEGRAM
+from db.models import DialogState, User
+from db.repositories import users
 
 
 async def current(session: AsyncSession, *, user_id: str, now: datetime, lock: bool = False) -> DialogState | None:
@@ -33,11 +33,8 @@ async def asker(
     None when the Telegram id is linked to no user. An answer is then read again with `current` (``lock``)
     in the transaction that records it.
     """
-    stmt = (
-        select(User, DialogState)
-        .join(Account, Account.user_id == User.id)
-        .outerjoin(DialogState, and_(DialogState.user_id == User.id, DialogState.expires_at > now))
-        .where(Account.provider == TELEGRAM, Account.provider_account_id == str(telegram_user_id))
+    stmt = users.select_by_telegram_id(User, DialogState, telegram_user_id=telegram_user_id).outerjoin(
+        DialogState, and_(DialogState.user_id == User.id, DialogState.expires_at > now)
     )
     row = (await session.execute(stmt)).one_or_none()
     return None if row is None else (row[0], row[1])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,13 +25,17 @@ class LinkResult:
     created: bool
 
 
-async def get_by_telegram_id(session: AsyncSession, *, telegram_user_id: int) -> User | None:
-    stmt = (
-        select(User)
+def select_by_telegram_id(*entities: Any, telegram_user_id: int) -> Select[Any]:
+    """``SELECT entities`` of the user linked to this Telegram id (`User` first; join more as needed)."""
+    return (
+        select(*entities)
         .join(Account, Account.user_id == User.id)
         .where(Account.provider == TELEGRAM, Account.provider_account_id == str(telegram_user_id))
     )
-    return (await session.scalars(stmt)).one_or_none()
+
+
+async def get_by_telegram_id(session: AsyncSession, *, telegram_user_id: int) -> User | None:
+    return (await session.scalars(select_by_telegram_id(User, telegram_user_id=telegram_user_id))).one_or_none()
 
 
 async def get(session: AsyncSession, *, user_id: str) -> User | None:

@@ -101,6 +101,19 @@ class Hook:
         return runner, TelegramWebhook(self.app, runner, secret=SECRET)
 
 
+def _hold_first(hook: Hook) -> tuple[asyncio.Event, asyncio.Event]:
+    """A message "first" is held in its handler once started, until released: (started, release)."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: Update, context: Context) -> None:
+        if update.message is not None and update.message.text == "first":
+            started.set()
+            await release.wait()
+
+    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    return started, release
+
+
 async def _note(handled: list[str], update: Update) -> None:
     handled.append(update.message.text if update.message is not None and update.message.text else "")
 
@@ -192,14 +205,7 @@ async def test_an_update_handled_but_not_yet_marked_when_the_process_dies_is_ans
 async def test_an_update_waiting_behind_its_chat_keeps_its_lease_and_is_answered_once(hook: Hook) -> None:
     """A chat's next update waits in this process's memory behind a slow one for longer than a lease: the
     process's beat keeps its lease alive too, so no other process's sweep takes it (and answers it again)."""
-    started, release = asyncio.Event(), asyncio.Event()
-
-    async def slow(update: Update, context: Context) -> None:
-        if update.message is not None and update.message.text == "first":
-            started.set()
-            await release.wait()
-
-    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    started, release = _hold_first(hook)
     assert await hook.post(_update("first")) == 200
     await started.wait()
     waiting = _update("/help")
@@ -220,14 +226,7 @@ async def test_an_update_waiting_behind_its_chat_keeps_its_lease_and_is_answered
 async def test_a_stop_gives_back_at_once_the_updates_whose_turn_had_not_come(
     hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started, release = asyncio.Event(), asyncio.Event()
-
-    async def slow(update: Update, context: Context) -> None:
-        if update.message is not None and update.message.text == "first":
-            started.set()
-            await release.wait()
-
-    hook.app.add_handler(TypeHandler(Update, slow), group=-100)
+    started, release = _hold_first(hook)
     monkeypatch.setattr("bot.telegram_webhook.STOP_WAIT_S", 0.05)  # "first" outlasts the stop's patience
     assert await hook.post(_update("first")) == 200
     await started.wait()
